@@ -1,0 +1,159 @@
+// Flag parsing for every `loop` command: node:util parseArgs for the shape, zod for the values.
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { usageError } from './errors.js';
+
+/** One flag of a command, as `--help` shows it. */
+export interface FlagSpec {
+  type: 'string' | 'boolean';
+  /** Shown by `--help`. */
+  description: string;
+  /** Shown by `--help` as the value's name, e.g. `N` or `DIR`. */
+  valueName?: string;
+  /** Shown by `--help` when the flag has a default. */
+  defaultText?: string;
+}
+
+/** A command's flags: keys are the flag names without the leading `--` (kebab-case, as the user types them). */
+export type FlagSpecs = Record<string, FlagSpec>;
+
+const wholeNumber = /^[+-]?\d+$/;
+const decimalNumber = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A flag whose value is a whole number within [min, max]. */
+export function intFlag(options: { min?: number; max?: number } = {}) {
+  const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = options;
+  return z.string().transform((raw, ctx) => {
+    const text = raw.trim();
+    const value = Number(text);
+    if (!wholeNumber.test(text) || !Number.isSafeInteger(value)) {
+      ctx.addIssue({ code: 'custom', message: `expected a whole number, got "${raw}"` });
+      return z.NEVER;
+    }
+    if (value < min || value > max) {
+      ctx.addIssue({ code: 'custom', message: rangeMessage(raw, min, max) });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
+
+/** A flag whose value is a finite decimal number within [min, max]. */
+export function numberFlag(options: { min?: number; max?: number; exclusiveMin?: boolean } = {}) {
+  const { min = -Infinity, max = Infinity, exclusiveMin = false } = options;
+  return z.string().transform((raw, ctx) => {
+    const text = raw.trim();
+    const value = Number(text);
+    if (!decimalNumber.test(text) || !Number.isFinite(value)) {
+      ctx.addIssue({ code: 'custom', message: `expected a number, got "${raw}"` });
+      return z.NEVER;
+    }
+    if (value < min || value > max || (exclusiveMin && value === min)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: exclusiveMin ? `expected a number > ${min}, got "${raw}"` : rangeMessage(raw, min, max),
+      });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
+
+/** A flag whose value is one of a fixed set of words. */
+export function enumFlag<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.string().transform((raw, ctx) => {
+    if (!(values as readonly string[]).includes(raw)) {
+      ctx.addIssue({ code: 'custom', message: `expected one of ${values.join(', ')}, got "${raw}"` });
+      return z.NEVER;
+    }
+    return raw as T[number];
+  });
+}
+
+/** A flag whose value is a non-empty string (a path, a host). */
+export function stringFlag() {
+  return z.string().refine((s) => s.length > 0, { message: 'expected a non-empty value' });
+}
+
+function rangeMessage(raw: string, min: number, max: number): string {
+  if (Number.isFinite(min) && Number.isFinite(max) && max < Number.MAX_SAFE_INTEGER) {
+    return `expected a number from ${min} to ${max}, got "${raw}"`;
+  }
+  if (Number.isFinite(min) && min > Number.MIN_SAFE_INTEGER) return `expected a number >= ${min}, got "${raw}"`;
+  return `expected a number <= ${max}, got "${raw}"`;
+}
+
+/** What {@link parseFlags} returns: the validated values and any positional arguments. */
+export interface ParsedFlags<T> {
+  values: T;
+  positionals: string[];
+  /** Arguments after a bare `--`, untouched (for `loop supervise -- cmd ...`). */
+  rest: string[];
+  help: boolean;
+}
+
+/**
+ * Parses `argv` against `specs` and validates the values with `schema`, whose keys are the flag names.
+ * Throws a usage error naming the flag on an unknown flag, a missing value or a bad value.
+ */
+export function parseFlags<S extends z.ZodType<Record<string, unknown>>>(
+  command: string,
+  argv: readonly string[],
+  specs: FlagSpecs,
+  schema: S,
+  options: { positionals?: boolean; rest?: boolean } = {},
+): ParsedFlags<z.output<S>> {
+  let head = [...argv];
+  let rest: string[] = [];
+  if (options.rest) {
+    const split = head.indexOf('--');
+    if (split >= 0) {
+      rest = head.slice(split + 1);
+      head = head.slice(0, split);
+    }
+  }
+  const config: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const [name, spec] of Object.entries(specs)) config[name] = { type: spec.type };
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: head, options: config, strict: true, allowPositionals: options.positionals ?? false });
+  } catch (error) {
+    throw usageError(`loop ${command}: ${describeParseArgsError(error)}`, error);
+  }
+  const help = parsed.values.help === true;
+  const raw: Record<string, unknown> = { ...parsed.values };
+  delete raw.help;
+  if (help) return { values: {} as z.output<S>, positionals: parsed.positionals, rest, help };
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const flag = issue.path.length > 0 ? `--${String(issue.path[0])}` : 'flags';
+    const message = issue.code === 'invalid_type' && raw[String(issue.path[0])] === undefined ? 'is required' : issue.message;
+    throw usageError(`loop ${command}: ${flag}: ${message}`, result.error);
+  }
+  return { values: result.data, positionals: parsed.positionals, rest, help };
+}
+
+function describeParseArgsError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  // parseArgs says e.g. "Unknown option '--foo'. To specify a positional argument starting with a '-', ..."
+  const unknown = /Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `unknown flag ${unknown[1]} (see --help)`;
+  const missing = /Option '([^']+?)(?: <value>)?' argument missing/.exec(message);
+  if (missing) return `${missing[1]!.replace(/^-\w, /, '')}: a value is required`;
+  const positional = /Unexpected argument '([^']+)'/.exec(message);
+  if (positional) return `unexpected argument "${positional[1]}" (see --help)`;
+  return message;
+}
+
+/** Formats a command's `--help` text from its flag specs. */
+export function formatHelp(usage: string, summary: string, specs: FlagSpecs): string {
+  const rows = Object.entries(specs).map(([name, spec]) => {
+    const left = `  --${name}${spec.type === 'string' ? ` <${spec.valueName ?? 'value'}>` : ''}`;
+    const right = spec.description + (spec.defaultText ? ` (default: ${spec.defaultText})` : '');
+    return [left, right] as const;
+  });
+  rows.push(['  --help', 'show this help']);
+  const width = Math.max(...rows.map(([l]) => l.length)) + 2;
+  return `${usage}\n\n${summary}\n\nFlags:\n${rows.map(([l, r]) => l.padEnd(width) + r).join('\n')}\n`;
+}

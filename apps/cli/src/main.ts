@@ -1,0 +1,53 @@
+// Dispatches `loop <command> ...` to its command and turns errors into one line and an exit status.
+import type { Command, CommandIo } from './command.js';
+import { dashboardCommand } from './commands/dashboard.js';
+import { runCommand } from './commands/run.js';
+import { superviseCommand } from './commands/supervise.js';
+import { isLoopCliError } from './errors.js';
+import { cliVersion } from './version.js';
+
+/** Every subcommand of `loop`, in the order `--help` lists them. */
+export const commands: readonly Command[] = [runCommand, dashboardCommand, superviseCommand];
+
+function topHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
+  return [
+    'Usage: loop <command> [flags]',
+    '',
+    'Runs a trading loop, shows what it does, and keeps it running.',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    '',
+    'Run `loop <command> --help` for its flags. `loop --version` prints the version.',
+    '',
+  ].join('\n');
+}
+
+/** Runs the CLI with `argv` (without node and script) and resolves to the exit status. */
+export async function main(argv: string[], io: CommandIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(topHelp());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout.write(`${cliVersion}\n`);
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.stderr.write(`loop: unknown command "${name}" (expected one of ${commands.map((c) => c.name).join(', ')})\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (isLoopCliError(error)) {
+      io.stderr.write(`${error.message}\n`);
+      return error.exitCode;
+    }
+    io.stderr.write(`loop ${name}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
