@@ -10,7 +10,19 @@ const loop = (args) => {
 };
 rmSync(runDir, { recursive: true, force: true });
 loop([
-  'run', '--run-dir', runDir, '--clock', 'simulated', '--exchange', 'paper', '--seed', '42',
-  '--max-steps', '5000', '--enable-metrics', '--metrics-rotate-max-lines', '5000',
+  'run',
+  '--run-dir',
+  runDir,
+  '--clock',
+  'simulated',
+  '--exchange',
+  'paper',
+  '--seed',
+  '42',
+  '--max-steps',
+  '5000',
+  '--enable-metrics',
+  '--metrics-rotate-max-lines',
+  '5000',
 ]);
 loop(['dashboard', '--run-dir', runDir]);

@@ -6,9 +6,13 @@ import { join, resolve } from 'node:path';
 const out = resolve('.pack');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out);
-execFileSync('pnpm', ['-r', '--filter', './packages/*', '--filter', './apps/*', 'pack', '--pack-destination', out], {
-  stdio: 'inherit',
-});
+execFileSync(
+  'pnpm',
+  ['-r', '--filter', './packages/*', '--filter', './apps/*', 'pack', '--pack-destination', out],
+  {
+    stdio: 'inherit',
+  },
+);
 let failed = 0;
 for (const file of readdirSync(out).filter((f) => f.endsWith('.tgz'))) {
   const tarball = join(out, file);
@@ -24,5 +28,7 @@ for (const file of readdirSync(out).filter((f) => f.endsWith('.tgz'))) {
     }
   }
 }
-console.log(failed === 0 ? 'pack-check: all tarballs pass publint and attw' : `pack-check: ${failed} failure(s)`);
+console.log(
+  failed === 0 ? 'pack-check: all tarballs pass publint and attw' : `pack-check: ${failed} failure(s)`,
+);
 process.exit(failed === 0 ? 0 : 1);

@@ -79,7 +79,8 @@ function rangeMessage(raw: string, min: number, max: number): string {
   if (Number.isFinite(min) && Number.isFinite(max) && max < Number.MAX_SAFE_INTEGER) {
     return `expected a number from ${min} to ${max}, got "${raw}"`;
   }
-  if (Number.isFinite(min) && min > Number.MIN_SAFE_INTEGER) return `expected a number >= ${min}, got "${raw}"`;
+  if (Number.isFinite(min) && min > Number.MIN_SAFE_INTEGER)
+    return `expected a number >= ${min}, got "${raw}"`;
   return `expected a number <= ${max}, got "${raw}"`;
 }
 
@@ -116,7 +117,12 @@ export function parseFlags<S extends z.ZodType<Record<string, unknown>>>(
   for (const [name, spec] of Object.entries(specs)) config[name] = { type: spec.type };
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: head, options: config, strict: true, allowPositionals: options.positionals ?? false });
+    parsed = parseArgs({
+      args: head,
+      options: config,
+      strict: true,
+      allowPositionals: options.positionals ?? false,
+    });
   } catch (error) {
     throw usageError(`loop ${command}: ${describeParseArgsError(error)}`, error);
   }
@@ -128,7 +134,10 @@ export function parseFlags<S extends z.ZodType<Record<string, unknown>>>(
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const flag = issue.path.length > 0 ? `--${String(issue.path[0])}` : 'flags';
-    const message = issue.code === 'invalid_type' && raw[String(issue.path[0])] === undefined ? 'is required' : issue.message;
+    const message =
+      issue.code === 'invalid_type' && raw[String(issue.path[0])] === undefined
+        ? 'is required'
+        : issue.message;
     throw usageError(`loop ${command}: ${flag}: ${message}`, result.error);
   }
   return { values: result.data, positionals: parsed.positionals, rest, help };

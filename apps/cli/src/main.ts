@@ -25,7 +25,10 @@ function topHelp(): string {
 }
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit status. */
-export async function main(argv: string[], io: CommandIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CommandIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(topHelp());
@@ -37,7 +40,9 @@ export async function main(argv: string[], io: CommandIo = { stdout: process.std
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    io.stderr.write(`loop: unknown command "${name}" (expected one of ${commands.map((c) => c.name).join(', ')})\n`);
+    io.stderr.write(
+      `loop: unknown command "${name}" (expected one of ${commands.map((c) => c.name).join(', ')})\n`,
+    );
     return 2;
   }
   try {
@@ -47,7 +52,9 @@ export async function main(argv: string[], io: CommandIo = { stdout: process.std
       io.stderr.write(`${error.message}\n`);
       return error.exitCode;
     }
-    io.stderr.write(`loop ${name}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.stderr.write(
+      `loop ${name}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return 1;
   }
 }

@@ -1,7 +1,7 @@
 // `loop run --enable-metrics ...`: the metrics flags and the observer that records to the run dir.
 // Placeholder until the metrics issue lands: no flags, no observer.
 import type { StageObserver } from '@loop/engine';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { FlagSpecs } from './flags.js';
 
 /** The metrics flags of `loop run`. */

@@ -66,7 +66,10 @@ export const metricsSummarySchema = z.object({
   stages_by_name: z.record(z.string(), stageStatsSchema),
   outcomes_by_stage: z.record(z.string(), outcomeCountsSchema),
   /** stage -> outcome -> reason -> count (events without a reason are not listed). */
-  reasons_by_stage: z.record(z.string(), z.partialRecord(stageOutcomeSchema, z.record(z.string(), z.number().int()))),
+  reasons_by_stage: z.record(
+    z.string(),
+    z.partialRecord(stageOutcomeSchema, z.record(z.string(), z.number().int())),
+  ),
   /** Latest values set by the caller (position, equity, ...). */
   gauges: z.record(z.string(), z.number()),
   histogram: z.object({
