@@ -1,3 +1,11 @@
-// placeholder; replaced by the package's real entry point.
-export const VERSION = '0.1.0';
+// @loop/metrics: per-stage metrics for trading loops, usable in any bot without the rest of Loop.
+export * from './errors.js';
+export * from './latency-histogram.js';
+export * from './metrics-reader.js';
+export * from './metrics-recorder.js';
+export * from './rotating-ndjson-writer.js';
 export * from './schema.js';
+export * from './stage-event.js';
+export * from './stage-metrics-collector.js';
+export * from './summary-file.js';
+export * from './writer-lock.js';

@@ -83,6 +83,8 @@ export const metricsSummarySchema = z.object({
     rotations: z.number().int().nonnegative(),
     write_errors: z.number().int().nonnegative(),
     last_write_error: z.string().nullable(),
+    /** Lines given up while the disk kept failing (added in 0.1; absent in older files). */
+    lines_dropped: z.number().int().nonnegative().optional(),
   }),
 });
 /** A parsed `metrics_summary.json`. */

@@ -1,0 +1,323 @@
+// Reads a run dir's metrics back: rotated files then the current one, streamed, every line validated.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describeError, MetricsError } from './errors.js';
+import { METRICS_FILE, ROTATED_FILE_PATTERN } from './rotating-ndjson-writer.js';
+import { type StageEventLine, stageEventLineSchema } from './schema.js';
+
+/** One metrics file of a run dir. */
+export interface MetricsFileInfo {
+  /** File name, e.g. `metrics.ndjson.3`. */
+  name: string;
+  /** Absolute path. */
+  path: string;
+  /** Rotation number (`.1` is the oldest), or `null` for the current `metrics.ndjson`. */
+  index: number | null;
+  /** Size in bytes when listed. */
+  size: number;
+}
+
+/** A valid event read back, with where it came from. */
+export interface ReadEvent {
+  event: StageEventLine;
+  /** File name (not path), e.g. `metrics.ndjson.2`. */
+  file: string;
+  /** 1-based line number in the file; negative from {@link tailEvents}: -1 is the file's last line. */
+  line: number;
+}
+
+/** Why a line was skipped. */
+export type SkipReason = 'torn' | 'invalid-json' | 'invalid-schema' | 'empty' | 'too-long';
+
+/** A skipped (torn or corrupt) line. */
+export interface SkippedLine {
+  file: string;
+  line: number;
+  reason: SkipReason;
+  message: string;
+}
+
+/** What a read saw: counts, and the first skipped lines with file and line. */
+export interface ReadStats {
+  /** Files read, in order. */
+  files: string[];
+  /** Lines looked at (valid and skipped). */
+  lines: number;
+  /** Valid events yielded. */
+  events: number;
+  /** Lines skipped (torn, corrupt, invalid). */
+  skippedCount: number;
+  /** The first `maxSkippedListed` skipped lines. */
+  skipped: SkippedLine[];
+}
+
+/** Options of {@link readEvents} and {@link tailEvents}. */
+export interface ReadOptions {
+  /** How many skipped lines to list in `stats.skipped` (all are counted); default 100. */
+  maxSkippedListed?: number;
+  /** Lines longer than this are skipped as `too-long` without being held in memory; default 1 MiB. */
+  maxLineBytes?: number;
+}
+
+const CHUNK = 64 * 1024;
+
+/** Lists `metrics.ndjson.N` files (oldest first) then `metrics.ndjson`, those that exist. */
+export async function listMetricsFiles(runDir: string): Promise<MetricsFileInfo[]> {
+  const dir = path.resolve(runDir);
+  let names: string[];
+  try {
+    names = await fs.promises.readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new MetricsError('LOOP_METRICS_READ_FAILED', `${dir}: ${describeError(error)}`, {
+      cause: error,
+      context: { dir },
+    });
+  }
+  const rotated = names
+    .map((name) => ({ name, match: ROTATED_FILE_PATTERN.exec(name) }))
+    .filter((f) => f.match !== null)
+    .map((f) => ({ name: f.name, index: Number(f.match![1]) }))
+    .sort((a, b) => a.index - b.index);
+  const entries: Array<{ name: string; index: number | null }> = [...rotated];
+  if (names.includes(METRICS_FILE)) entries.push({ name: METRICS_FILE, index: null });
+  const out: MetricsFileInfo[] = [];
+  for (const entry of entries) {
+    const file = path.join(dir, entry.name);
+    try {
+      out.push({ ...entry, path: file, size: (await fs.promises.stat(file)).size });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw readFailed(file, error);
+    }
+  }
+  return out;
+}
+
+/** Parses and validates one line; a string describing the problem if it is not a valid event. */
+export function parseStageEventLine(
+  text: string,
+): { ok: true; event: StageEventLine } | { ok: false; reason: SkipReason; message: string } {
+  if (text.length === 0) return { ok: false, reason: 'empty', message: 'empty line' };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: 'invalid-json', message: describeError(error) };
+  }
+  const result = stageEventLineSchema.safeParse(json);
+  if (result.success) return { ok: true, event: result.data };
+  const issue = result.error.issues[0]!;
+  return {
+    ok: false,
+    reason: 'invalid-schema',
+    message: `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+  };
+}
+
+/**
+ * Streams the events of a run dir in chronological order (rotated `.1`, `.2`, ..., then `metrics.ndjson`)
+ * with bounded memory. Torn and corrupt lines are skipped and counted in `stats`. The file list is taken
+ * when iteration starts; the current file is opened then, so a rotation during the read loses nothing.
+ */
+export function readEvents(runDir: string, options: ReadOptions = {}): MetricsEventStream {
+  return new MetricsEventStream(runDir, options);
+}
+
+/** The async iterable returned by {@link readEvents}; `stats` is complete once iteration ends. */
+export class MetricsEventStream implements AsyncIterable<ReadEvent> {
+  /** Counts so far; final after the loop ends. */
+  readonly stats: ReadStats = { files: [], lines: 0, events: 0, skippedCount: 0, skipped: [] };
+  private readonly maxListed: number;
+  private readonly maxLineBytes: number;
+
+  constructor(
+    private readonly runDir: string,
+    options: ReadOptions,
+  ) {
+    this.maxListed = options.maxSkippedListed ?? 100;
+    this.maxLineBytes = options.maxLineBytes ?? 1024 * 1024;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<ReadEvent> {
+    const files = await listMetricsFiles(this.runDir);
+    const current = files.find((f) => f.index === null);
+    let currentHandle: fs.promises.FileHandle | undefined;
+    if (current) currentHandle = await openOrUndefined(current.path);
+    try {
+      for (const info of files) {
+        const handle = info.index === null ? currentHandle : await openOrUndefined(info.path);
+        if (handle === undefined) continue; // deleted by --metrics-rotate-keep meanwhile
+        this.stats.files.push(info.name);
+        try {
+          yield* this.readFile(handle, info.name);
+        } finally {
+          if (info.index !== null) await handle.close();
+        }
+      }
+    } finally {
+      await currentHandle?.close();
+    }
+  }
+
+  private async *readFile(handle: fs.promises.FileHandle, name: string): AsyncGenerator<ReadEvent> {
+    const chunk = Buffer.allocUnsafe(CHUNK);
+    let carry: Buffer[] = [];
+    let carryBytes = 0;
+    let overlong = false;
+    let lineNo = 0;
+    for (;;) {
+      let n: number;
+      try {
+        ({ bytesRead: n } = await handle.read(chunk, 0, CHUNK, null));
+      } catch (error) {
+        throw readFailed(path.join(this.runDir, name), error);
+      }
+      if (n === 0) break;
+      let from = 0;
+      for (let nl = chunk.indexOf(0x0a, 0); nl !== -1 && nl < n; nl = chunk.indexOf(0x0a, from)) {
+        lineNo++;
+        if (overlong) {
+          this.skip(name, lineNo, 'too-long', `line longer than ${this.maxLineBytes} bytes`);
+          overlong = false;
+        } else {
+          const text =
+            carryBytes === 0
+              ? chunk.toString('utf8', from, nl)
+              : Buffer.concat([...carry, chunk.subarray(from, nl)]).toString('utf8');
+          const event = this.accept(name, lineNo, text);
+          if (event) yield event;
+        }
+        carry = [];
+        carryBytes = 0;
+        from = nl + 1;
+      }
+      if (from < n && !overlong) {
+        carryBytes += n - from;
+        if (carryBytes > this.maxLineBytes) {
+          overlong = true;
+          carry = [];
+          carryBytes = 0;
+        } else {
+          carry.push(Buffer.from(chunk.subarray(from, n)));
+        }
+      }
+    }
+    if (carryBytes > 0 || overlong) {
+      this.stats.lines++;
+      this.skip(
+        name,
+        lineNo + 1,
+        'torn',
+        'last line has no newline (cut short by a crash, or still being written)',
+      );
+    }
+  }
+
+  private accept(file: string, line: number, text: string): ReadEvent | undefined {
+    this.stats.lines++;
+    const parsed = parseStageEventLine(text);
+    if (parsed.ok) {
+      this.stats.events++;
+      return { event: parsed.event, file, line };
+    }
+    this.skip(file, line, parsed.reason, parsed.message);
+    return undefined;
+  }
+
+  private skip(file: string, line: number, reason: SkipReason, message: string): void {
+    this.stats.skippedCount++;
+    if (this.stats.skipped.length < this.maxListed) this.stats.skipped.push({ file, line, reason, message });
+  }
+}
+
+/** What {@link tailEvents} returns: up to `n` valid events, oldest first, and what was skipped on the way. */
+export interface TailResult {
+  events: ReadEvent[];
+  skippedCount: number;
+  skipped: SkippedLine[];
+}
+
+/**
+ * The last `n` valid events of a run dir, oldest first, reading files backwards in 64 KiB chunks (the
+ * current file, then rotated ones newest first) so only the tail is read. Line numbers are negative,
+ * counted from the end of each file.
+ */
+export async function tailEvents(runDir: string, n: number, options: ReadOptions = {}): Promise<TailResult> {
+  const maxListed = options.maxSkippedListed ?? 100;
+  const result: TailResult = { events: [], skippedCount: 0, skipped: [] };
+  if (!(n > 0)) return result;
+  const newestFirst: ReadEvent[] = [];
+  const files = (await listMetricsFiles(runDir)).reverse();
+  for (const info of files) {
+    if (newestFirst.length >= n) break;
+    const handle = await openOrUndefined(info.path);
+    if (handle === undefined) continue;
+    try {
+      let position = (await handle.stat()).size;
+      let pending = Buffer.alloc(0); // bytes before the earliest line handled so far
+      let atFileEnd = true;
+      let fromEnd = 0;
+      const skip = (line: number, reason: SkipReason, message: string) => {
+        result.skippedCount++;
+        if (result.skipped.length < maxListed)
+          result.skipped.push({ file: info.name, line, reason, message });
+      };
+      while (newestFirst.length < n) {
+        if (position === 0 && pending.length === 0) break;
+        let data = pending;
+        if (position > 0) {
+          const length = Math.min(CHUNK, position);
+          position -= length;
+          const chunk = Buffer.allocUnsafe(length);
+          const { bytesRead } = await handle.read(chunk, 0, length, position);
+          data = Buffer.concat([chunk.subarray(0, bytesRead), pending]);
+        }
+        let segEnd = data.length; // data[segEnd - 1] is a newline once the torn tail is handled
+        if (atFileEnd && segEnd > 0) {
+          if (data[segEnd - 1] !== 0x0a) {
+            const lastNl = data.lastIndexOf(0x0a);
+            if (lastNl === -1 && position > 0) {
+              pending = data;
+              continue;
+            }
+            fromEnd++;
+            skip(-fromEnd, 'torn', 'last line has no newline (cut short by a crash, or still being written)');
+            segEnd = lastNl + 1;
+          }
+          atFileEnd = false;
+        }
+        while (segEnd > 0 && newestFirst.length < n) {
+          const before = segEnd >= 2 ? data.lastIndexOf(0x0a, segEnd - 2) : -1;
+          if (before === -1 && position > 0) break; // the line starts in an earlier chunk
+          fromEnd++;
+          const parsed = parseStageEventLine(data.toString('utf8', before + 1, segEnd - 1));
+          if (parsed.ok) newestFirst.push({ event: parsed.event, file: info.name, line: -fromEnd });
+          else skip(-fromEnd, parsed.reason, parsed.message);
+          segEnd = before + 1;
+        }
+        pending = Buffer.from(data.subarray(0, segEnd));
+        if (position === 0 && segEnd === 0) break;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+  result.events = newestFirst.reverse();
+  return result;
+}
+
+async function openOrUndefined(file: string): Promise<fs.promises.FileHandle | undefined> {
+  try {
+    return await fs.promises.open(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw readFailed(file, error);
+  }
+}
+
+function readFailed(file: string, error: unknown): MetricsError {
+  return new MetricsError('LOOP_METRICS_READ_FAILED', `${file}: ${describeError(error)}`, {
+    cause: error,
+    context: { file },
+  });
+}

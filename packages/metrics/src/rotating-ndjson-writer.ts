@@ -1,0 +1,379 @@
+// Batched, rotating, restart-safe NDJSON file writer: exact line/byte limits, `.N` numbering, failure counting.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describeError, MetricsError } from './errors.js';
+
+/** The current NDJSON file of a run dir; rotated files are `metrics.ndjson.1` (oldest), `.2`, ... */
+export const METRICS_FILE = 'metrics.ndjson';
+
+/** Matches a rotated file name and captures its number. */
+export const ROTATED_FILE_PATTERN = /^metrics\.ndjson\.([1-9]\d*)$/;
+
+/** The file operations the writer uses; replaceable to inject failures in tests. */
+export type WriterFileSystem = Pick<
+  typeof fs,
+  | 'openSync'
+  | 'writeSync'
+  | 'closeSync'
+  | 'renameSync'
+  | 'fsyncSync'
+  | 'unlinkSync'
+  | 'readdirSync'
+  | 'fstatSync'
+  | 'readSync'
+>;
+
+/** Options of {@link RotatingNdjsonWriter}. */
+export interface RotatingNdjsonWriterOptions {
+  /** Run dir; created if missing. */
+  dir: string;
+  /** Rotate before a line that would make the file hold more than this many lines. Off by default. */
+  maxLines?: number;
+  /** Rotate before a line that would make the file larger than this (a single larger line gets a file of its own). */
+  maxBytes?: number;
+  /** Keep at most this many rotated files, deleting the oldest. Off by default (keep all). */
+  keep?: number;
+  /** fsync the file after each flush and before each rotation. Off by default. */
+  fsync?: boolean;
+  /** Size of the batch buffer; default 64 KiB. A full buffer is flushed at once. */
+  bufferBytes?: number;
+  /** Replaces node:fs (tests inject failures). */
+  fileSystem?: WriterFileSystem;
+}
+
+/** Figures of a writer, as the summary's `writer` object shows them (plus what the schema makes optional). */
+export interface WriterStats {
+  lines_written: number;
+  bytes_written: number;
+  rotations: number;
+  write_errors: number;
+  last_write_error: string | null;
+  /** Lines given up because the disk kept failing and the batch buffer was full. */
+  lines_dropped: number;
+}
+
+/**
+ * Appends lines to `<dir>/metrics.ndjson` through a batch buffer.
+ *
+ * Guarantees: a line is written whole or not at all to one file; rotation happens only between lines
+ * (flush, close, rename to the next `.N`, reopen); numbering continues after the highest existing `.N`, so
+ * nothing is overwritten; a torn last line left by a crash is ended with a newline before new lines, so it
+ * never glues onto them. Write failures are counted (never thrown): unwritten bytes stay in the buffer and
+ * are retried on the next flush; when the buffer is full and the disk still fails, new lines are dropped
+ * and counted. After SIGKILL at most the unflushed batch is lost.
+ */
+export class RotatingNdjsonWriter {
+  /** Absolute path of the current file. */
+  readonly file: string;
+  private readonly dir: string;
+  private readonly fsys: WriterFileSystem;
+  private readonly maxLines: number;
+  private readonly maxBytes: number;
+  private readonly keep: number;
+  private readonly fsyncEach: boolean;
+  private readonly buffer: Buffer;
+  private fd: number | null = null;
+  private start = 0;
+  private end = 0;
+  private pendingLines = 0;
+  /** Lines and bytes in the current file including the buffered ones. */
+  private fileLines = 0;
+  private fileBytes = 0;
+  private rotated: number[] = [];
+  private closed = false;
+  private readonly stats: WriterStats = {
+    lines_written: 0,
+    bytes_written: 0,
+    rotations: 0,
+    write_errors: 0,
+    last_write_error: null,
+    lines_dropped: 0,
+  };
+
+  constructor(options: RotatingNdjsonWriterOptions) {
+    this.dir = path.resolve(options.dir);
+    this.file = path.join(this.dir, METRICS_FILE);
+    this.fsys = options.fileSystem ?? fs;
+    this.maxLines = positiveOrOff('maxLines', options.maxLines);
+    this.maxBytes = positiveOrOff('maxBytes', options.maxBytes);
+    this.keep = positiveOrOff('keep', options.keep);
+    this.fsyncEach = options.fsync ?? false;
+    const bufferBytes = options.bufferBytes ?? 64 * 1024;
+    if (!Number.isSafeInteger(bufferBytes) || bufferBytes < 1024) {
+      throw new MetricsError(
+        'LOOP_METRICS_OPTION_INVALID',
+        `bufferBytes must be an integer >= 1024, got ${bufferBytes}`,
+      );
+    }
+    this.buffer = Buffer.allocUnsafe(bufferBytes);
+    try {
+      fs.mkdirSync(this.dir, { recursive: true });
+      this.rotated = this.fsys
+        .readdirSync(this.dir)
+        .map((name) => ROTATED_FILE_PATTERN.exec(String(name)))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => Number(m[1]))
+        .sort((a, b) => a - b);
+      this.openCurrent();
+    } catch (error) {
+      if (this.fd !== null) this.fsys.closeSync(this.fd);
+      throw new MetricsError(
+        'LOOP_METRICS_OPEN_FAILED',
+        `${this.file}: cannot open for writing: ${describeError(error)}`,
+        {
+          cause: error,
+          context: { file: this.file },
+        },
+      );
+    }
+    this.pruneRotated();
+  }
+
+  /** Appends one line; it must end with `\n` and contain no other newline. Never throws. */
+  writeLine(line: string): void {
+    if (this.closed) {
+      this.stats.lines_dropped++;
+      return;
+    }
+    let bytes = -1;
+    if (this.maxBytes > 0) bytes = Buffer.byteLength(line);
+    if (
+      (this.maxLines > 0 && this.fileLines >= this.maxLines) ||
+      (this.maxBytes > 0 && this.fileBytes > 0 && this.fileBytes + bytes > this.maxBytes)
+    ) {
+      if (!this.rotate()) {
+        this.stats.lines_dropped++;
+        return;
+      }
+    }
+    const capacity = this.buffer.length;
+    if (capacity - this.end < line.length * 3) {
+      if (bytes < 0) bytes = Buffer.byteLength(line);
+      if (capacity - this.end < bytes) {
+        this.compactOrFlush(bytes);
+        if (capacity - this.end < bytes) {
+          if (bytes > capacity && this.start === this.end) {
+            this.writeOversized(line, bytes);
+          } else {
+            this.stats.lines_dropped++;
+          }
+          return;
+        }
+      }
+    }
+    const written = this.buffer.write(line, this.end);
+    this.end += written;
+    this.pendingLines++;
+    this.fileLines++;
+    this.fileBytes += written;
+  }
+
+  /** Writes the batch to the file (and fsyncs in fsync mode). Returns false if something stayed unwritten. */
+  flush(): boolean {
+    if (this.start === this.end) return true;
+    if (this.fd === null && !this.reopen()) return false;
+    try {
+      while (this.start < this.end) {
+        const n = this.fsys.writeSync(this.fd!, this.buffer, this.start, this.end - this.start);
+        this.start += n;
+        this.stats.bytes_written += n;
+      }
+    } catch (error) {
+      this.fail(error);
+      return false;
+    }
+    this.start = 0;
+    this.end = 0;
+    this.stats.lines_written += this.pendingLines;
+    this.pendingLines = 0;
+    if (this.fsyncEach) {
+      try {
+        this.fsys.fsyncSync(this.fd!);
+      } catch (error) {
+        this.fail(error);
+      }
+    }
+    return true;
+  }
+
+  /** Flushes and closes the file. Returns false if some buffered lines could not be written. */
+  close(): boolean {
+    if (this.closed) return true;
+    const flushed = this.flush();
+    this.closed = true;
+    if (!flushed) this.stats.lines_dropped += this.pendingLines;
+    if (this.fd !== null) {
+      try {
+        if (this.fsyncEach) this.fsys.fsyncSync(this.fd);
+        this.fsys.closeSync(this.fd);
+      } catch (error) {
+        this.fail(error);
+      }
+      this.fd = null;
+    }
+    return flushed;
+  }
+
+  /** A copy of the writer's figures. */
+  getStats(): WriterStats {
+    return { ...this.stats };
+  }
+
+  /** Numbers of the rotated files that exist, oldest first. */
+  rotatedNumbers(): readonly number[] {
+    return this.rotated;
+  }
+
+  private openCurrent(): void {
+    const fd = this.fsys.openSync(this.file, 'a+');
+    this.fd = fd;
+    const size = this.fsys.fstatSync(fd).size;
+    this.fileBytes = size;
+    this.fileLines = 0;
+    if (size === 0) return;
+    const last = Buffer.alloc(1);
+    this.fsys.readSync(fd, last, 0, 1, size - 1);
+    if (this.maxLines > 0) this.fileLines = this.countLines(fd, size);
+    if (last[0] !== 0x0a) {
+      // A torn line from a crash: end it so the next line starts on its own (readers skip the fragment).
+      this.buffer.write('\n', this.end);
+      this.end += 1;
+      this.fileBytes += 1;
+      if (this.maxLines > 0) this.fileLines += 1;
+    }
+  }
+
+  private countLines(fd: number, size: number): number {
+    const chunk = Buffer.allocUnsafe(64 * 1024);
+    let lines = 0;
+    for (let position = 0; position < size; ) {
+      const n = this.fsys.readSync(fd, chunk, 0, Math.min(chunk.length, size - position), position);
+      if (n <= 0) break;
+      for (let i = chunk.indexOf(0x0a, 0); i !== -1 && i < n; i = chunk.indexOf(0x0a, i + 1)) lines++;
+      position += n;
+    }
+    return lines;
+  }
+
+  /** close -> rename to the next `.N` -> reopen. False if the batch could not be written first. */
+  private rotate(): boolean {
+    if (!this.flush()) return false;
+    const next = (this.rotated.at(-1) ?? 0) + 1;
+    const target = path.join(this.dir, `${METRICS_FILE}.${next}`);
+    try {
+      if (this.fd !== null) {
+        if (this.fsyncEach) this.fsys.fsyncSync(this.fd);
+        this.fsys.closeSync(this.fd);
+        this.fd = null;
+      }
+      this.fsys.renameSync(this.file, target);
+    } catch (error) {
+      this.fail(
+        new MetricsError(
+          'LOOP_METRICS_ROTATE_FAILED',
+          `rotate ${this.file} -> ${target}: ${describeError(error)}`,
+        ),
+      );
+      return false;
+    }
+    this.rotated.push(next);
+    this.stats.rotations++;
+    this.fileLines = 0;
+    this.fileBytes = 0;
+    this.reopen();
+    this.pruneRotated();
+    return true;
+  }
+
+  private reopen(): boolean {
+    try {
+      this.fd = this.fsys.openSync(this.file, 'a+');
+      // After a failed rename the old file is still here: count what it holds so limits stay exact.
+      const size = this.fsys.fstatSync(this.fd).size;
+      if (size !== this.fileBytes - (this.end - this.start)) {
+        this.fileBytes = size + (this.end - this.start);
+        this.fileLines = (this.maxLines > 0 ? this.countLines(this.fd, size) : 0) + this.pendingLines;
+      }
+      return true;
+    } catch (error) {
+      this.fd = null;
+      this.fail(error);
+      return false;
+    }
+  }
+
+  private pruneRotated(): void {
+    if (this.keep <= 0) return;
+    while (this.rotated.length > this.keep) {
+      const oldest = this.rotated[0]!;
+      try {
+        this.fsys.unlinkSync(path.join(this.dir, `${METRICS_FILE}.${oldest}`));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+          this.fail(error);
+          return;
+        }
+      }
+      this.rotated.shift();
+    }
+  }
+
+  private compactOrFlush(_needed: number): void {
+    if (this.flush()) return;
+    // The disk failed: move the unwritten bytes to the front to make room for more lines.
+    if (this.start > 0) {
+      this.buffer.copy(this.buffer, 0, this.start, this.end);
+      this.end -= this.start;
+      this.start = 0;
+    }
+  }
+
+  private writeOversized(line: string, bytes: number): void {
+    const data = Buffer.from(line);
+    if (this.fd === null && !this.reopen()) {
+      this.stats.lines_dropped++;
+      return;
+    }
+    let offset = 0;
+    try {
+      while (offset < bytes) offset += this.fsys.writeSync(this.fd!, data, offset, bytes - offset);
+    } catch (error) {
+      this.fail(error);
+      if (offset === 0) {
+        this.stats.lines_dropped++;
+        return;
+      }
+      // Keep the unwritten tail so the line is completed on the next flush.
+      data.copy(this.buffer, 0, offset, Math.min(bytes, offset + this.buffer.length));
+      this.end = Math.min(bytes - offset, this.buffer.length);
+      this.pendingLines = 1;
+      this.fileLines++;
+      this.fileBytes += bytes;
+      this.stats.bytes_written += offset;
+      return;
+    }
+    this.stats.bytes_written += bytes;
+    this.stats.lines_written++;
+    this.fileLines++;
+    this.fileBytes += bytes;
+  }
+
+  private fail(error: unknown): void {
+    this.stats.write_errors++;
+    this.stats.last_write_error = describeError(error);
+  }
+}
+
+function positiveOrOff(name: string, value: number | undefined): number {
+  if (value === undefined) return 0;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new MetricsError(
+      'LOOP_METRICS_OPTION_INVALID',
+      `${name} must be a whole number >= 1, got ${value}`,
+      {
+        context: { option: name },
+      },
+    );
+  }
+  return value;
+}

@@ -1,0 +1,211 @@
+// In-memory aggregates of stage events: per-stage HDR percentiles, outcomes, reasons, counters, gauges, recent events.
+
+import { MetricsError } from './errors.js';
+import {
+  DEFAULT_LATENCY_RANGE,
+  LatencyHistogram,
+  type LatencyRange,
+  validateLatencyRange,
+} from './latency-histogram.js';
+import { METRICS_SCHEMA_VERSION, type MetricsSummary, type StageOutcome, type StageStats } from './schema.js';
+import type { StageEvent } from './stage-event.js';
+
+/** The run counters of the summary. */
+export type RunCounterName = keyof MetricsSummary['counters'];
+
+/** Something that also wants every event, counter and gauge (the NDJSON writer, a Prometheus exporter). */
+export interface StageEventSink {
+  onStageEvent(event: StageEvent): void;
+  onCount?(name: RunCounterName, by: number): void;
+  onGauge?(name: string, value: number): void;
+}
+
+/** Options of {@link StageMetricsCollector}. */
+export interface StageMetricsCollectorOptions {
+  /** Histogram range in microseconds (default 1 µs .. 1 h). */
+  histogram?: LatencyRange;
+  /** How many recent events to keep in memory (default 1024). Older ones are forgotten. */
+  recentCapacity?: number;
+  /** Distinct reasons kept per stage and outcome before the rest are counted as `(other)` (default 256). */
+  maxReasonsPerOutcome?: number;
+}
+
+/** Bucket for reasons beyond `maxReasonsPerOutcome`. */
+export const OTHER_REASON = '(other)';
+
+interface StageAggregate {
+  histogram: LatencyHistogram;
+  outcomes: { ok: number; rejected: number; error: number };
+  reasons: Partial<Record<StageOutcome, Map<string, number>>>;
+}
+
+/** What the summary adds from outside the collector: times, pid, writer figures. */
+export interface SummaryContext {
+  /** Caller's clock now, ms since the epoch. */
+  nowMs: number;
+  /** Caller's clock at process (or run) start. */
+  processStartMs: number;
+  /** `null` for deterministic output. */
+  pid: number | null;
+  writer?: MetricsSummary['writer'];
+}
+
+const NO_WRITER: MetricsSummary['writer'] = Object.freeze({
+  lines_written: 0,
+  bytes_written: 0,
+  rotations: 0,
+  write_errors: 0,
+  last_write_error: null,
+});
+
+/**
+ * Aggregates stage events with fixed memory: a histogram per stage (fixed size), counters, and a ring
+ * buffer of recent events. `record()` allocates nothing for a known stage and reason.
+ */
+export class StageMetricsCollector {
+  /** Total stage events recorded. */
+  stageEventsCount = 0;
+  private readonly stages = new Map<string, StageAggregate>();
+  private readonly counters = { processed: 0, filled: 0, rejected: 0, errors: 0 };
+  private readonly gauges = new Map<string, number>();
+  private readonly ring: (StageEvent | undefined)[];
+  private ringNext = 0;
+  private readonly range: LatencyRange;
+  private readonly maxReasons: number;
+  private readonly sinks: StageEventSink[] = [];
+
+  constructor(options: StageMetricsCollectorOptions = {}) {
+    this.range = validateLatencyRange(options.histogram ?? { ...DEFAULT_LATENCY_RANGE });
+    const capacity = options.recentCapacity ?? 1024;
+    if (!Number.isSafeInteger(capacity) || capacity < 0) {
+      throw new MetricsError(
+        'LOOP_METRICS_OPTION_INVALID',
+        `recentCapacity must be an integer >= 0, got ${capacity}`,
+      );
+    }
+    this.ring = new Array(capacity);
+    this.maxReasons = options.maxReasonsPerOutcome ?? 256;
+  }
+
+  /** Adds a sink that sees every later event, counter increment and gauge. */
+  addSink(sink: StageEventSink): void {
+    this.sinks.push(sink);
+  }
+
+  /** Records one stage event (the seed's `record_stage`). The object is kept in the recent ring: do not mutate it. */
+  record(event: StageEvent): void {
+    let aggregate = this.stages.get(event.stage);
+    if (aggregate === undefined) aggregate = this.addStage(event.stage);
+    aggregate.histogram.recordMs(event.latency_ms);
+    aggregate.outcomes[event.outcome]++;
+    if (event.reason !== undefined) this.countReason(aggregate, event.outcome, event.reason);
+    this.stageEventsCount++;
+    if (this.ring.length > 0) {
+      this.ring[this.ringNext] = event;
+      this.ringNext = this.ringNext + 1 === this.ring.length ? 0 : this.ringNext + 1;
+    }
+    for (let i = 0; i < this.sinks.length; i++) this.sinks[i]!.onStageEvent(event);
+  }
+
+  /** Adds `by` to a run counter (processed steps, fills, rejections, errors). */
+  count(name: RunCounterName, by = 1): void {
+    this.counters[name] += by;
+    for (const sink of this.sinks) sink.onCount?.(name, by);
+  }
+
+  /** Sets a gauge (position, equity, ...) to its latest value. Non-finite values are ignored. */
+  setGauge(name: string, value: number): void {
+    if (!Number.isFinite(value)) return;
+    this.gauges.set(name, value);
+    for (const sink of this.sinks) sink.onGauge?.(name, value);
+  }
+
+  /** The last `n` recorded events (at most the ring's capacity), oldest first. */
+  recent(n = this.ring.length): StageEvent[] {
+    const capacity = this.ring.length;
+    const out: StageEvent[] = [];
+    const take = Math.min(n, capacity, this.stageEventsCount);
+    for (let i = take; i > 0; i--) {
+      const event = this.ring[(this.ringNext - i + capacity) % capacity];
+      if (event !== undefined) out.push(event);
+    }
+    return out;
+  }
+
+  /** Latency statistics of one stage, or undefined if it never ran. */
+  stageStats(stage: string): StageStats | undefined {
+    const aggregate = this.stages.get(stage);
+    return aggregate && statsOf(aggregate.histogram);
+  }
+
+  /** The current counters. */
+  counterValues(): Readonly<MetricsSummary['counters']> {
+    return { ...this.counters };
+  }
+
+  /** The summary document (`metrics_summary.json`) of everything recorded since the collector was made. */
+  summary(context: SummaryContext): MetricsSummary {
+    const stagesByName: MetricsSummary['stages_by_name'] = {};
+    const outcomesByStage: MetricsSummary['outcomes_by_stage'] = {};
+    const reasonsByStage: MetricsSummary['reasons_by_stage'] = {};
+    let clamped = 0;
+    for (const [stage, aggregate] of this.stages) {
+      stagesByName[stage] = statsOf(aggregate.histogram);
+      outcomesByStage[stage] = { ...aggregate.outcomes };
+      const reasons: MetricsSummary['reasons_by_stage'][string] = {};
+      for (const outcome of ['ok', 'rejected', 'error'] as const) {
+        const map = aggregate.reasons[outcome];
+        if (map) reasons[outcome] = Object.fromEntries(map);
+      }
+      reasonsByStage[stage] = reasons;
+      clamped += aggregate.histogram.clamped;
+    }
+    return {
+      v: METRICS_SCHEMA_VERSION,
+      pid: context.pid,
+      process_start: context.processStartMs,
+      updated_at: context.nowMs,
+      stage_events_count: this.stageEventsCount,
+      counters: { ...this.counters },
+      stages_by_name: stagesByName,
+      outcomes_by_stage: outcomesByStage,
+      reasons_by_stage: reasonsByStage,
+      gauges: Object.fromEntries(this.gauges),
+      histogram: { lowest_us: this.range.lowestUs, highest_us: this.range.highestUs, clamped },
+      writer: { ...(context.writer ?? NO_WRITER) },
+    };
+  }
+
+  private addStage(stage: string): StageAggregate {
+    const aggregate: StageAggregate = {
+      histogram: new LatencyHistogram(this.range),
+      outcomes: { ok: 0, rejected: 0, error: 0 },
+      reasons: {},
+    };
+    this.stages.set(stage, aggregate);
+    return aggregate;
+  }
+
+  private countReason(aggregate: StageAggregate, outcome: StageOutcome, reason: string): void {
+    let map = aggregate.reasons[outcome];
+    if (map === undefined) {
+      map = new Map();
+      aggregate.reasons[outcome] = map;
+    }
+    const seen = map.get(reason);
+    if (seen !== undefined) map.set(reason, seen + 1);
+    else if (map.size < this.maxReasons) map.set(reason, 1);
+    else map.set(OTHER_REASON, (map.get(OTHER_REASON) ?? 0) + 1);
+  }
+}
+
+function statsOf(histogram: LatencyHistogram): StageStats {
+  return {
+    count: histogram.count,
+    p50_ms: histogram.percentileUs(50) / 1000,
+    p95_ms: histogram.percentileUs(95) / 1000,
+    p99_ms: histogram.percentileUs(99) / 1000,
+    max_ms: histogram.maxMicros / 1000,
+    mean_ms: Math.round(histogram.meanMicros) / 1000,
+  };
+}
