@@ -1,2 +1,48 @@
-// placeholder; replaced by the package's real entry point.
-export const VERSION = '0.1.0';
+// @loop/supervisor: keep any command running 24/7 — restart policy, backoff, state file, log, watchdog.
+export { type BackoffPolicy, backoffDelayMs, seededRandom } from './backoff.js';
+export { formatCommandLine, shellQuote } from './command-line.js';
+export { resolveCommand } from './command-resolution.js';
+export { isSupervisorError, SupervisorError, type SupervisorErrorCode } from './errors.js';
+export {
+  type HeartbeatReading,
+  heartbeatAgeMs,
+  heartbeatPollMs,
+  isHung,
+  readHeartbeatMtimeMs,
+} from './heartbeat.js';
+export {
+  type ResolvedSupervisorOptions,
+  resolveSupervisorOptions,
+  SUPERVISOR_DEFAULTS,
+  type SupervisorOptions,
+} from './options.js';
+export { isProcessAlive, processGroupHasLiveMembers, signalProcessGroup } from './process-group.js';
+export {
+  type ChildExit,
+  decideAfterExit,
+  exitStatusOf,
+  HUNG_EXIT_STATUS,
+  isFailure,
+  RESTART_POLICIES,
+  type RestartContext,
+  type RestartDecision,
+  type RestartPolicy,
+} from './restart-decision.js';
+export { acquireRunDirLock, type RunDirLock, SUPERVISOR_LOCK_FILE } from './run-dir-lock.js';
+export {
+  AtomicJsonFile,
+  type ChildExitRecord,
+  childExitRecordSchema,
+  parseSupervisorState,
+  RECENT_EXITS_KEPT,
+  SUPERVISOR_STATE_FILE,
+  SUPERVISOR_STATE_VERSION,
+  type SupervisorState,
+  type SupervisorStatus,
+  supervisorStateSchema,
+  supervisorStatusSchema,
+} from './state.js';
+export { FORWARDED_SIGNALS, type SupervisionOutcome, Supervisor } from './supervisor.js';
+export type { SupervisorEvent, SupervisorEventType } from './supervisor-events.js';
+export { formatLogLine, SUPERVISOR_LOG_FILE, SupervisorLog } from './supervisor-log.js';
+export { quoteSystemdArg, renderSystemdUnit, type SystemdUnitInput, startLimitFor } from './systemd-unit.js';

@@ -1,0 +1,156 @@
+// The supervisor's options, their defaults, and their validation (pure: nothing is written before it passes).
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { SupervisorError } from './errors.js';
+import { RESTART_POLICIES, type RestartPolicy } from './restart-decision.js';
+import type { SupervisorEvent } from './supervisor-events.js';
+
+/** What to supervise and how. Every duration is in seconds, as on the command line. */
+export interface SupervisorOptions {
+  /** The command and its arguments; `command[0]` is looked up on PATH unless it contains a slash. */
+  command: readonly string[];
+  /** Directory of `supervisor_state.json`, `supervisor.log` and the lock; created if missing. */
+  runDir: string;
+  /** When to restart: `on-failure` (default), `always` or `never`. */
+  restart?: RestartPolicy;
+  /** Restarts in a row without a stable run before giving up (default 10). */
+  maxRestarts?: number;
+  /** Delay before restart attempt 0 in seconds (default 1); 0 restarts at once. */
+  backoffBaseS?: number;
+  /** Largest delay in seconds (default 60); not below `backoffBaseS`. */
+  backoffCapS?: number;
+  /** Full jitter on every delay (default off: delays are deterministic). */
+  jitter?: boolean;
+  /** Seed of the jitter's random numbers, for reproducible delays; Math.random when absent. */
+  jitterSeed?: number;
+  /** A run at least this long resets the backoff to attempt 0 (default 60). */
+  resetAfterS?: number;
+  /** Seconds between the stop signal and SIGKILL of the child's process group (default 10); above 0. */
+  killTimeoutS?: number;
+  /** File the child touches while healthy; defaults to `<runDir>/heartbeat` when a timeout is set. */
+  heartbeatFile?: string;
+  /** A heartbeat older than this many seconds means the child hung: stop and restart it. Above 0. */
+  heartbeatTimeoutS?: number;
+  /** Also append the child's stdout and stderr to this file. */
+  childLog?: string;
+  /** Working directory of the child (default: the supervisor's). */
+  cwd?: string;
+  /** Environment of the child (default: the supervisor's). */
+  env?: NodeJS.ProcessEnv;
+  /** Forward SIGINT, SIGTERM and SIGHUP received by this process to the child (default true). */
+  handleSignals?: boolean;
+  /** Where the child's stdout goes when piped (with `childLog`); default process.stdout. */
+  stdout?: Writable;
+  /** Where the child's stderr goes when piped (with `childLog`); default process.stderr. */
+  stderr?: Writable;
+  /** Called on every event, with a monotonic timestamp; for tests, benches and embedding. */
+  onEvent?: (event: SupervisorEvent) => void;
+}
+
+/** {@link SupervisorOptions} after validation, with every default filled in. */
+export interface ResolvedSupervisorOptions
+  extends Required<
+    Omit<SupervisorOptions, 'heartbeatFile' | 'heartbeatTimeoutS' | 'childLog' | 'jitterSeed'>
+  > {
+  heartbeatFile: string | undefined;
+  heartbeatTimeoutS: number | undefined;
+  childLog: string | undefined;
+  jitterSeed: number | undefined;
+}
+
+/** The defaults of {@link SupervisorOptions}. */
+export const SUPERVISOR_DEFAULTS = {
+  restart: 'on-failure',
+  maxRestarts: 10,
+  backoffBaseS: 1,
+  backoffCapS: 60,
+  jitter: false,
+  resetAfterS: 60,
+  killTimeoutS: 10,
+} as const satisfies Partial<SupervisorOptions>;
+
+function invalid(option: string, message: string): SupervisorError {
+  return new SupervisorError('LOOP_SUPERVISOR_OPTION_INVALID', `${option}: ${message}`, {
+    context: { option },
+  });
+}
+
+function checkNumber(
+  option: string,
+  value: number,
+  rule: { min: number; exclusive?: boolean; integer?: boolean },
+): void {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw invalid(option, `expected a number, got ${value}`);
+  if (rule.integer && !Number.isInteger(value))
+    throw invalid(option, `expected a whole number, got ${value}`);
+  if (rule.exclusive ? value <= rule.min : value < rule.min) {
+    throw invalid(option, `expected a number ${rule.exclusive ? '>' : '>='} ${rule.min}, got ${value}`);
+  }
+}
+
+/**
+ * Fills in defaults and checks every option; throws `LOOP_SUPERVISOR_OPTION_INVALID` naming the option
+ * (`context.option`) on the first problem: a missing command, a negative value, a cap below the base, a zero
+ * timeout. A zero backoff is valid and means restart at once.
+ */
+export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSupervisorOptions {
+  if (!Array.isArray(options.command) || options.command.length === 0 || options.command[0] === '') {
+    throw invalid('command', 'no command to supervise (give it after `--`)');
+  }
+  if (typeof options.runDir !== 'string' || options.runDir.length === 0) {
+    throw invalid('runDir', 'expected a non-empty path');
+  }
+  const restart = options.restart ?? SUPERVISOR_DEFAULTS.restart;
+  if (!RESTART_POLICIES.includes(restart)) {
+    throw invalid('restart', `expected one of ${RESTART_POLICIES.join(', ')}, got ${String(restart)}`);
+  }
+  const maxRestarts = options.maxRestarts ?? SUPERVISOR_DEFAULTS.maxRestarts;
+  checkNumber('maxRestarts', maxRestarts, { min: 0, integer: true });
+  const backoffBaseS = options.backoffBaseS ?? SUPERVISOR_DEFAULTS.backoffBaseS;
+  checkNumber('backoffBaseS', backoffBaseS, { min: 0 });
+  const backoffCapS = options.backoffCapS ?? Math.max(SUPERVISOR_DEFAULTS.backoffCapS, backoffBaseS);
+  checkNumber('backoffCapS', backoffCapS, { min: 0 });
+  if (backoffCapS < backoffBaseS) {
+    throw invalid('backoffCapS', `the cap (${backoffCapS}) is below the base (${backoffBaseS})`);
+  }
+  const resetAfterS = options.resetAfterS ?? SUPERVISOR_DEFAULTS.resetAfterS;
+  checkNumber('resetAfterS', resetAfterS, { min: 0 });
+  const killTimeoutS = options.killTimeoutS ?? SUPERVISOR_DEFAULTS.killTimeoutS;
+  checkNumber('killTimeoutS', killTimeoutS, { min: 0, exclusive: true });
+  if (options.jitterSeed !== undefined)
+    checkNumber('jitterSeed', options.jitterSeed, { min: 0, integer: true });
+  let heartbeatFile = options.heartbeatFile;
+  const heartbeatTimeoutS = options.heartbeatTimeoutS;
+  if (heartbeatTimeoutS !== undefined) {
+    checkNumber('heartbeatTimeoutS', heartbeatTimeoutS, { min: 0, exclusive: true });
+    heartbeatFile ??= join(options.runDir, 'heartbeat');
+  } else if (heartbeatFile !== undefined) {
+    throw invalid('heartbeatFile', 'needs a heartbeat timeout (heartbeatTimeoutS) as well');
+  }
+  if (heartbeatFile !== undefined && heartbeatFile.length === 0)
+    throw invalid('heartbeatFile', 'expected a path');
+  if (options.childLog !== undefined && options.childLog.length === 0)
+    throw invalid('childLog', 'expected a path');
+  return {
+    command: [...options.command],
+    runDir: options.runDir,
+    restart,
+    maxRestarts,
+    backoffBaseS,
+    backoffCapS,
+    jitter: options.jitter ?? SUPERVISOR_DEFAULTS.jitter,
+    jitterSeed: options.jitterSeed,
+    resetAfterS,
+    killTimeoutS,
+    heartbeatFile,
+    heartbeatTimeoutS,
+    childLog: options.childLog,
+    cwd: options.cwd ?? process.cwd(),
+    env: options.env ?? process.env,
+    handleSignals: options.handleSignals ?? true,
+    stdout: options.stdout ?? process.stdout,
+    stderr: options.stderr ?? process.stderr,
+    onEvent: options.onEvent ?? (() => {}),
+  };
+}

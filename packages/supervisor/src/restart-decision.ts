@@ -1,0 +1,74 @@
+// What to do when the child exits: restart after a delay, stop, or give up. Pure, so every rule is unit-tested.
+import { constants } from 'node:os';
+import { type BackoffPolicy, backoffDelayMs } from './backoff.js';
+
+/** When to restart the child: on a non-zero exit or a signal, after any exit, or never. */
+export type RestartPolicy = 'on-failure' | 'always' | 'never';
+
+/** The restart policies, in the order `--help` lists them. */
+export const RESTART_POLICIES: readonly RestartPolicy[] = ['on-failure', 'always', 'never'];
+
+/** How a child run ended, as far as the restart decision is concerned. */
+export interface ChildExit {
+  /** Exit code, or null when the child was killed by a signal or could not start. */
+  code: number | null;
+  /** Signal that killed the child, or null. */
+  signal: NodeJS.Signals | null;
+  /** How long the child ran, in milliseconds. */
+  uptimeMs: number;
+  /** True when the heartbeat watchdog stopped the child: always a failure, whatever its exit code. */
+  hung?: boolean;
+}
+
+/** The facts the decision needs besides the exit. */
+export interface RestartContext {
+  policy: RestartPolicy;
+  /** Most restarts in a row without a stable run before giving up. */
+  maxRestarts: number;
+  /** A run at least this long is stable: the backoff starts again at attempt 0. */
+  resetAfterMs: number;
+  /** The backoff attempt the next restart would use (restarts in a row since the last stable run). */
+  attempt: number;
+  backoff: BackoffPolicy;
+}
+
+/** The outcome of {@link decideAfterExit}. */
+export type RestartDecision =
+  | { action: 'restart'; attempt: number; delayMs: number; stableRun: boolean }
+  | { action: 'stop'; reason: 'clean-exit' | 'policy-never'; exitCode: number }
+  | { action: 'give-up'; exitCode: number; attempt: number };
+
+/** Status of a run the watchdog stopped as hung, whatever the child's own code (as timeout(1) does). */
+export const HUNG_EXIT_STATUS = 124;
+
+/**
+ * The status a shell would report for a run: 124 when the watchdog stopped it as hung, else its exit code,
+ * or 128 + the number of the signal that killed it, or 1 when neither is known.
+ */
+export function exitStatusOf(exit: Pick<ChildExit, 'code' | 'signal' | 'hung'>): number {
+  if (exit.hung) return HUNG_EXIT_STATUS;
+  if (exit.code !== null) return exit.code;
+  if (exit.signal !== null) return 128 + (constants.signals[exit.signal] ?? 0);
+  return 1;
+}
+
+/** True when the run counts as a failure for the `on-failure` policy. */
+export function isFailure(exit: ChildExit): boolean {
+  return exit.hung === true || exit.code !== 0;
+}
+
+/**
+ * Decides what follows a child exit. The delay before restart n is `min(cap, base * 2^n)`; a run that lasted
+ * at least `resetAfterMs` resets n to 0; `maxRestarts` restarts in a row without a stable run give up.
+ */
+export function decideAfterExit(exit: ChildExit, context: RestartContext): RestartDecision {
+  const exitStatus = exitStatusOf(exit);
+  if (context.policy === 'never') return { action: 'stop', reason: 'policy-never', exitCode: exitStatus };
+  if (context.policy === 'on-failure' && !isFailure(exit)) {
+    return { action: 'stop', reason: 'clean-exit', exitCode: exitStatus };
+  }
+  const stableRun = exit.uptimeMs >= context.resetAfterMs;
+  const attempt = stableRun ? 0 : context.attempt;
+  if (attempt >= context.maxRestarts) return { action: 'give-up', exitCode: exitStatus, attempt };
+  return { action: 'restart', attempt, delayMs: backoffDelayMs(context.backoff, attempt), stableRun };
+}

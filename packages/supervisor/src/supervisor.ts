@@ -1,0 +1,525 @@
+// The supervisor: runs the child in its own process group, restarts it per policy, writes state and log.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { seededRandom } from './backoff.js';
+import { formatCommandLine } from './command-line.js';
+import { resolveCommand } from './command-resolution.js';
+import { SupervisorError } from './errors.js';
+import { heartbeatAgeMs, heartbeatPollMs, readHeartbeatMtimeMs } from './heartbeat.js';
+import {
+  type ResolvedSupervisorOptions,
+  resolveSupervisorOptions,
+  type SupervisorOptions,
+} from './options.js';
+import { processGroupHasLiveMembers, signalProcessGroup } from './process-group.js';
+import { decideAfterExit, exitStatusOf } from './restart-decision.js';
+import { acquireRunDirLock, type RunDirLock } from './run-dir-lock.js';
+import {
+  AtomicJsonFile,
+  type ChildExitRecord,
+  RECENT_EXITS_KEPT,
+  SUPERVISOR_STATE_FILE,
+  SUPERVISOR_STATE_VERSION,
+  type SupervisorState,
+} from './state.js';
+import type { SupervisorEvent, SupervisorEventType } from './supervisor-events.js';
+import { SUPERVISOR_LOG_FILE, SupervisorLog } from './supervisor-log.js';
+
+/** How supervision ended. */
+export interface SupervisionOutcome {
+  /** `stopped`: on request, by policy, or after a clean exit; `gave_up`: too many restarts in a row. */
+  status: 'stopped' | 'gave_up';
+  /** Exit status for the supervisor: the last child run's status (code, 128 + signal, 124 when hung). */
+  exitCode: number;
+  /** Restarts performed. */
+  restarts: number;
+}
+
+/** Signals that stop supervision; each is forwarded to the child's process group first. */
+export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+type TerminationReason = 'watchdog' | 'stop';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Keeps one command running. Construct it (options are validated and the command is resolved on PATH, before
+ * anything is written), then `await run()`. The child runs in its own process group, so stopping it stops
+ * everything it spawned.
+ */
+export class Supervisor {
+  /** The validated options. */
+  readonly options: ResolvedSupervisorOptions;
+  /** Absolute path of the executable the command runs. */
+  readonly executable: string;
+  readonly #random: () => number;
+  readonly #piped: boolean;
+  #state: SupervisorState | undefined;
+  #log: SupervisorLog | undefined;
+  #stateFile: AtomicJsonFile | undefined;
+  #lock: RunDirLock | undefined;
+  #childLog: WriteStream | undefined;
+  #child: ChildProcess | undefined;
+  #lastChild: ChildProcess | undefined;
+  #childStartedMs = 0;
+  #nextAttempt = 0;
+  #restarts = 0;
+  #lastStatus = 0;
+  #terminating: TerminationReason | undefined;
+  #killDeadlineMs: number | undefined;
+  #killTimer: NodeJS.Timeout | undefined;
+  #backoffTimer: NodeJS.Timeout | undefined;
+  #watchdogTimer: NodeJS.Timeout | undefined;
+  #stopSignal: NodeJS.Signals | undefined;
+  #started = false;
+  #finished = false;
+  #resolve: ((outcome: SupervisionOutcome) => void) | undefined;
+  readonly #onSignal = (signal: NodeJS.Signals) => this.stop(signal);
+  readonly #onProcessExit = () => {
+    // Last resort if this process dies with a child still running: no orphan is left behind.
+    if (this.#child?.pid !== undefined) signalProcessGroup(this.#child.pid, 'SIGKILL');
+  };
+
+  /** Validates `options` and resolves the command; throws a {@link SupervisorError} before writing anything. */
+  constructor(options: SupervisorOptions) {
+    this.options = resolveSupervisorOptions(options);
+    this.executable = resolveCommand(this.options.command[0]!, {
+      path: this.options.env.PATH,
+      cwd: this.options.cwd,
+    });
+    this.#random =
+      this.options.jitterSeed === undefined ? Math.random : seededRandom(this.options.jitterSeed);
+    this.#piped =
+      this.options.childLog !== undefined ||
+      this.options.stdout !== process.stdout ||
+      this.options.stderr !== process.stderr;
+  }
+
+  /** A copy of the current state (what supervisor_state.json holds), once `run()` has started. */
+  get state(): SupervisorState | undefined {
+    return this.#state === undefined ? undefined : structuredClone(this.#state);
+  }
+
+  /**
+   * Supervises until the child exits cleanly (`on-failure`), exits at all (`never`), fails too often in a row,
+   * or a stop is requested. Throws `LOOP_SUPERVISOR_LOCKED` or `LOOP_SUPERVISOR_RUN_DIR_FAILED` before
+   * starting anything.
+   */
+  async run(): Promise<SupervisionOutcome> {
+    if (this.#started) throw new Error('Supervisor.run() can only be called once');
+    this.#started = true;
+    const { runDir } = this.options;
+    try {
+      mkdirSync(runDir, { recursive: true });
+    } catch (error) {
+      throw new SupervisorError(
+        'LOOP_SUPERVISOR_RUN_DIR_FAILED',
+        `cannot create run dir ${runDir}: ${String(error)}`,
+        {
+          cause: error,
+          context: { runDir },
+        },
+      );
+    }
+    this.#lock = acquireRunDirLock(runDir);
+    try {
+      this.#log = new SupervisorLog(join(runDir, SUPERVISOR_LOG_FILE));
+      if (this.options.childLog !== undefined) this.#childLog = await openAppendStream(this.options.childLog);
+    } catch (error) {
+      this.#log?.close();
+      this.#lock.release();
+      throw new SupervisorError('LOOP_SUPERVISOR_RUN_DIR_FAILED', `cannot open the logs: ${String(error)}`, {
+        cause: error,
+        context: { runDir, childLog: this.options.childLog },
+      });
+    }
+    this.#stateFile = new AtomicJsonFile(join(runDir, SUPERVISOR_STATE_FILE), (error) =>
+      this.#emit('state_write_failed', { error: String(error) }),
+    );
+    const startedMs = Date.now();
+    this.#state = this.#initialState(startedMs);
+    if (this.options.handleSignals)
+      for (const signal of FORWARDED_SIGNALS) process.on(signal, this.#onSignal);
+    process.on('exit', this.#onProcessExit);
+    const finished = new Promise<SupervisionOutcome>((resolve) => {
+      this.#resolve = resolve;
+    });
+    this.#emit('supervisor_start', {
+      pid: process.pid,
+      run_dir: runDir,
+      command: this.#state.command_line,
+      took_over_lock_from: this.#lock.tookOverFrom ?? null,
+    });
+    this.#publish();
+    this.#startChild();
+    const outcome = await finished;
+    try {
+      await this.#drainChildOutput();
+      this.#emit('supervisor_exit', {
+        status: outcome.status,
+        exit_code: outcome.exitCode,
+        restarts: outcome.restarts,
+      });
+      await this.#stateFile.flush();
+    } finally {
+      if (this.options.handleSignals)
+        for (const signal of FORWARDED_SIGNALS) process.off(signal, this.#onSignal);
+      process.off('exit', this.#onProcessExit);
+      if (this.#childLog) await new Promise<void>((resolve) => this.#childLog!.end(resolve));
+      this.#log.close();
+      this.#lock.release();
+    }
+    return outcome;
+  }
+
+  /**
+   * Asks supervision to stop, as SIGINT/SIGTERM/SIGHUP do: `signal` goes to the child's process group; after
+   * `killTimeoutS` the group gets SIGKILL. A pending restart is cancelled.
+   */
+  stop(signal: NodeJS.Signals = 'SIGTERM'): void {
+    if (!this.#started || this.#finished || this.#state === undefined) return;
+    if (this.#stopSignal === undefined) {
+      this.#stopSignal = signal;
+      this.#state.stop_signal = signal;
+      this.#emit('stop_requested', { signal, child_pid: this.#child?.pid ?? null });
+    }
+    if (this.#backoffTimer !== undefined) {
+      clearTimeout(this.#backoffTimer);
+      this.#backoffTimer = undefined;
+      this.#finish('stopped', this.#lastStatus);
+      return;
+    }
+    if (this.#child?.pid !== undefined) this.#terminate(this.#child.pid, 'stop', signal);
+    // Otherwise the child already exited and its leftovers are being drained; the exit path sees the stop.
+  }
+
+  #initialState(startedMs: number): SupervisorState {
+    const o = this.options;
+    return {
+      v: SUPERVISOR_STATE_VERSION,
+      status: 'starting',
+      supervisor_pid: process.pid,
+      command: [...o.command],
+      command_line: formatCommandLine(o.command),
+      restart_policy: o.restart,
+      max_restarts: o.maxRestarts,
+      backoff_base_s: o.backoffBaseS,
+      backoff_cap_s: o.backoffCapS,
+      jitter: o.jitter,
+      reset_after_s: o.resetAfterS,
+      kill_timeout_s: o.killTimeoutS,
+      heartbeat_file: o.heartbeatFile ?? null,
+      heartbeat_timeout_s: o.heartbeatTimeoutS ?? null,
+      attempt: 0,
+      restarts: 0,
+      child_pid: null,
+      child_started_at: null,
+      last_exit_code: null,
+      last_signal: null,
+      last_delay_ms: null,
+      next_start_at: null,
+      stop_signal: null,
+      exit_code: null,
+      started_at: iso(startedMs),
+      updated_at: iso(startedMs),
+      exits: [],
+    };
+  }
+
+  #emit(type: SupervisorEventType, fields: SupervisorEvent['fields']): SupervisorEvent {
+    const event: SupervisorEvent = { type, atMs: Date.now(), monotonicMs: performance.now(), fields };
+    this.#log?.append(event);
+    this.options.onEvent(event);
+    return event;
+  }
+
+  #publish(): void {
+    const state = this.#state!;
+    state.updated_at = iso(Date.now());
+    this.#stateFile!.publish(state);
+  }
+
+  #startChild(): void {
+    const state = this.#state!;
+    const { command, cwd, env } = this.options;
+    const startedMs = Date.now();
+    this.#terminating = undefined;
+    this.#killDeadlineMs = undefined;
+    let child: ChildProcess;
+    try {
+      child = spawn(this.executable, command.slice(1), {
+        argv0: command[0],
+        cwd,
+        env,
+        // Its own process group (and session): the whole tree can be signalled as one, and a terminal's
+        // Ctrl-C reaches only the supervisor, which forwards it.
+        detached: true,
+        stdio: this.#piped ? ['inherit', 'pipe', 'pipe'] : 'inherit',
+      });
+    } catch (error) {
+      setImmediate(() => this.#onSpawnFailed(error, startedMs));
+      return;
+    }
+    if (child.pid === undefined) {
+      child.once('error', (error) => this.#onSpawnFailed(error, startedMs));
+      return;
+    }
+    const pid = child.pid;
+    this.#child = child;
+    this.#lastChild = child;
+    this.#childStartedMs = startedMs;
+    child.once('exit', (code, signal) => this.#onChildExit(pid, code, signal));
+    child.on('error', () => {
+      // Errors after a successful spawn (a failed kill) change nothing: the exit event still comes.
+    });
+    if (this.#piped) {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        this.options.stdout.write(chunk);
+        this.#childLog?.write(chunk);
+      });
+      child.stderr!.on('data', (chunk: Buffer) => {
+        this.options.stderr.write(chunk);
+        this.#childLog?.write(chunk);
+      });
+    }
+    this.#emit('child_start', { pid, attempt: state.attempt, restarts: this.#restarts });
+    state.status = 'running';
+    state.child_pid = pid;
+    state.child_started_at = iso(startedMs);
+    state.next_start_at = null;
+    this.#publish();
+    const timeoutS = this.options.heartbeatTimeoutS;
+    if (timeoutS !== undefined) {
+      this.#watchdogTimer = setInterval(() => this.#checkHeartbeat(pid), heartbeatPollMs(timeoutS * 1000));
+    }
+  }
+
+  #onSpawnFailed(error: unknown, startedMs: number): void {
+    const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 126;
+    this.#emit('child_spawn_failed', { error: String(error), status: code });
+    this.#record(
+      { pid: null, code, signal: null, reason: 'spawn-error', startedMs, endedMs: Date.now() },
+      String(error),
+    );
+    this.#afterExit({ code, signal: null, uptimeMs: 0 });
+  }
+
+  #onChildExit(pid: number, code: number | null, signal: NodeJS.Signals | null): void {
+    const endedMs = Date.now();
+    this.#emit('child_exit', {
+      pid,
+      code,
+      signal,
+      uptime_ms: endedMs - this.#childStartedMs,
+      reason: this.#terminating ?? 'exit',
+    });
+    clearInterval(this.#watchdogTimer);
+    clearTimeout(this.#killTimer);
+    this.#watchdogTimer = undefined;
+    this.#killTimer = undefined;
+    this.#child = undefined;
+    const hung = this.#terminating === 'watchdog';
+    const uptimeMs = endedMs - this.#childStartedMs;
+    this.#record({
+      pid,
+      code,
+      signal,
+      reason: this.#terminating ?? 'exit',
+      startedMs: this.#childStartedMs,
+      endedMs,
+      hung,
+    });
+    const exit = { code, signal, uptimeMs, hung };
+    if (processGroupHasLiveMembers(pid)) {
+      void this.#drainGroup(pid).then(() => this.#afterExit(exit));
+      return;
+    }
+    this.#afterExit(exit);
+  }
+
+  #record(
+    run: {
+      pid: number | null;
+      code: number | null;
+      signal: NodeJS.Signals | null;
+      reason: ChildExitRecord['reason'];
+      startedMs: number;
+      endedMs: number;
+      hung?: boolean;
+    },
+    error?: string,
+  ): void {
+    const state = this.#state!;
+    const status = exitStatusOf({ code: run.code, signal: run.signal, hung: run.hung ?? false });
+    this.#lastStatus = status;
+    const record: ChildExitRecord = {
+      pid: run.pid,
+      code: run.code,
+      signal: run.signal,
+      status,
+      reason: run.reason,
+      started_at: iso(run.startedMs),
+      ended_at: iso(run.endedMs),
+      uptime_ms: Math.max(0, run.endedMs - run.startedMs),
+    };
+    if (error !== undefined) record.error = error;
+    state.exits.push(record);
+    if (state.exits.length > RECENT_EXITS_KEPT) state.exits.splice(0, state.exits.length - RECENT_EXITS_KEPT);
+    state.child_pid = null;
+    state.last_exit_code = run.code;
+    state.last_signal = run.signal;
+  }
+
+  #afterExit(exit: {
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    uptimeMs: number;
+    hung?: boolean;
+  }): void {
+    if (this.#finished) return;
+    if (this.#stopSignal !== undefined) {
+      this.#finish('stopped', this.#lastStatus);
+      return;
+    }
+    const o = this.options;
+    const decision = decideAfterExit(exit, {
+      policy: o.restart,
+      maxRestarts: o.maxRestarts,
+      resetAfterMs: o.resetAfterS * 1000,
+      attempt: this.#nextAttempt,
+      backoff: { baseS: o.backoffBaseS, capS: o.backoffCapS, jitter: o.jitter, random: this.#random },
+    });
+    const state = this.#state!;
+    if (decision.action === 'stop') {
+      this.#finish('stopped', decision.exitCode);
+      return;
+    }
+    if (decision.action === 'give-up') {
+      this.#emit('gave_up', {
+        restarts: this.#restarts,
+        max_restarts: o.maxRestarts,
+        exit_code: decision.exitCode,
+      });
+      this.#finish('gave_up', decision.exitCode);
+      return;
+    }
+    this.#nextAttempt = decision.attempt + 1;
+    this.#restarts += 1;
+    state.attempt = decision.attempt;
+    state.restarts = this.#restarts;
+    state.last_delay_ms = decision.delayMs;
+    this.#emit('backoff', {
+      attempt: decision.attempt,
+      delay_ms: decision.delayMs,
+      restarts: this.#restarts,
+      stable_run: decision.stableRun,
+    });
+    if (decision.delayMs === 0) {
+      // Zero backoff: restart at once; the state file learns of the exit with the new child's start.
+      this.#startChild();
+      return;
+    }
+    state.status = 'backoff';
+    state.next_start_at = iso(Date.now() + decision.delayMs);
+    this.#publish();
+    this.#backoffTimer = setTimeout(() => {
+      this.#backoffTimer = undefined;
+      this.#startChild();
+    }, decision.delayMs);
+  }
+
+  #finish(status: SupervisionOutcome['status'], exitCode: number): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    clearInterval(this.#watchdogTimer);
+    clearTimeout(this.#killTimer);
+    clearTimeout(this.#backoffTimer);
+    const state = this.#state!;
+    state.status = status;
+    state.exit_code = exitCode;
+    state.child_pid = null;
+    state.next_start_at = null;
+    this.#publish();
+    this.#resolve?.({ status, exitCode, restarts: this.#restarts });
+  }
+
+  /** Sends `signal` to the child's group and arms SIGKILL of the group after the kill timeout. */
+  #terminate(pgid: number, reason: TerminationReason, signal: NodeJS.Signals): void {
+    const killTimeoutMs = this.options.killTimeoutS * 1000;
+    if (this.#terminating === undefined) {
+      this.#terminating = reason;
+      this.#killDeadlineMs = performance.now() + killTimeoutMs;
+      this.#killTimer = setTimeout(() => this.#killGroup(pgid), killTimeoutMs);
+    }
+    this.#state!.status = 'stopping';
+    this.#publish();
+    signalProcessGroup(pgid, signal);
+  }
+
+  #killGroup(pgid: number): void {
+    this.#emit('kill_group', { pid: pgid, signal: 'SIGKILL', after_s: this.options.killTimeoutS });
+    signalProcessGroup(pgid, 'SIGKILL');
+  }
+
+  /**
+   * The child exited but processes of its group live on (a grandchild that ignored the signal, or one left
+   * running in the background): TERM them, and KILL them at the kill deadline. Nothing outlives its child.
+   */
+  async #drainGroup(pgid: number): Promise<void> {
+    this.#emit('group_leftover', { pid: pgid });
+    if (this.#killDeadlineMs === undefined) {
+      signalProcessGroup(pgid, 'SIGTERM');
+      this.#killDeadlineMs = performance.now() + this.options.killTimeoutS * 1000;
+    }
+    let killed = false;
+    let deadline = this.#killDeadlineMs;
+    while (processGroupHasLiveMembers(pgid)) {
+      if (performance.now() >= deadline) {
+        if (killed) break;
+        this.#killGroup(pgid);
+        killed = true;
+        deadline = performance.now() + 2000;
+      }
+      await sleep(20);
+    }
+  }
+
+  #checkHeartbeat(pid: number): void {
+    if (this.#child?.pid !== pid || this.#terminating !== undefined) return;
+    const file = this.options.heartbeatFile!;
+    const timeoutMs = this.options.heartbeatTimeoutS! * 1000;
+    const ageMs = heartbeatAgeMs({
+      nowMs: Date.now(),
+      heartbeatMtimeMs: readHeartbeatMtimeMs(file),
+      childStartedMs: this.#childStartedMs,
+    });
+    if (ageMs <= timeoutMs) return;
+    this.#emit('watchdog_hung', {
+      pid,
+      heartbeat_file: file,
+      heartbeat_age_ms: Math.round(ageMs),
+      timeout_ms: timeoutMs,
+    });
+    this.#terminate(pid, 'watchdog', 'SIGTERM');
+  }
+
+  async #drainChildOutput(): Promise<void> {
+    const child = this.#lastChild;
+    if (!this.#piped || child === undefined || (child.exitCode === null && child.signalCode === null)) return;
+    const streamsOpen = !(child.stdout?.destroyed ?? true) || !(child.stderr?.destroyed ?? true);
+    if (streamsOpen) await Promise.race([once(child, 'close'), sleep(1000)]);
+  }
+}
+
+async function openAppendStream(file: string): Promise<WriteStream> {
+  const stream = createWriteStream(file, { flags: 'a', mode: 0o644 });
+  await once(stream, 'open');
+  stream.on('error', () => {
+    // A failing child log must not stop supervision; output still passes through.
+  });
+  return stream;
+}
