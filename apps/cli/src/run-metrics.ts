@@ -1,14 +1,63 @@
-// `loop run --enable-metrics ...`: the metrics flags and the observer that records to the run dir.
-// Placeholder until the metrics issue lands: no flags, no observer.
-import type { StageObserver } from '@loop/engine';
-import type { z } from 'zod';
-import type { FlagSpecs } from './flags.js';
+// `loop run --enable-metrics ...`: the metrics flags, and the observer that records the loop to the run dir.
+import type { StageObserver, StageReport, StepReport } from '@loop/engine';
+import { isMetricsError, type MetricsRecorder, openMetricsRecorder, type StageEvent } from '@loop/metrics';
+import { type MetricsServer, PrometheusExporter, startMetricsServer } from '@loop/metrics/prometheus';
+import { z } from 'zod';
+import { LoopCliError, usageError } from './errors.js';
+import { type FlagSpecs, intFlag, numberFlag, stringFlag } from './flags.js';
 
 /** The metrics flags of `loop run`. */
-export const metricsFlagSpecs: FlagSpecs = {};
+export const metricsFlagSpecs: FlagSpecs = {
+  'enable-metrics': {
+    type: 'boolean',
+    description: 'record per-stage metrics to <run-dir>/metrics.ndjson and metrics_summary.json',
+  },
+  'metrics-rotate-max-mb': {
+    type: 'string',
+    valueName: 'N',
+    description: 'rotate metrics.ndjson before it exceeds N MiB (decimals allowed)',
+    defaultText: 'off',
+  },
+  'metrics-rotate-max-lines': {
+    type: 'string',
+    valueName: 'N',
+    description: 'rotate metrics.ndjson before it exceeds N lines',
+    defaultText: 'off',
+  },
+  'metrics-rotate-keep': {
+    type: 'string',
+    valueName: 'N',
+    description: 'keep only the N newest rotated files (metrics.ndjson.N), deleting older ones',
+    defaultText: 'keep all',
+  },
+  'metrics-fsync': {
+    type: 'boolean',
+    description: 'fsync metrics.ndjson after each flush (survives power loss; slower)',
+  },
+  'metrics-port': {
+    type: 'string',
+    valueName: 'N',
+    description: 'serve Prometheus metrics at http://<metrics-host>:N/metrics (0 = any free port)',
+    defaultText: 'off',
+  },
+  'metrics-host': {
+    type: 'string',
+    valueName: 'HOST',
+    description: 'address the /metrics server binds to',
+    defaultText: '127.0.0.1',
+  },
+};
 
 /** zod shape of the metrics flags, merged into `loop run`'s schema. */
-export const metricsFlagShape = {};
+export const metricsFlagShape = {
+  'enable-metrics': z.boolean().optional(),
+  'metrics-rotate-max-mb': numberFlag({ min: 0, exclusiveMin: true, max: 1024 * 1024 }).optional(),
+  'metrics-rotate-max-lines': intFlag({ min: 1 }).optional(),
+  'metrics-rotate-keep': intFlag({ min: 1 }).optional(),
+  'metrics-fsync': z.boolean().optional(),
+  'metrics-port': intFlag({ min: 0, max: 65535 }).optional(),
+  'metrics-host': stringFlag().optional(),
+};
 
 /** Metrics flag values, as validated by {@link metricsFlagShape}. */
 export type MetricsFlagValues = z.output<z.ZodObject<typeof metricsFlagShape>>;
@@ -21,12 +70,191 @@ export interface RunMetrics {
   summaryLines(): string[];
   /** Flushes and closes everything (normal end, SIGINT, SIGTERM). Never throws. */
   close(): Promise<void>;
+  /** The `/metrics` URL when `--metrics-port` was given. */
+  readonly prometheusUrl?: string;
 }
 
-/** Opens the run's metrics if the flags ask for them; `undefined` otherwise. */
+/** Context `loop run` gives {@link openRunMetrics}. */
+export interface RunMetricsContext {
+  runDir: string;
+  /** Simulated run: no pid or wall-clock time in any file. */
+  deterministic: boolean;
+  /** The loop's clock, ms since the epoch. */
+  clockNowMs: () => number;
+  /** Where to announce the /metrics URL; default stderr. */
+  log?: (line: string) => void;
+}
+
+const FILE_FLAGS = [
+  'metrics-rotate-max-mb',
+  'metrics-rotate-max-lines',
+  'metrics-rotate-keep',
+  'metrics-fsync',
+] as const;
+
+/**
+ * Opens the run's metrics if the flags ask for them (`--enable-metrics` and/or `--metrics-port`);
+ * `undefined` otherwise. Throws a usage error for rotation flags without `--enable-metrics`, and a
+ * runtime error (exit 1) if the run dir is locked by another live writer or the port cannot be bound.
+ */
 export async function openRunMetrics(
-  _values: MetricsFlagValues,
-  _context: { runDir: string; deterministic: boolean; clockNowMs: () => number },
+  values: MetricsFlagValues,
+  context: RunMetricsContext,
 ): Promise<RunMetrics | undefined> {
-  return undefined;
+  const files = values['enable-metrics'] === true;
+  const port = values['metrics-port'];
+  if (!files) {
+    const stray = FILE_FLAGS.find((flag) => values[flag] !== undefined);
+    if (stray) throw usageError(`loop run: --${stray} needs --enable-metrics`);
+    if (values['metrics-host'] !== undefined && port === undefined) {
+      throw usageError('loop run: --metrics-host needs --metrics-port');
+    }
+    if (port === undefined) return undefined;
+  }
+  const maxMb = values['metrics-rotate-max-mb'];
+  let recorder: MetricsRecorder;
+  try {
+    recorder = openMetricsRecorder({
+      runDir: files ? context.runDir : undefined,
+      rotate: {
+        maxLines: values['metrics-rotate-max-lines'],
+        maxBytes: maxMb === undefined ? undefined : Math.max(1, Math.floor(maxMb * 1024 * 1024)),
+        keep: values['metrics-rotate-keep'],
+      },
+      fsync: values['metrics-fsync'] === true,
+      now: context.clockNowMs,
+      deterministic: context.deterministic,
+      // loop run closes us on SIGINT/SIGTERM itself; we still flush on exit and uncaught exceptions.
+      handleProcessExit: true,
+    });
+  } catch (error) {
+    throw metricsFailure(error);
+  }
+  let server: MetricsServer | undefined;
+  if (port !== undefined) {
+    const exporter = new PrometheusExporter();
+    recorder.addSink(exporter);
+    try {
+      server = await startMetricsServer({ registry: exporter.registry, port, host: values['metrics-host'] });
+    } catch (error) {
+      recorder.close();
+      throw metricsFailure(error);
+    }
+    (context.log ?? ((line) => process.stderr.write(`${line}\n`)))(
+      `loop run: serving Prometheus metrics at ${server.url}`,
+    );
+  }
+  return new RunMetricsSession(recorder, server);
+}
+
+function metricsFailure(error: unknown): LoopCliError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new LoopCliError('LOOP_CLI_RUNTIME', `loop run: metrics: ${message}`, {
+    cause: error,
+    exitCode: isMetricsError(error) && error.code === 'LOOP_METRICS_OPTION_INVALID' ? 2 : 1,
+  });
+}
+
+/** Adapts engine reports to the recorder: stage events, step counters, gauges, a flush per step. */
+class RunMetricsSession implements RunMetrics {
+  readonly observer: StageObserver;
+  readonly prometheusUrl: string | undefined;
+  private heldPosition: StageReport | undefined;
+  private last = { fills: 0, rejections: 0, errors: 0 };
+  private closed = false;
+
+  constructor(
+    private readonly recorder: MetricsRecorder,
+    private readonly server: MetricsServer | undefined,
+  ) {
+    this.prometheusUrl = server?.url;
+    this.observer = {
+      onStage: (report) => this.onStage(report),
+      onStepEnd: (report) => this.onStepEnd(report),
+    };
+  }
+
+  private onStage(report: StageReport): void {
+    if (this.heldPosition) this.recordStage(this.heldPosition);
+    this.heldPosition = undefined;
+    // The position stage is held until the step ends so its line can carry position and equity.
+    if (report.stage === 'position') this.heldPosition = report;
+    else this.recordStage(report);
+  }
+
+  private recordStage(report: StageReport, attrs?: StageEvent['attrs']): void {
+    const event: StageEvent = {
+      ts: report.endMs,
+      step: report.step,
+      stage: report.stage,
+      outcome: report.outcome,
+      latency_ms: Math.max(0, report.endMs - report.startMs),
+    };
+    if (report.reason !== undefined) event.reason = report.reason;
+    if (report.detail !== undefined) event.detail = report.detail;
+    if (attrs !== undefined) event.attrs = attrs;
+    this.recorder.record(event);
+  }
+
+  private onStepEnd(step: StepReport): void {
+    if (this.heldPosition) {
+      this.recordStage(this.heldPosition, {
+        position: step.position,
+        equity: step.equity,
+        price: step.price,
+      });
+      this.heldPosition = undefined;
+    }
+    const recorder = this.recorder;
+    recorder.count('processed');
+    recorder.count('filled', Math.max(0, step.fills - this.last.fills));
+    recorder.count('rejected', Math.max(0, step.rejections - this.last.rejections));
+    recorder.count('errors', Math.max(0, step.errors - this.last.errors));
+    this.last = { fills: step.fills, rejections: step.rejections, errors: step.errors };
+    recorder.setGauge('position', step.position);
+    recorder.setGauge('equity', step.equity);
+    recorder.setGauge('price', step.price);
+    recorder.setGauge('realized_pnl', step.realizedPnl);
+    recorder.setGauge('unrealized_pnl', step.unrealizedPnl);
+    recorder.setGauge('fees_paid', step.feesPaid);
+    recorder.flush();
+  }
+
+  summaryLines(): string[] {
+    const summary = this.recorder.summary();
+    const writer = summary.writer;
+    const lines: string[] = [];
+    if (this.recorder.runDir !== undefined) {
+      const rotated = this.recorder.writer?.rotatedNumbers().length ?? 0;
+      lines.push(
+        `metrics: ${summary.stage_events_count} stage events, ${writer.lines_written} lines in metrics.ndjson` +
+          (rotated > 0 ? ` + ${rotated} rotated files (${writer.rotations} rotations)` : ''),
+      );
+      for (const [stage, stats] of Object.entries(summary.stages_by_name)) {
+        lines.push(
+          `metrics: ${stage}: n=${stats.count} p50=${stats.p50_ms}ms p95=${stats.p95_ms}ms p99=${stats.p99_ms}ms`,
+        );
+      }
+      if (writer.write_errors > 0 || (writer.lines_dropped ?? 0) > 0) {
+        lines.push(
+          `metrics: WARNING ${writer.write_errors} write errors, ${writer.lines_dropped ?? 0} lines dropped (last: ${writer.last_write_error})`,
+        );
+      }
+    }
+    if (this.prometheusUrl) lines.push(`metrics: served at ${this.prometheusUrl}`);
+    return lines;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (this.heldPosition) this.recordStage(this.heldPosition);
+      this.heldPosition = undefined;
+      this.recorder.close();
+      await this.server?.close();
+    } catch {
+      // close never throws: failures are already counted in the summary
+    }
+  }
 }

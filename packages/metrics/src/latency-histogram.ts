@@ -1,5 +1,5 @@
 // Latency percentiles of one stage: an HDR histogram over integer microseconds with a fixed range.
-import { build, type Histogram } from 'hdr-histogram-js';
+import { build, type JsHistogram } from 'hdr-histogram-js';
 import { MetricsError } from './errors.js';
 
 /** Range of a {@link LatencyHistogram}, in integer microseconds. */
@@ -46,7 +46,7 @@ export class LatencyHistogram {
   private sumUs = 0;
   private maxUs = 0;
   private readonly highestUs: number;
-  private readonly hdr: Histogram;
+  private readonly hdr: JsHistogram;
 
   constructor(range: LatencyRange = DEFAULT_LATENCY_RANGE) {
     validateLatencyRange(range);
@@ -58,7 +58,7 @@ export class LatencyHistogram {
       bitBucketSize: 64,
       autoResize: false,
       useWebAssembly: false,
-    });
+    }) as JsHistogram;
   }
 
   /** Records one latency in milliseconds (rounded to the microsecond; negative counts as 0). */
@@ -79,10 +79,14 @@ export class LatencyHistogram {
     if (us > this.maxUs) this.maxUs = us;
   }
 
-  /** Value at `percentile` (0-100) in microseconds; 0 when empty. Never above the exact max. */
+  /**
+   * Value at `percentile` (0-100) in microseconds, nearest-rank like an exact sort; 0 when empty. Reported
+   * as the low end of its HDR bucket (so equal values come back exact) and never above the exact max.
+   */
   percentileUs(percentile: number): number {
     if (this.count === 0) return 0;
-    return Math.min(this.hdr.getValueAtPercentile(percentile), this.maxUs);
+    if (percentile >= 100) return this.maxUs;
+    return Math.min(this.hdr.lowestEquivalentValue(this.hdr.getValueAtPercentile(percentile)), this.maxUs);
   }
 
   /** Exact maximum in microseconds. */

@@ -1,0 +1,106 @@
+// Reading a run dir back: chronological order across rotated files, skipped lines with file and line, tail.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listMetricsFiles, readEvents, tailEvents } from './metrics-reader.js';
+import { RotatingNdjsonWriter } from './rotating-ndjson-writer.js';
+import { formatStageEventLine } from './stage-event.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loop-reader-'));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const eventLine = (step: number, detail?: string) =>
+  formatStageEventLine({ ts: 1000 + step, step, stage: 'exec', outcome: 'ok', latency_ms: 0.5, detail });
+
+function writeRun(count: number, maxLines: number, detail?: string): void {
+  const writer = new RotatingNdjsonWriter({ dir, maxLines });
+  for (let i = 0; i < count; i++) writer.writeLine(eventLine(i, detail));
+  writer.close();
+}
+
+async function collect(stream: AsyncIterable<{ event: { step: number } }>): Promise<number[]> {
+  const steps: number[] = [];
+  for await (const { event } of stream) steps.push(event.step);
+  return steps;
+}
+
+describe('readEvents', () => {
+  it('yields rotated files oldest first (numeric, .10 after .9), then the current file', async () => {
+    writeRun(113, 10);
+    expect((await listMetricsFiles(dir)).map((f) => f.name).slice(8)).toEqual([
+      'metrics.ndjson.9',
+      'metrics.ndjson.10',
+      'metrics.ndjson.11',
+      'metrics.ndjson',
+    ]);
+    const stream = readEvents(dir);
+    expect(await collect(stream)).toEqual(Array.from({ length: 113 }, (_, i) => i));
+    expect(stream.stats).toMatchObject({ events: 113, lines: 113, skippedCount: 0 });
+    expect(stream.stats.files.at(-1)).toBe('metrics.ndjson');
+  });
+
+  it('skips and counts torn, corrupt and invalid lines with file and line', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'metrics.ndjson.1'),
+      `${eventLine(0)}not json\n${eventLine(1)}{"v":1,"ts":1,"step":-5,"stage":"x","outcome":"ok","latency_ms":0}\n`,
+    );
+    fs.writeFileSync(path.join(dir, 'metrics.ndjson'), `${eventLine(2)}\n${eventLine(3)}{"v":1,"ts":`);
+    const stream = readEvents(dir);
+    expect(await collect(stream)).toEqual([0, 1, 2, 3]);
+    expect(stream.stats.skippedCount).toBe(4);
+    expect(stream.stats.skipped.map((s) => [s.file, s.line, s.reason])).toEqual([
+      ['metrics.ndjson.1', 2, 'invalid-json'],
+      ['metrics.ndjson.1', 4, 'invalid-schema'],
+      ['metrics.ndjson', 2, 'empty'],
+      ['metrics.ndjson', 4, 'torn'],
+    ]);
+    expect(stream.stats.skipped[1]!.message).toContain('step');
+  });
+
+  it('streams lines that cross 64 KiB chunk boundaries, and skips an over-long line without holding it', async () => {
+    writeRun(3000, 100_000, 'd'.repeat(300)); // ~1.2 MB, one file
+    fs.appendFileSync(path.join(dir, 'metrics.ndjson'), `${'x'.repeat(200_000)}\n${eventLine(3000)}`);
+    const stream = readEvents(dir, { maxLineBytes: 100_000 });
+    const steps = await collect(stream);
+    expect(steps).toEqual(Array.from({ length: 3001 }, (_, i) => i));
+    expect(stream.stats.skipped).toEqual([
+      expect.objectContaining({ file: 'metrics.ndjson', line: 3001, reason: 'too-long' }),
+    ]);
+  });
+
+  it('is empty for a run dir without metrics, or one that does not exist', async () => {
+    expect(await collect(readEvents(dir))).toEqual([]);
+    expect(await collect(readEvents(path.join(dir, 'missing')))).toEqual([]);
+  });
+});
+
+describe('tailEvents', () => {
+  it('returns the last n events in order, across files, with lines counted from the end', async () => {
+    writeRun(95, 10);
+    const { events, skippedCount } = await tailEvents(dir, 12);
+    expect(events.map((e) => e.event.step)).toEqual(Array.from({ length: 12 }, (_, i) => 83 + i));
+    expect(events.at(-1)).toMatchObject({ file: 'metrics.ndjson', line: -1 });
+    expect(events[0]).toMatchObject({ file: 'metrics.ndjson.9', line: -7 });
+    expect(skippedCount).toBe(0);
+  });
+
+  it('reads only the tail of a large file, across chunk boundaries, skipping a torn last line', async () => {
+    writeRun(5000, 1_000_000, 'd'.repeat(200));
+    fs.appendFileSync(path.join(dir, 'metrics.ndjson'), '{"v":1,"ts":9,"st');
+    const { events, skipped } = await tailEvents(dir, 1500);
+    expect(events.map((e) => e.event.step)).toEqual(Array.from({ length: 1500 }, (_, i) => 3500 + i));
+    expect(skipped).toEqual([expect.objectContaining({ file: 'metrics.ndjson', line: -1, reason: 'torn' })]);
+  });
+
+  it('returns everything when n exceeds the events, and nothing for n <= 0', async () => {
+    writeRun(7, 3);
+    expect((await tailEvents(dir, 100)).events.map((e) => e.event.step)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect((await tailEvents(dir, 0)).events).toEqual([]);
+  });
+});

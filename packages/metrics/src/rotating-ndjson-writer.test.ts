@@ -1,0 +1,156 @@
+// Rotation limits, restart safety, keep, torn-line repair and failure isolation of the NDJSON writer.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isMetricsError } from './errors.js';
+import { RotatingNdjsonWriter, type WriterFileSystem } from './rotating-ndjson-writer.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loop-writer-'));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function files(): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const name of fs.readdirSync(dir).sort()) {
+    out[name] = fs.readFileSync(path.join(dir, name), 'utf8').split('\n');
+  }
+  return out;
+}
+
+const line = (i: number, pad = 0) => `{"n":${i}${pad > 0 ? `,"p":"${'x'.repeat(pad)}"` : ''}}\n`;
+
+describe('RotatingNdjsonWriter', () => {
+  it('never puts more than maxLines lines in a file; .1 is the oldest', () => {
+    const writer = new RotatingNdjsonWriter({ dir, maxLines: 5 });
+    for (let i = 0; i < 23; i++) {
+      writer.writeLine(line(i));
+      if (i % 3 === 0) writer.flush();
+    }
+    writer.close();
+    const all = files();
+    expect(Object.keys(all)).toEqual(['metrics.ndjson', ...[1, 2, 3, 4].map((n) => `metrics.ndjson.${n}`)]);
+    expect(all['metrics.ndjson.1']).toEqual([0, 1, 2, 3, 4].map((i) => line(i).trimEnd()).concat(''));
+    expect(all['metrics.ndjson']).toEqual([20, 21, 22].map((i) => line(i).trimEnd()).concat(''));
+    expect(writer.getStats()).toMatchObject({ lines_written: 23, rotations: 4, write_errors: 0 });
+  });
+
+  it('never lets a file exceed maxBytes, except a single larger line alone in its file', () => {
+    const writer = new RotatingNdjsonWriter({ dir, maxBytes: 100 });
+    const sizes = [30, 30, 30, 200, 10, 90, 5];
+    sizes.forEach((pad, i) => writer.writeLine(line(i, pad)));
+    writer.close();
+    const byFile = Object.entries(files()).map(
+      ([name, lines]) => [name, lines.filter(Boolean).length] as const,
+    );
+    for (const name of fs.readdirSync(dir)) {
+      const size = fs.statSync(path.join(dir, name)).size;
+      const count = fs.readFileSync(path.join(dir, name), 'utf8').split('\n').filter(Boolean).length;
+      expect(size <= 100 || count === 1, `${name}: ${size} bytes, ${count} lines`).toBe(true);
+    }
+    expect(byFile.reduce((s, [, n]) => s + n, 0)).toBe(sizes.length);
+  });
+
+  it('continues numbering after the highest .N on restart and never overwrites', () => {
+    fs.writeFileSync(path.join(dir, 'metrics.ndjson.7'), 'old seven\n');
+    fs.writeFileSync(path.join(dir, 'metrics.ndjson'), `${line(100)}${line(101)}`);
+    const writer = new RotatingNdjsonWriter({ dir, maxLines: 3 });
+    for (let i = 102; i < 106; i++) writer.writeLine(line(i));
+    writer.close();
+    const all = files();
+    expect(all['metrics.ndjson.7']).toEqual(['old seven', '']);
+    expect(all['metrics.ndjson.8']).toEqual([100, 101, 102].map((i) => line(i).trimEnd()).concat(''));
+    expect(all['metrics.ndjson']).toEqual([103, 104, 105].map((i) => line(i).trimEnd()).concat(''));
+  });
+
+  it('ends a torn last line from a crash so the next line does not glue onto it', () => {
+    fs.writeFileSync(path.join(dir, 'metrics.ndjson'), `${line(1)}{"n":2,"p":"tor`);
+    const writer = new RotatingNdjsonWriter({ dir, maxLines: 3 });
+    writer.writeLine(line(3));
+    writer.writeLine(line(4));
+    writer.close();
+    const all = files();
+    // The torn fragment counts as a line: the 3-line file holds 1, the fragment, 3; 4 goes to the next file.
+    expect(all['metrics.ndjson.1']).toEqual(['{"n":1}', '{"n":2,"p":"tor', '{"n":3}', '']);
+    expect(all['metrics.ndjson']).toEqual(['{"n":4}', '']);
+  });
+
+  it('keeps only the newest N rotated files and touches no other file', () => {
+    fs.writeFileSync(path.join(dir, 'metrics.ndjson.bak'), 'mine\n');
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine\n');
+    const writer = new RotatingNdjsonWriter({ dir, maxLines: 2, keep: 2 });
+    for (let i = 0; i < 11; i++) writer.writeLine(line(i));
+    writer.close();
+    expect(fs.readdirSync(dir).sort()).toEqual([
+      'metrics.ndjson',
+      'metrics.ndjson.4',
+      'metrics.ndjson.5',
+      'metrics.ndjson.bak',
+      'notes.txt',
+    ]);
+    expect(writer.rotatedNumbers()).toEqual([4, 5]);
+  });
+
+  it('counts an injected write failure, keeps accepting lines, and writes them all once the disk recovers', () => {
+    let failing = true;
+    const fileSystem: WriterFileSystem = {
+      ...fs,
+      writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
+        if (failing) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+        return (fs.writeSync as (...a: unknown[]) => number)(...args);
+      }) as typeof fs.writeSync,
+    };
+    const writer = new RotatingNdjsonWriter({ dir, fileSystem });
+    for (let i = 0; i < 10; i++) {
+      writer.writeLine(line(i));
+      expect(writer.flush()).toBe(false);
+    }
+    expect(writer.getStats()).toMatchObject({ write_errors: 10, lines_written: 0, lines_dropped: 0 });
+    expect(writer.getStats().last_write_error).toContain('ENOSPC');
+    failing = false;
+    writer.writeLine(line(10));
+    expect(writer.flush()).toBe(true);
+    writer.close();
+    expect(files()['metrics.ndjson']).toEqual([
+      ...Array.from({ length: 11 }, (_, i) => line(i).trimEnd()),
+      '',
+    ]);
+    expect(writer.getStats()).toMatchObject({ lines_written: 11, write_errors: 10 });
+  });
+
+  it('drops and counts lines only when the buffer is full and the disk keeps failing', () => {
+    let failing = true;
+    const fileSystem: WriterFileSystem = {
+      ...fs,
+      writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
+        if (failing) throw Object.assign(new Error('permission denied'), { code: 'EACCES' });
+        return (fs.writeSync as (...a: unknown[]) => number)(...args);
+      }) as typeof fs.writeSync,
+    };
+    const writer = new RotatingNdjsonWriter({ dir, fileSystem, bufferBytes: 1024 });
+    for (let i = 0; i < 200; i++) writer.writeLine(line(i, 20));
+    const dropped = writer.getStats().lines_dropped;
+    expect(dropped).toBeGreaterThan(0);
+    failing = false;
+    writer.close();
+    const written = files()['metrics.ndjson']!.filter(Boolean);
+    expect(written.length + dropped).toBe(200);
+    // What was kept is a gap-free prefix: nothing reordered or torn.
+    expect(written).toEqual(Array.from({ length: written.length }, (_, i) => line(i, 20).trimEnd()));
+  });
+
+  it('rejects bad limits with a coded error naming the option', () => {
+    let caught: unknown;
+    try {
+      new RotatingNdjsonWriter({ dir, maxLines: 0 });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isMetricsError(caught) && caught.code).toBe('LOOP_METRICS_OPTION_INVALID');
+    expect(String(caught)).toContain('maxLines');
+  });
+});

@@ -1,0 +1,56 @@
+// The hand-written NDJSON line must be exactly what the zod schema accepts, including awkward strings.
+import { describe, expect, it } from 'vitest';
+import { stageEventLineSchema } from './schema.js';
+import { formatStageEventLine, type StageEvent } from './stage-event.js';
+
+describe('formatStageEventLine', () => {
+  it('writes keys in schema order, one line, and parses back to the same event', () => {
+    const event: StageEvent = {
+      ts: 1553817600000,
+      step: 7,
+      stage: 'risk',
+      outcome: 'rejected',
+      latency_ms: 0.125,
+      reason: 'MAX_POSITION',
+      detail: 'position=3 limit=2 "quoted"\nnewline \u2028 \u0001',
+      attrs: { position: 3, equity: 10_012.5, note: 'ünïcødé' },
+    };
+    const line = formatStageEventLine(event);
+    expect(line.endsWith('\n')).toBe(true);
+    expect(line.slice(0, -1)).not.toContain('\n');
+    expect(Object.keys(JSON.parse(line))).toEqual([
+      'v',
+      'ts',
+      'step',
+      'stage',
+      'outcome',
+      'latency_ms',
+      'reason',
+      'detail',
+      'attrs',
+    ]);
+    expect(stageEventLineSchema.parse(JSON.parse(line))).toEqual({ v: 1, ...event });
+  });
+
+  it('omits absent optional keys', () => {
+    const line = formatStageEventLine({ ts: 1, step: 0, stage: 'exec', outcome: 'ok', latency_ms: 0 });
+    expect(line).toBe('{"v":1,"ts":1,"step":0,"stage":"exec","outcome":"ok","latency_ms":0}\n');
+  });
+
+  it('repairs what the schema would refuse instead of throwing', () => {
+    const line = formatStageEventLine({
+      ts: Number.NaN,
+      step: -1,
+      stage: '',
+      outcome: 'error',
+      latency_ms: -4,
+      reason: 'r'.repeat(300),
+      detail: 'd'.repeat(5000),
+      attrs: { bad: Number.POSITIVE_INFINITY, good: 1 },
+    });
+    const parsed = stageEventLineSchema.parse(JSON.parse(line));
+    expect(parsed).toMatchObject({ ts: 0, step: 0, stage: 'unknown', latency_ms: 0, attrs: { good: 1 } });
+    expect(parsed.reason).toHaveLength(256);
+    expect(parsed.detail).toHaveLength(4096);
+  });
+});

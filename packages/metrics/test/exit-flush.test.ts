@@ -1,0 +1,43 @@
+// A batch not yet flushed is written on SIGTERM, on an uncaught exception and on process.exit().
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readEvents, readSummary } from '../src/index.js';
+
+const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const fixture = path.join(packageDir, 'test/fixtures/numbered-writer.ts');
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('flush on exit', () => {
+  it.each([
+    ['sigterm', (r: ReturnType<typeof spawnSync>) => expect(r.signal).toBe('SIGTERM')],
+    ['throw', (r: ReturnType<typeof spawnSync>) => expect(r.status).toBe(1)],
+    ['exit', (r: ReturnType<typeof spawnSync>) => expect(r.status).toBe(3)],
+  ])('%s: every recorded event reaches the file and the summary is written', async (mode, checkExit) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `loop-exit-${mode}-`));
+    dirs.push(dir);
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', fixture, dir, '0', '777', mode, '100000'],
+      {
+        cwd: packageDir,
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+    checkExit(result);
+    const steps: number[] = [];
+    for await (const { event } of readEvents(dir)) steps.push(event.step);
+    expect(steps).toEqual(Array.from({ length: 777 }, (_, i) => i));
+    const summary = await readSummary(dir);
+    expect(summary).toMatchObject({ stage_events_count: 777, pid: expect.any(Number) });
+    // The lock is released on the way out, so a supervisor's restart is not refused.
+    expect(fs.existsSync(path.join(dir, 'metrics.lock'))).toBe(false);
+  });
+});
