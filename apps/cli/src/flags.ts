@@ -113,6 +113,7 @@ export function parseFlags<S extends z.ZodType<Record<string, unknown>>>(
       head = head.slice(0, split);
     }
   }
+  head = joinNegativeValues(head, specs);
   const config: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
   for (const [name, spec] of Object.entries(specs)) config[name] = { type: spec.type };
   let parsed: ReturnType<typeof parseArgs>;
@@ -141,6 +142,26 @@ export function parseFlags<S extends z.ZodType<Record<string, unknown>>>(
     throw usageError(`loop ${command}: ${flag}: ${message}`, result.error);
   }
   return { values: result.data, positionals: parsed.positionals, rest, help };
+}
+
+/**
+ * `--flag -1` -> `--flag=-1`: parseArgs refuses a value that starts with a dash, but a negative number is a
+ * value, and the flag's schema should say whether it is allowed ("expected a number >= 0").
+ */
+function joinNegativeValues(args: string[], specs: FlagSpecs): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    const spec = arg.startsWith('--') && !arg.includes('=') ? specs[arg.slice(2)] : undefined;
+    if (spec?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i += 1;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 function describeParseArgsError(error: unknown): string {

@@ -1,6 +1,5 @@
 // The supervisor's options, their defaults, and their validation (pure: nothing is written before it passes).
 import { join } from 'node:path';
-import type { Writable } from 'node:stream';
 import { SupervisorError } from './errors.js';
 import { RESTART_POLICIES, type RestartPolicy } from './restart-decision.js';
 import type { SupervisorEvent } from './supervisor-events.js';
@@ -40,9 +39,9 @@ export interface SupervisorOptions {
   /** Forward SIGINT, SIGTERM and SIGHUP received by this process to the child (default true). */
   handleSignals?: boolean;
   /** Where the child's stdout goes when piped (with `childLog`); default process.stdout. */
-  stdout?: Writable;
+  stdout?: NodeJS.WritableStream;
   /** Where the child's stderr goes when piped (with `childLog`); default process.stderr. */
-  stderr?: Writable;
+  stderr?: NodeJS.WritableStream;
   /** Called on every event, with a monotonic timestamp; for tests, benches and embedding. */
   onEvent?: (event: SupervisorEvent) => void;
 }
@@ -71,7 +70,7 @@ export const SUPERVISOR_DEFAULTS = {
 
 function invalid(option: string, message: string): SupervisorError {
   return new SupervisorError('LOOP_SUPERVISOR_OPTION_INVALID', `${option}: ${message}`, {
-    context: { option },
+    context: { option, reason: message },
   });
 }
 
@@ -126,7 +125,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
     checkNumber('heartbeatTimeoutS', heartbeatTimeoutS, { min: 0, exclusive: true });
     heartbeatFile ??= join(options.runDir, 'heartbeat');
   } else if (heartbeatFile !== undefined) {
-    throw invalid('heartbeatFile', 'needs a heartbeat timeout (heartbeatTimeoutS) as well');
+    throw invalid('heartbeatFile', 'is set but the heartbeat timeout is not');
   }
   if (heartbeatFile !== undefined && heartbeatFile.length === 0)
     throw invalid('heartbeatFile', 'expected a path');

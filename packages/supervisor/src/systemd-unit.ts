@@ -76,7 +76,7 @@ export function renderSystemdUnit(input: SystemdUnitInput): string {
     `# RestartMaxDelaySec= and restarts every RestartSec=. systemd has no --reset-after-s (${o.resetAfterS} s):`,
     '# its start limit below counts starts within a window instead.',
     '[Unit]',
-    `Description=${(input.description ?? `loop supervise: ${o.command.join(' ')}`).replaceAll('\n', ' ')}`,
+    `Description=${(input.description ?? `loop supervise: ${o.command.join(' ')}`).replaceAll('\n', ' ').replaceAll('%', '%%')}`,
     'After=network-online.target',
     'Wants=network-online.target',
     `StartLimitIntervalSec=${limit.intervalS}`,

@@ -1,11 +1,224 @@
-// `loop supervise`: placeholder until its issue lands.
-import type { Command } from '../command.js';
-import { LoopCliError } from '../errors.js';
+// `loop supervise [flags] -- <command...>`: keeps a command running (restarts, backoff, watchdog) via @loop/supervisor.
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  isSupervisorError,
+  RESTART_POLICIES,
+  renderSystemdUnit,
+  resolveCommand,
+  resolveSupervisorOptions,
+  SUPERVISOR_DEFAULTS,
+  Supervisor,
+  type SupervisorOptions,
+} from '@loop/supervisor';
+import { z } from 'zod';
+import type { Command, CommandIo } from '../command.js';
+import { LoopCliError, usageError } from '../errors.js';
+import {
+  enumFlag,
+  type FlagSpecs,
+  formatHelp,
+  intFlag,
+  numberFlag,
+  parseFlags,
+  stringFlag,
+} from '../flags.js';
 
+const USAGE = 'Usage: loop supervise --run-dir <DIR> [flags] -- <command> [args...]';
+const SUMMARY =
+  'Runs <command> and keeps it running: restarts it with exponential backoff, stops its whole process group\n' +
+  'on SIGINT/SIGTERM/SIGHUP, restarts it when its heartbeat goes stale, and records supervisor_state.json and\n' +
+  'supervisor.log in the run dir. Exits with the last run of the command: its code, or 128 + signal, or 124 when hung.';
+
+const specs: FlagSpecs = {
+  'run-dir': {
+    type: 'string',
+    valueName: 'DIR',
+    description: 'where supervisor_state.json, supervisor.log and the lock go',
+  },
+  'max-restarts': {
+    type: 'string',
+    valueName: 'N',
+    description: 'restarts in a row without a stable run before giving up (state gave_up)',
+    defaultText: String(SUPERVISOR_DEFAULTS.maxRestarts),
+  },
+  'backoff-base-s': {
+    type: 'string',
+    valueName: 'S',
+    description: 'delay before restart n is min(cap, base * 2^n); 0 restarts at once',
+    defaultText: String(SUPERVISOR_DEFAULTS.backoffBaseS),
+  },
+  'backoff-cap-s': {
+    type: 'string',
+    valueName: 'S',
+    description: 'largest delay, not below the base',
+    defaultText: `${SUPERVISOR_DEFAULTS.backoffCapS} or the base if larger`,
+  },
+  restart: {
+    type: 'string',
+    valueName: RESTART_POLICIES.join('|'),
+    description: 'on-failure: a clean exit (0) ends supervision; always: restart after any exit; never',
+    defaultText: SUPERVISOR_DEFAULTS.restart,
+  },
+  'reset-after-s': {
+    type: 'string',
+    valueName: 'S',
+    description: 'a run at least this long is stable: the next restart is attempt 0 again',
+    defaultText: String(SUPERVISOR_DEFAULTS.resetAfterS),
+  },
+  'kill-timeout-s': {
+    type: 'string',
+    valueName: 'S',
+    description: "seconds from the stop signal to SIGKILL of the command's process group",
+    defaultText: String(SUPERVISOR_DEFAULTS.killTimeoutS),
+  },
+  'heartbeat-timeout-s': {
+    type: 'string',
+    valueName: 'S',
+    description: 'a heartbeat file older than this means the command hung: stop it and restart it',
+  },
+  'heartbeat-file': {
+    type: 'string',
+    valueName: 'FILE',
+    description: 'the file the command touches while healthy (`loop run` touches <run-dir>/heartbeat)',
+    defaultText: '<run-dir>/heartbeat',
+  },
+  'child-log': {
+    type: 'string',
+    valueName: 'FILE',
+    description: "also append the command's stdout and stderr to FILE",
+  },
+  jitter: { type: 'boolean', description: 'full jitter: each delay is drawn uniformly from [0, delay)' },
+  'jitter-seed': {
+    type: 'string',
+    valueName: 'N',
+    description: 'seed of the jitter, for reproducible delays',
+  },
+  'print-systemd-unit': {
+    type: 'boolean',
+    description:
+      'print a systemd unit that runs the same supervision, and exit (nothing is started or written)',
+  },
+};
+
+const schema = z.object({
+  'run-dir': stringFlag(),
+  'max-restarts': intFlag({ min: 0 }).optional(),
+  'backoff-base-s': numberFlag({ min: 0 }).optional(),
+  'backoff-cap-s': numberFlag({ min: 0 }).optional(),
+  restart: enumFlag(['on-failure', 'always', 'never']).optional(),
+  'reset-after-s': numberFlag({ min: 0 }).optional(),
+  'kill-timeout-s': numberFlag({ min: 0, exclusiveMin: true }).optional(),
+  'heartbeat-timeout-s': numberFlag({ min: 0, exclusiveMin: true }).optional(),
+  'heartbeat-file': stringFlag().optional(),
+  'child-log': stringFlag().optional(),
+  jitter: z.boolean().optional(),
+  'jitter-seed': intFlag({ min: 0, max: 2 ** 32 - 1 }).optional(),
+  'print-systemd-unit': z.boolean().optional(),
+});
+
+/** The flag each supervisor option comes from, to name it in error messages. */
+const flagOfOption: Record<string, string> = {
+  command: 'command (after --)',
+  runDir: '--run-dir',
+  restart: '--restart',
+  maxRestarts: '--max-restarts',
+  backoffBaseS: '--backoff-base-s',
+  backoffCapS: '--backoff-cap-s',
+  resetAfterS: '--reset-after-s',
+  killTimeoutS: '--kill-timeout-s',
+  heartbeatFile: '--heartbeat-file',
+  heartbeatTimeoutS: '--heartbeat-timeout-s',
+  childLog: '--child-log',
+  jitterSeed: '--jitter-seed',
+};
+
+/** Turns the package's errors into the CLI's: bad input exits 2, a locked or unwritable run dir exits 1. */
+function toCliError(error: unknown): unknown {
+  if (!isSupervisorError(error)) return error;
+  if (error.code === 'LOOP_SUPERVISOR_OPTION_INVALID') {
+    const option = String(error.context.option);
+    return usageError(
+      `loop supervise: ${flagOfOption[option] ?? option}: ${String(error.context.reason)}`,
+      error,
+    );
+  }
+  if (error.code === 'LOOP_SUPERVISOR_COMMAND_NOT_FOUND')
+    return usageError(`loop supervise: ${error.message}`, error);
+  return new LoopCliError('LOOP_CLI_RUNTIME', `loop supervise: ${error.message}`, { cause: error });
+}
+
+function absolute(path: string): string {
+  return isAbsolute(path) ? path : resolve(path);
+}
+
+async function supervise(argv: string[], io: CommandIo): Promise<number> {
+  const parsed = parseFlags('supervise', argv, specs, schema, { rest: true });
+  if (parsed.help) {
+    io.stdout.write(formatHelp(USAGE, SUMMARY, specs));
+    return 0;
+  }
+  const flags = parsed.values;
+  if (parsed.rest.length === 0) {
+    throw usageError(
+      'loop supervise: no command to supervise: give it after `--`, e.g. `-- loop run --run-dir DIR`',
+    );
+  }
+  if (flags['heartbeat-file'] !== undefined && flags['heartbeat-timeout-s'] === undefined) {
+    throw usageError('loop supervise: --heartbeat-file: needs --heartbeat-timeout-s too');
+  }
+  const options: SupervisorOptions = {
+    command: parsed.rest,
+    runDir: absolute(flags['run-dir']),
+    restart: flags.restart,
+    maxRestarts: flags['max-restarts'],
+    backoffBaseS: flags['backoff-base-s'],
+    backoffCapS: flags['backoff-cap-s'],
+    resetAfterS: flags['reset-after-s'],
+    killTimeoutS: flags['kill-timeout-s'],
+    heartbeatTimeoutS: flags['heartbeat-timeout-s'],
+    heartbeatFile: flags['heartbeat-file'] === undefined ? undefined : absolute(flags['heartbeat-file']),
+    childLog: flags['child-log'] === undefined ? undefined : absolute(flags['child-log']),
+    jitter: flags.jitter ?? false,
+    jitterSeed: flags['jitter-seed'],
+    stdout: io.stdout,
+    stderr: io.stderr,
+  };
+  if (flags['print-systemd-unit']) {
+    try {
+      const resolved = resolveSupervisorOptions(options);
+      const executable = resolveCommand(resolved.command[0]!);
+      const bin = fileURLToPath(new URL('../bin.js', import.meta.url));
+      io.stdout.write(
+        renderSystemdUnit({
+          options: { ...resolved, command: [executable, ...resolved.command.slice(1)] },
+          supervisorCommand: [process.execPath, bin, 'supervise'],
+          workingDirectory: process.cwd(),
+          environment: process.env.PATH === undefined ? {} : { PATH: process.env.PATH },
+        }),
+      );
+      return 0;
+    } catch (error) {
+      throw toCliError(error);
+    }
+  }
+  try {
+    const supervisor = new Supervisor(options);
+    const outcome = await supervisor.run();
+    if (outcome.status === 'gave_up') {
+      io.stderr.write(
+        `loop supervise: gave up after ${outcome.restarts} restarts; last exit status ${outcome.exitCode}\n`,
+      );
+    }
+    return outcome.exitCode;
+  } catch (error) {
+    throw toCliError(error);
+  }
+}
+
+/** `loop supervise`. */
 export const superviseCommand: Command = {
   name: 'supervise',
-  summary: 'not implemented yet',
-  async run() {
-    throw new LoopCliError('LOOP_CLI_RUNTIME', 'loop supervise: not implemented yet');
-  },
+  summary: 'keep a command running: restarts with backoff, signal forwarding, hang watchdog, state file',
+  run: supervise,
 };

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { decideAfterExit, exitStatusOf, HUNG_EXIT_STATUS, type RestartContext } from './restart-decision.js';
+
+const context = (over: Partial<RestartContext> = {}): RestartContext => ({
+  policy: 'on-failure',
+  maxRestarts: 3,
+  resetAfterMs: 60_000,
+  attempt: 0,
+  backoff: { baseS: 1, capS: 10 },
+  ...over,
+});
+const failed = { code: 1, signal: null, uptimeMs: 10 };
+const clean = { code: 0, signal: null, uptimeMs: 10 };
+
+describe('decideAfterExit', () => {
+  it('on-failure: a clean exit stops with 0, a failure restarts after the backoff', () => {
+    expect(decideAfterExit(clean, context())).toEqual({ action: 'stop', reason: 'clean-exit', exitCode: 0 });
+    expect(decideAfterExit(failed, context({ attempt: 2 }))).toEqual({
+      action: 'restart',
+      attempt: 2,
+      delayMs: 4000,
+      stableRun: false,
+    });
+  });
+
+  it('always restarts a clean exit; never stops after any exit with its status', () => {
+    expect(decideAfterExit(clean, context({ policy: 'always' }))).toMatchObject({
+      action: 'restart',
+      delayMs: 1000,
+    });
+    expect(decideAfterExit(clean, context({ policy: 'never' }))).toEqual({
+      action: 'stop',
+      reason: 'policy-never',
+      exitCode: 0,
+    });
+    expect(decideAfterExit({ ...failed, code: 3 }, context({ policy: 'never' }))).toMatchObject({
+      exitCode: 3,
+    });
+  });
+
+  it('gives up when the restarts in a row reach max-restarts, with the last status', () => {
+    expect(decideAfterExit({ ...failed, code: 7 }, context({ attempt: 3 }))).toEqual({
+      action: 'give-up',
+      exitCode: 7,
+      attempt: 3,
+    });
+    expect(decideAfterExit(failed, context({ maxRestarts: 0 }))).toMatchObject({ action: 'give-up' });
+  });
+
+  it('a stable run resets the backoff to attempt 0, even at the limit', () => {
+    const stable = { ...failed, uptimeMs: 60_000 };
+    expect(decideAfterExit(stable, context({ attempt: 3 }))).toEqual({
+      action: 'restart',
+      attempt: 0,
+      delayMs: 1000,
+      stableRun: true,
+    });
+  });
+
+  it('a hung child is a failure whatever its code, with status 124', () => {
+    const hung = { code: 0, signal: null, uptimeMs: 10, hung: true };
+    expect(decideAfterExit(hung, context())).toMatchObject({ action: 'restart' });
+    expect(decideAfterExit(hung, context({ policy: 'never' }))).toMatchObject({ exitCode: HUNG_EXIT_STATUS });
+  });
+});
+
+describe('exitStatusOf', () => {
+  it('is the code, or 128 + signal number', () => {
+    expect(exitStatusOf({ code: 5, signal: null })).toBe(5);
+    expect(exitStatusOf({ code: null, signal: 'SIGTERM' })).toBe(143);
+    expect(exitStatusOf({ code: null, signal: 'SIGKILL' })).toBe(137);
+    expect(exitStatusOf({ code: null, signal: null })).toBe(1);
+  });
+});
