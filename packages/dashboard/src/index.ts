@@ -1,2 +1,27 @@
-// placeholder; replaced by the package's real entry point.
-export const VERSION = '0.1.0';
+// Public entry of @loop/dashboard: build a model from a run dir, render it, write it, or serve it live.
+export { assertRunDir, type BuildModelOptions, buildModel } from './build-model.js';
+export { writeDashboardFile } from './dashboard-file.js';
+export { isLoopDashboardError, LoopDashboardError, type LoopDashboardErrorCode } from './errors.js';
+export { escapeHtml, escapeJsonForScript } from './html-escape.js';
+export { type DashboardServer, type DashboardServerOptions, startDashboardServer } from './live-server.js';
+export {
+  type AttrSeries,
+  DASHBOARD_MODEL_VERSION,
+  type DashboardModel,
+  type DataQuality,
+  type ReasonRow,
+  type SkippedLine,
+  type StageLatencySeries,
+  type StageRow,
+  type TailEvent,
+} from './model.js';
+export { liveCsp, type RenderOptions, renderDashboard, renderDashboardBody, STATIC_CSP } from './render.js';
+export {
+  DASHBOARD_FILE,
+  METRICS_FILE,
+  orderMetricsFiles,
+  RUN_INFO_FILE,
+  SUMMARY_FILE,
+} from './run-dir-files.js';
+export { RunDirFollower } from './run-dir-follower.js';
+export { DEFAULT_RUN_HISTORY_LIMITS, RunHistory, type RunHistoryLimits } from './run-history.js';

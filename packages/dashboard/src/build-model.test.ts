@@ -1,0 +1,203 @@
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ndjson,
+  removeDir,
+  STAGES,
+  stageEvents,
+  summaryOf,
+  tempDir,
+  writeRunDir,
+} from '../test/run-dir-fixture.js';
+import { buildModel } from './build-model.js';
+import { isLoopDashboardError } from './errors.js';
+
+const dirs: string[] = [];
+async function runDir(): Promise<string> {
+  const dir = await tempDir();
+  dirs.push(dir);
+  return dir;
+}
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map(removeDir));
+});
+
+describe('buildModel', () => {
+  it('reads rotated files in chronological order (.1 oldest, .10 after .9, current last)', async () => {
+    const dir = await runDir();
+    const events = stageEvents(11); // 44 events, 4 per file
+    const files = Array.from({ length: 11 }, (_, i) => ndjson(events.slice(i * 4, i * 4 + 4)));
+    await writeRunDir(dir, { files });
+    const model = await buildModel(dir, { tailLines: 44 });
+    expect(model.quality.files.map((f) => f.name)).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => `metrics.ndjson.${i + 1}`),
+      'metrics.ndjson',
+    ]);
+    expect(model.tail.map((e) => e.step)).toEqual(events.map((e) => e.step));
+    expect(model.tail.map((e) => e.ts)).toEqual([...model.tail.map((e) => e.ts)].sort((a, b) => a - b));
+    expect(model.quality.eventsRead).toBe(44);
+    expect(model.quality.skippedLines).toBe(0);
+  });
+
+  it('takes the tail across a file boundary, oldest first, with file and line', async () => {
+    const dir = await runDir();
+    const events = stageEvents(3); // 12 events
+    await writeRunDir(dir, {
+      files: [ndjson(events.slice(0, 5)), ndjson(events.slice(5, 10)), ndjson(events.slice(10))],
+    });
+    const model = await buildModel(dir, { tailLines: 4 });
+    expect(model.tail.map((e) => [e.file, e.line, e.stage])).toEqual([
+      ['metrics.ndjson.2', 4, events[8]!.stage],
+      ['metrics.ndjson.2', 5, events[9]!.stage],
+      ['metrics.ndjson', 1, events[10]!.stage],
+      ['metrics.ndjson', 2, events[11]!.stage],
+    ]);
+  });
+
+  it('skips and counts corrupt lines with file and line, and a torn last line', async () => {
+    const dir = await runDir();
+    const events = stageEvents(2);
+    const good = ndjson(events.slice(0, 4));
+    await writeRunDir(dir, {
+      files: [
+        `${good}not json at all\n{"v":1,"ts":1,"step":1,"stage":"risk","outcome":"maybe","latency_ms":1}\n`,
+        `${ndjson(events.slice(4))}{"v":1,"ts":155381`,
+      ],
+    });
+    const model = await buildModel(dir);
+    expect(model.quality.eventsRead).toBe(8);
+    expect(model.quality.skippedLines).toBe(3);
+    expect(model.quality.skippedSamples).toEqual([
+      { file: 'metrics.ndjson.1', line: 5, reason: 'not JSON (torn or corrupt line)' },
+      { file: 'metrics.ndjson.1', line: 6, reason: expect.stringMatching(/^schema: outcome/) },
+      { file: 'metrics.ndjson', line: 5, reason: 'torn last line (no newline)' },
+    ]);
+    expect(model.quality.notes.join(' ')).toMatch(/3 NDJSON lines skipped/);
+  });
+
+  it('uses a valid summary for the counters and stage table', async () => {
+    const dir = await runDir();
+    await writeRunDir(dir, { files: [ndjson(stageEvents(10))], summary: summaryOf() });
+    const model = await buildModel(dir);
+    expect(model.summarySource).toBe('valid');
+    expect(model.overview).toMatchObject({
+      processed: 10,
+      filled: 8,
+      rejected: 1,
+      errors: 0,
+      stageEvents: 40,
+    });
+    expect(model.stages).toEqual([
+      {
+        stage: 'strategy',
+        count: 10,
+        p50_ms: 0.123,
+        p95_ms: 0.456,
+        p99_ms: 0.789,
+        max_ms: 1.5,
+        mean_ms: 0.2,
+        ok: 10,
+        rejected: 0,
+        error: 0,
+      },
+    ]);
+    expect(model.quality.summaryNote).toBeNull();
+  });
+
+  it('recomputes a corrupt summary from the NDJSON and says so', async () => {
+    const dir = await runDir();
+    await writeRunDir(dir, { files: [ndjson(stageEvents(22))], summary: '{"v":1,"pid":nul' });
+    const model = await buildModel(dir);
+    expect(model.summarySource).toBe('recomputed');
+    expect(model.quality.summaryNote).toMatch(/metrics_summary\.json is corrupt \(not JSON/);
+    // 22 steps: risk rejected at steps 7, 14, 21; exec errors at 11 and 22.
+    expect(model.overview).toMatchObject({
+      processed: 22,
+      filled: 20,
+      rejected: 3,
+      errors: 2,
+      stageEvents: 88,
+    });
+    expect(model.stages.map((s) => s.stage)).toEqual([...STAGES]);
+    const risk = model.stages.find((s) => s.stage === 'risk')!;
+    expect(risk).toMatchObject({ count: 22, ok: 19, rejected: 3, error: 0 });
+    // Risk latencies are 0.2 + (step % 10) * 0.01 ms: 0.20 .. 0.29.
+    expect(risk.p50_ms).toBeCloseTo(0.24, 2);
+    expect(risk.max_ms).toBeCloseTo(0.29, 5);
+    expect(model.reasons).toEqual([
+      { stage: 'risk', outcome: 'rejected', reason: 'MAX_POSITION', count: 3 },
+      { stage: 'exec', outcome: 'error', reason: 'VENUE_TIMEOUT', count: 2 },
+    ]);
+  });
+
+  it('flags a summary that does not match the schema as corrupt', async () => {
+    const dir = await runDir();
+    await writeRunDir(dir, {
+      files: [ndjson(stageEvents(1))],
+      summary: JSON.stringify({ ...summaryOf(), counters: { processed: -1 } }),
+    });
+    const model = await buildModel(dir);
+    expect(model.quality.summaryNote).toMatch(/does not match the schema: counters\./);
+  });
+
+  it('gives an empty model for an empty run dir', async () => {
+    const dir = await runDir();
+    const model = await buildModel(dir);
+    expect(model.empty).toBe(true);
+    expect(model.tail).toEqual([]);
+    expect(model.settings).toBeNull();
+  });
+
+  it('rejects a missing run dir with LOOP_DASHBOARD_RUN_DIR_MISSING', async () => {
+    const dir = await runDir();
+    const error = await buildModel(join(dir, 'nope')).catch((e: unknown) => e);
+    expect(isLoopDashboardError(error) && error.code).toBe('LOOP_DASHBOARD_RUN_DIR_MISSING');
+    await writeFile(join(dir, 'file'), '');
+    const notDir = await buildModel(join(dir, 'file')).catch((e: unknown) => e);
+    expect(isLoopDashboardError(notDir) && notDir.code).toBe('LOOP_DASHBOARD_RUN_DIR_MISSING');
+  });
+
+  it('reads run.json leniently into settings rows and notes a corrupt one', async () => {
+    const dir = await runDir();
+    await writeRunDir(dir, {
+      runInfo: {
+        settings: { seed: 42, clock: 'simulated' },
+        versions: { '@loop/cli': '0.1.0' },
+        ended: 'max-steps',
+        tags: ['a', 'b'],
+      },
+    });
+    expect((await buildModel(dir)).settings).toEqual([
+      { key: 'settings.seed', value: '42' },
+      { key: 'settings.clock', value: 'simulated' },
+      { key: 'versions.@loop/cli', value: '0.1.0' },
+      { key: 'ended', value: 'max-steps' },
+      { key: 'tags', value: 'a b' },
+    ]);
+    const other = await runDir();
+    await writeRunDir(other, { runInfo: '[1,2]' });
+    const model = await buildModel(other);
+    expect(model.settings).toBeNull();
+    expect(model.quality.notes).toContain('run.json is not a JSON object; settings are not shown.');
+  });
+
+  it('keeps the model bounded for a long history (buckets, tail)', async () => {
+    const dir = await runDir();
+    await mkdir(dir, { recursive: true });
+    // 5,000 steps a minute apart (about 3.5 days) in 5 files.
+    for (let f = 0; f < 5; f++) {
+      const name = f === 4 ? 'metrics.ndjson' : `metrics.ndjson.${f + 1}`;
+      await appendFile(join(dir, name), ndjson(stageEvents(1000, f * 1000 + 1)));
+    }
+    const model = await buildModel(dir, { tailLines: 10 });
+    expect(model.quality.eventsRead).toBe(20_000);
+    expect(model.tail).toHaveLength(10);
+    for (const s of model.latencySeries.stages) expect(s.points.length).toBeLessThanOrEqual(96);
+    expect(model.latencySeries.bucketMs).toBe(3_600_000);
+    const total = model.latencySeries.stages
+      .find((s) => s.stage === 'risk')!
+      .points.reduce((n, p) => n + p[3], 0);
+    expect(total).toBe(5000);
+  });
+});

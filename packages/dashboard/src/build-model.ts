@@ -1,0 +1,65 @@
+// buildModel(): streams a run dir into the dashboard model with bounded memory.
+import { stat } from 'node:fs/promises';
+import { composeDashboardModel } from './compose-model.js';
+import { LoopDashboardError } from './errors.js';
+import type { DashboardModel } from './model.js';
+import { readMetricsSummary, readRunInfo } from './run-dir-documents.js';
+import { RunDirFollower } from './run-dir-follower.js';
+import type { RunHistoryLimits } from './run-history.js';
+
+/** Options of {@link buildModel}. */
+export interface BuildModelOptions {
+  /** How many recent events the page lists (default 50). */
+  tailLines?: number;
+  /** Finer limits on the model's size (buckets, stages, reasons); see {@link RunHistoryLimits}. */
+  limits?: Partial<Omit<RunHistoryLimits, 'tailLines'>>;
+}
+
+/** Throws LOOP_DASHBOARD_RUN_DIR_MISSING unless `runDir` is an existing directory. */
+export async function assertRunDir(runDir: string): Promise<void> {
+  let isDirectory = false;
+  try {
+    isDirectory = (await stat(runDir)).isDirectory();
+  } catch (cause) {
+    throw new LoopDashboardError('LOOP_DASHBOARD_RUN_DIR_MISSING', `run dir ${runDir} does not exist`, {
+      cause,
+      context: { runDir },
+    });
+  }
+  if (!isDirectory) {
+    throw new LoopDashboardError('LOOP_DASHBOARD_RUN_DIR_MISSING', `run dir ${runDir} is not a directory`, {
+      context: { runDir },
+    });
+  }
+}
+
+/** Reads the summary and run.json and composes the model from a follower's history. */
+export async function modelFromFollower(follower: RunDirFollower): Promise<DashboardModel> {
+  const [summary, runInfo] = await Promise.all([
+    readMetricsSummary(follower.runDir),
+    readRunInfo(follower.runDir),
+  ]);
+  return composeDashboardModel({
+    runDir: follower.runDir,
+    history: follower.history,
+    files: follower.files(),
+    summary,
+    runInfo,
+  });
+}
+
+/**
+ * Streams a run dir (rotated NDJSON files oldest first, then `metrics.ndjson`; `metrics_summary.json`;
+ * `run.json`) into a plain, serialisable {@link DashboardModel}. Memory stays bounded whatever the history's
+ * size: lines are streamed, aggregated into a fixed number of time buckets and a fixed-size tail.
+ * Torn or corrupt lines are skipped and counted; a missing or corrupt summary is recomputed from the events.
+ *
+ * @throws LoopDashboardError `LOOP_DASHBOARD_RUN_DIR_MISSING` if `runDir` is not a directory,
+ *   `LOOP_DASHBOARD_READ_FAILED` if a file cannot be read.
+ */
+export async function buildModel(runDir: string, options: BuildModelOptions = {}): Promise<DashboardModel> {
+  await assertRunDir(runDir);
+  const follower = new RunDirFollower(runDir, { ...options.limits, tailLines: options.tailLines ?? 50 });
+  await follower.refresh({ final: true });
+  return modelFromFollower(follower);
+}

@@ -1,0 +1,141 @@
+// Puts a streamed RunHistory, the summary and run.json together into the dashboard model. Pure.
+import type { MetricsSummary, StageOutcome } from '@loop/metrics';
+import { DASHBOARD_MODEL_VERSION, type DashboardModel, type ReasonRow, type StageRow } from './model.js';
+import { type DocumentRead, flattenSettings } from './run-dir-documents.js';
+import type { RunHistory } from './run-history.js';
+
+/** Reason rows shown at most; the rest are summed into a note. */
+export const MAX_REASON_ROWS = 100;
+
+/** The inputs of {@link composeDashboardModel}. */
+export interface ModelInputs {
+  runDir: string;
+  history: RunHistory;
+  files: Array<{ name: string; lines: number; bytes: number }>;
+  summary: DocumentRead<MetricsSummary>;
+  runInfo: DocumentRead<Record<string, unknown>>;
+}
+
+function summaryStages(summary: MetricsSummary): StageRow[] {
+  const names = new Set([...Object.keys(summary.stages_by_name), ...Object.keys(summary.outcomes_by_stage)]);
+  return [...names].map((stage) => {
+    const stats = summary.stages_by_name[stage];
+    const outcomes = summary.outcomes_by_stage[stage];
+    return {
+      stage,
+      count: stats?.count ?? 0,
+      p50_ms: stats?.p50_ms ?? 0,
+      p95_ms: stats?.p95_ms ?? 0,
+      p99_ms: stats?.p99_ms ?? 0,
+      max_ms: stats?.max_ms ?? 0,
+      mean_ms: stats?.mean_ms ?? 0,
+      ok: outcomes?.ok ?? 0,
+      rejected: outcomes?.rejected ?? 0,
+      error: outcomes?.error ?? 0,
+    };
+  });
+}
+
+function summaryReasons(summary: MetricsSummary): ReasonRow[] {
+  const rows: ReasonRow[] = [];
+  for (const [stage, byOutcome] of Object.entries(summary.reasons_by_stage)) {
+    for (const [outcome, reasons] of Object.entries(byOutcome)) {
+      for (const [reason, count] of Object.entries(reasons ?? {})) {
+        rows.push({ stage, outcome: outcome as StageOutcome, reason, count });
+      }
+    }
+  }
+  return rows.sort((a, b) => b.count - a.count);
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Builds the model from its inputs: the summary's figures when it is valid, else figures recomputed from events. */
+export function composeDashboardModel(inputs: ModelInputs): DashboardModel {
+  const { history, summary, runInfo } = inputs;
+  const notes: string[] = [];
+  let summaryNote: string | null = null;
+  const valid = summary.state === 'valid' ? summary.value : null;
+  const recomputed = history.recomputedCounters();
+  if (summary.state === 'corrupt') {
+    summaryNote = `metrics_summary.json is corrupt (${summary.reason}); the figures below are recomputed from ${plural(history.events, 'NDJSON event')} (processed = distinct steps, filled = ok exec events).`;
+  } else if (summary.state === 'missing' && history.events > 0) {
+    summaryNote = `metrics_summary.json is missing; the figures below are recomputed from ${plural(history.events, 'NDJSON event')} (processed = distinct steps, filled = ok exec events).`;
+  }
+  if (valid && history.events > 0 && valid.stage_events_count !== history.events) {
+    notes.push(
+      `The summary counts ${plural(valid.stage_events_count, 'stage event')} since its process started; the NDJSON files hold ${history.events} (the files span restarts, or lines were lost or skipped). Charts and recent events come from the NDJSON files.`,
+    );
+  }
+  if (history.skipped > 0) {
+    notes.push(
+      `${plural(history.skipped, 'NDJSON line')} skipped (torn, not JSON, or not matching the schema); see the list above.`,
+    );
+  }
+  const clampedInHistory = history.clamped();
+  if (clampedInHistory > 0)
+    notes.push(`${plural(clampedInHistory, 'latency')} above one hour were clamped in the charts.`);
+  if (valid && valid.histogram.clamped > 0) {
+    notes.push(
+      `The summary's histograms clamped ${plural(valid.histogram.clamped, 'value')} outside ${valid.histogram.lowest_us}..${valid.histogram.highest_us} µs.`,
+    );
+  }
+  if (valid && valid.writer.write_errors > 0) {
+    notes.push(
+      `The writer failed ${plural(valid.writer.write_errors, 'time')}${valid.writer.last_write_error ? ` (last: ${valid.writer.last_write_error})` : ''}.`,
+    );
+  }
+  if (runInfo.state === 'corrupt') notes.push(`run.json ${runInfo.reason}; settings are not shown.`);
+
+  const allReasons = valid ? summaryReasons(valid) : history.reasonRows();
+  const reasons = allReasons.slice(0, MAX_REASON_ROWS);
+  if (allReasons.length > reasons.length) {
+    notes.push(`${allReasons.length - reasons.length} less frequent reasons are not listed.`);
+  }
+  const counters = valid ? valid.counters : recomputed;
+  return {
+    v: DASHBOARD_MODEL_VERSION,
+    runDir: inputs.runDir,
+    empty: history.events === 0 && history.skipped === 0 && valid === null,
+    summarySource: valid ? 'valid' : 'recomputed',
+    overview: {
+      processed: counters.processed,
+      filled: counters.filled,
+      rejected: counters.rejected,
+      errors: counters.errors,
+      stageEvents: valid ? valid.stage_events_count : history.events,
+      firstTs: history.firstTs,
+      lastTs: history.lastTs,
+      processStart: valid ? valid.process_start : null,
+      updatedAt: valid ? valid.updated_at : null,
+    },
+    latency: history.overallLatency(),
+    stages: valid ? summaryStages(valid) : history.stageRows(),
+    reasons,
+    latencySeries: history.latencySeries(),
+    position: {
+      gauges: { ...history.latestAttrs(), ...(valid?.gauges ?? {}) },
+      series: history.attrSeries(),
+    },
+    tail: history.tail(),
+    settings: runInfo.state === 'valid' ? flattenSettings(runInfo.value) : null,
+    quality: {
+      files: inputs.files,
+      eventsRead: history.events,
+      skippedLines: history.skipped,
+      skippedSamples: history.skippedLines(),
+      clampedInHistory,
+      clampedInSummary: valid ? valid.histogram.clamped : null,
+      writer: valid
+        ? {
+            lines_written: valid.writer.lines_written,
+            rotations: valid.writer.rotations,
+            write_errors: valid.writer.write_errors,
+            last_write_error: valid.writer.last_write_error,
+          }
+        : null,
+      summaryNote,
+      notes,
+    },
+  };
+}

@@ -1,0 +1,92 @@
+// Streams the complete lines of one NDJSON file from a byte offset, with a fixed-size buffer.
+import { open } from 'node:fs/promises';
+
+/** Lines longer than this are skipped (reported as one over-long line) so one bad line cannot exhaust memory. */
+export const MAX_LINE_BYTES = 4 * 1024 * 1024;
+
+const CHUNK_BYTES = 256 * 1024;
+const NEWLINE = 0x0a;
+
+/** Where reading stopped, so a follower can continue from there when the file grows. */
+export interface NdjsonReadResult {
+  /** Byte offset just past the last newline read: the next read starts here. */
+  endOffset: number;
+  /** Number the next complete line will have (1-based). */
+  nextLine: number;
+  /** Bytes after the last newline (an unterminated, possibly torn line), or null if the file ends with `\n`. */
+  trailing: { text: string; line: number } | null;
+}
+
+/** Callbacks of {@link readNdjsonLines}. */
+export interface NdjsonLineSink {
+  /** A complete line (without its `\n`) and its 1-based line number. Blank lines are not reported. */
+  line(text: string, line: number): void;
+  /** A line longer than {@link MAX_LINE_BYTES}, which was not decoded. */
+  overlong(line: number): void;
+}
+
+/**
+ * Reads `path` from byte `offset` to its current end and reports each complete line. `\n` is searched for in
+ * bytes (it never occurs inside a UTF-8 sequence), so offsets stay exact for resuming.
+ */
+export async function readNdjsonLines(
+  path: string,
+  sink: NdjsonLineSink,
+  options: { offset?: number; firstLine?: number } = {},
+): Promise<NdjsonReadResult> {
+  let position = options.offset ?? 0;
+  let lineNo = options.firstLine ?? 1;
+  const handle = await open(path, 'r');
+  try {
+    let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    let filled = 0; // bytes of a pending, unterminated line at the start of `buffer`
+    let skipping = false; // inside an over-long line: discard until its newline
+    let endOffset = position;
+    for (;;) {
+      if (filled === buffer.length) {
+        if (buffer.length >= MAX_LINE_BYTES) {
+          sink.overlong(lineNo);
+          skipping = true;
+          filled = 0;
+        } else {
+          const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, MAX_LINE_BYTES));
+          buffer.copy(grown, 0, 0, filled);
+          buffer = grown;
+        }
+      }
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      const end = filled + bytesRead;
+      let start = 0;
+      let scanFrom = filled;
+      for (;;) {
+        const nl = buffer.indexOf(NEWLINE, scanFrom);
+        if (nl === -1 || nl >= end) break;
+        if (skipping) {
+          skipping = false;
+        } else if (nl > start) {
+          const text = buffer.toString('utf8', start, nl);
+          if (text.trim().length > 0) sink.line(text, lineNo);
+        }
+        lineNo += 1;
+        start = nl + 1;
+        scanFrom = start;
+      }
+      endOffset = position - (end - start);
+      if (skipping) {
+        filled = 0;
+      } else {
+        filled = end - start;
+        if (start > 0 && filled > 0) buffer.copy(buffer, 0, start, end);
+      }
+    }
+    const trailing =
+      !skipping && filled > 0 && buffer.toString('utf8', 0, filled).trim().length > 0
+        ? { text: buffer.toString('utf8', 0, filled), line: lineNo }
+        : null;
+    return { endOffset, nextLine: lineNo, trailing };
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,167 @@
+// renderDashboard(): the model to one self-contained HTML page. Pure: no I/O, no clock, no randomness.
+import { Eta } from 'eta';
+import {
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatGauge,
+  formatMs,
+  formatTime,
+} from './display-format.js';
+import { escapeJsonForScript } from './html-escape.js';
+import { LIVE_CLIENT_SCRIPT } from './live-client.js';
+import type { DashboardModel } from './model.js';
+import { BODY_TEMPLATE, PAGE_STYLE, PAGE_TEMPLATE } from './page-templates.js';
+import { attrCharts, latencyOverTimeChart, outcomesChart } from './svg-charts.js';
+
+/** Content-Security-Policy of the static page: no script, no request of any kind. */
+export const STATIC_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+/** Content-Security-Policy of the live page: only the script carrying `nonce`, and requests to its own origin. */
+export function liveCsp(nonce: string): string {
+  return `${STATIC_CSP}; script-src 'nonce-${nonce}'; connect-src 'self'`;
+}
+
+/** Options of {@link renderDashboard}. */
+export interface RenderOptions {
+  /**
+   * Live mode: the page carries one script, allowed by `nonce`, that follows the server's event stream at
+   * `eventsPath`. Without it the page is static and carries no script at all.
+   */
+  live?: { nonce: string; eventsPath: string; lastEventId?: string };
+}
+
+const eta = new Eta({ autoEscape: true, autoTrim: false, cache: true });
+eta.loadTemplate('@page', PAGE_TEMPLATE);
+eta.loadTemplate('@body', BODY_TEMPLATE);
+
+const NONCE = /^[A-Za-z0-9+/=_-]{8,128}$/;
+
+function sourceOf(file: string, line: number): string {
+  return `${file}:${line}`;
+}
+
+function bodyView(model: DashboardModel) {
+  const { overview, latency } = model;
+  const span =
+    overview.firstTs === null
+      ? 'No events in the NDJSON files.'
+      : `Events from ${formatTime(overview.firstTs)} to ${formatTime(overview.lastTs)}.`;
+  const fromSummary =
+    model.summarySource === 'valid'
+      ? ` Counters from metrics_summary.json (process started ${formatTime(overview.processStart)}, updated ${formatTime(overview.updatedAt)}).`
+      : ' Counters recomputed from the NDJSON files.';
+  const gauges = Object.entries(model.position.gauges).map(([key, value]) => ({
+    key,
+    value: formatGauge(value),
+  }));
+  const q = model.quality;
+  return {
+    empty: model.empty,
+    notes: q.summaryNote === null ? [] : [q.summaryNote],
+    overviewCards: [
+      { key: 'processed', label: 'Processed', value: formatCount(overview.processed), kind: '' },
+      { key: 'filled', label: 'Filled', value: formatCount(overview.filled), kind: 'ok' },
+      { key: 'rejected', label: 'Rejected', value: formatCount(overview.rejected), kind: 'rejected' },
+      { key: 'errors', label: 'Errors', value: formatCount(overview.errors), kind: 'error' },
+      { key: 'stage-events', label: 'Stage events', value: formatCount(overview.stageEvents), kind: '' },
+    ],
+    overviewMeta: span + fromSummary,
+    latencyCards: [
+      { key: 'p50', label: 'p50', value: `${formatMs(latency.p50_ms)} ms` },
+      { key: 'p95', label: 'p95', value: `${formatMs(latency.p95_ms)} ms` },
+      { key: 'p99', label: 'p99', value: `${formatMs(latency.p99_ms)} ms` },
+      { key: 'max', label: 'max', value: `${formatMs(latency.max_ms)} ms` },
+    ],
+    latencyMeta: `Over all ${formatCount(latency.count)} stage events in the NDJSON files; per stage in the Stages table.`,
+    latencyChart: latencyOverTimeChart(model.latencySeries.stages, model.latencySeries.bucketMs),
+    bucketText: formatDuration(model.latencySeries.bucketMs),
+    stages: model.stages.map((s) => ({
+      stage: s.stage,
+      count: formatCount(s.count),
+      p50: formatMs(s.p50_ms),
+      p95: formatMs(s.p95_ms),
+      p99: formatMs(s.p99_ms),
+      max: formatMs(s.max_ms),
+      mean: formatMs(s.mean_ms),
+      ok: formatCount(s.ok),
+      rejected: formatCount(s.rejected),
+      error: formatCount(s.error),
+    })),
+    outcomesChart: outcomesChart(model.stages),
+    reasons: model.reasons.map((r) => ({ ...r, count: formatCount(r.count) })),
+    gauges,
+    attrCharts: attrCharts(model.position.series),
+    tail: model.tail.map((e) => ({
+      time: formatTime(e.ts, { millis: true }),
+      step: formatCount(e.step),
+      stage: e.stage,
+      outcome: e.outcome,
+      latency: formatMs(e.latency_ms),
+      reason: e.reason ?? '',
+      detail: e.detail ?? '',
+      attrs: e.attrs
+        ? Object.entries(e.attrs)
+            .map(([k, v]) => `${k}=${typeof v === 'number' ? formatGauge(v) : v}`)
+            .join(' ')
+        : '',
+      source: sourceOf(e.file, e.line),
+    })),
+    settings: model.settings,
+    qualityCards: [
+      { key: 'events-read', label: 'Events read', value: formatCount(q.eventsRead) },
+      { key: 'skipped-lines', label: 'Skipped lines', value: formatCount(q.skippedLines) },
+      {
+        key: 'clamped',
+        label: 'Clamped latencies',
+        value: formatCount(q.clampedInHistory + (q.clampedInSummary ?? 0)),
+      },
+      ...(q.writer
+        ? [
+            { key: 'rotations', label: 'Rotations', value: formatCount(q.writer.rotations) },
+            { key: 'write-errors', label: 'Write errors', value: formatCount(q.writer.write_errors) },
+          ]
+        : []),
+    ],
+    files: q.files.map((f) => ({ name: f.name, lines: formatCount(f.lines), bytes: formatBytes(f.bytes) })),
+    skipped: q.skippedSamples,
+    skippedMore: q.skippedLines - q.skippedSamples.length,
+    qualityNotes: q.notes,
+  };
+}
+
+/** Renders only the content of `<main>`: what the live page swaps in on each update. Pure. */
+export function renderDashboardBody(model: DashboardModel): string {
+  return eta.render('@body', bodyView(model));
+}
+
+/**
+ * Renders the model as one self-contained HTML document: inline CSS and SVG, no external request, works
+ * offline from `file://`. Every string that came from a file is escaped. Static pages carry no script and a
+ * CSP meta tag that forbids scripts; live pages carry one nonce-allowed script. Pure and deterministic.
+ */
+export function renderDashboard(model: DashboardModel, options: RenderOptions = {}): string {
+  const live = options.live;
+  if (live && !NONCE.test(live.nonce))
+    throw new TypeError('renderDashboard: live.nonce must be 8-128 base64 characters');
+  const parts = model.runDir.split(/[\\/]/).filter(Boolean);
+  return eta.render('@page', {
+    csp: live ? liveCsp(live.nonce) : STATIC_CSP,
+    title: parts[parts.length - 1] ?? model.runDir,
+    runDir: model.runDir,
+    modeText: live ? 'live' : `static page rendered from ${formatCount(model.quality.eventsRead)} events`,
+    style: PAGE_STYLE,
+    body: bodyView(model),
+    live: live
+      ? {
+          nonce: live.nonce,
+          script: LIVE_CLIENT_SCRIPT,
+          configJson: escapeJsonForScript({
+            eventsPath: live.eventsPath,
+            runDir: model.runDir,
+            lastEventId: live.lastEventId ?? null,
+          }),
+        }
+      : null,
+  });
+}

@@ -1,0 +1,406 @@
+// The pure, bounded-memory aggregate of a stream of stage events: per-stage histograms, outcomes, reasons,
+// fixed-count time buckets (re-bucketed as the history grows), a ring buffer for the tail, skipped lines.
+import type { StageEventLine, StageOutcome } from '@loop/metrics';
+import {
+  createLatencyHistogram,
+  type LatencyHistogram,
+  latencyPercentileMs,
+  mergeLatencyHistogram,
+  recordLatencyMs,
+} from './latency-histogram.js';
+import type { AttrSeries, ReasonRow, SkippedLine, StageLatencySeries, StageRow, TailEvent } from './model.js';
+import { BUCKET_WIDTHS_MS, nextBucketWidth } from './time-buckets.js';
+
+/** Limits that keep a {@link RunHistory}'s memory fixed whatever the number of events. */
+export interface RunHistoryLimits {
+  /** Recent events kept for the "Recent events" table (default 50). */
+  tailLines: number;
+  /** Most time buckets in a chart (default 96); the bucket width grows to keep within it. */
+  maxBuckets: number;
+  /** Distinct stage names tracked; later new names are counted under {@link OTHER_STAGES} (default 64). */
+  maxStages: number;
+  /** Stages drawn in the latency-over-time chart, first seen first (default 8). */
+  maxChartStages: number;
+  /** Distinct reasons per stage; later new ones are counted under {@link OTHER_REASONS} (default 256). */
+  maxReasonsPerStage: number;
+  /** Skipped lines listed with file and line (default 20); all are counted. */
+  maxSkippedSamples: number;
+  /** Numeric event attributes charted over time (default 4, first seen first). */
+  maxAttrKeys: number;
+}
+
+/** Default {@link RunHistoryLimits}. */
+export const DEFAULT_RUN_HISTORY_LIMITS: Readonly<RunHistoryLimits> = Object.freeze({
+  tailLines: 50,
+  maxBuckets: 96,
+  maxStages: 64,
+  maxChartStages: 8,
+  maxReasonsPerStage: 256,
+  maxSkippedSamples: 20,
+  maxAttrKeys: 4,
+});
+
+/** Stage name under which stages beyond `maxStages` are counted. */
+export const OTHER_STAGES = '(other stages)';
+/** Reason under which reasons beyond `maxReasonsPerStage` are counted. */
+export const OTHER_REASONS = '(other reasons)';
+
+interface StageAggregate {
+  stage: string;
+  count: number;
+  ok: number;
+  rejected: number;
+  error: number;
+  sumMs: number;
+  maxMs: number;
+  histogram: LatencyHistogram;
+  /** key: outcome + "\u0000" + reason */
+  reasons: Map<string, number>;
+  /** Index in the chart, or -1 when the stage is not charted. */
+  chartSlot: number;
+}
+
+interface TimeBucket {
+  index: number;
+  /** Per chart slot: the stage's latencies in this bucket (undefined when it had none). */
+  latency: Array<LatencyHistogram | undefined>;
+  /** Per attribute slot: the last value seen in this bucket. */
+  attrs: Array<number | undefined>;
+}
+
+/** Figures computed from the events alone, used when the summary is missing or corrupt. */
+export interface RecomputedCounters {
+  processed: number;
+  filled: number;
+  rejected: number;
+  errors: number;
+}
+
+/**
+ * Accumulates stage events in arrival order. Memory is bounded by {@link RunHistoryLimits}: per-stage
+ * histograms have fixed size, time buckets are merged pairwise-by-ladder when there would be too many,
+ * and only the last `tailLines` events are kept.
+ */
+export class RunHistory {
+  readonly limits: RunHistoryLimits;
+  /** Valid events added. */
+  events = 0;
+  /** Lines skipped (torn, not JSON, schema mismatch). */
+  skipped = 0;
+  firstTs: number | null = null;
+  lastTs: number | null = null;
+  private readonly stages = new Map<string, StageAggregate>();
+  private readonly chartStages: string[] = [];
+  private readonly overall = createLatencyHistogram(3);
+  private overallMaxMs = 0;
+  private readonly attrKeys: string[] = [];
+  private readonly lastAttrs = new Map<string, number>();
+  private bucketWidth = BUCKET_WIDTHS_MS[0]!;
+  private readonly buckets = new Map<number, TimeBucket>();
+  private minBucket = Number.POSITIVE_INFINITY;
+  private maxBucket = Number.NEGATIVE_INFINITY;
+  private lastBucket: TimeBucket | undefined;
+  private readonly ring: Array<TailEvent | undefined>;
+  private ringNext = 0;
+  private readonly skippedSamples: SkippedLine[] = [];
+  private steps = 0;
+  private lastStep = -1;
+  private execOk = 0;
+  private rejectedEvents = 0;
+  private errorEvents = 0;
+
+  constructor(limits: Partial<RunHistoryLimits> = {}) {
+    this.limits = { ...DEFAULT_RUN_HISTORY_LIMITS, ...limits };
+    this.ring = new Array(Math.max(0, this.limits.tailLines));
+  }
+
+  /** Adds one valid event read from `file` at `line`. The event object is kept in the tail: do not mutate it. */
+  addEvent(event: StageEventLine, file: string, line: number): void {
+    this.events += 1;
+    const { ts, outcome, latency_ms: latency } = event;
+    if (this.firstTs === null || ts < this.firstTs) this.firstTs = ts;
+    if (this.lastTs === null || ts > this.lastTs) this.lastTs = ts;
+    if (event.step !== this.lastStep) {
+      this.steps += 1;
+      this.lastStep = event.step;
+    }
+    if (outcome === 'rejected') this.rejectedEvents += 1;
+    else if (outcome === 'error') this.errorEvents += 1;
+    else if (event.stage === 'exec') this.execOk += 1;
+
+    const stage = this.stages.get(event.stage) ?? this.addStage(event.stage);
+    stage.count += 1;
+    stage[outcome] += 1;
+    stage.sumMs += latency;
+    if (latency > stage.maxMs) stage.maxMs = latency;
+    recordLatencyMs(stage.histogram, latency);
+    recordLatencyMs(this.overall, latency);
+    if (latency > this.overallMaxMs) this.overallMaxMs = latency;
+    if (event.reason !== undefined) this.countReason(stage, outcome, event.reason);
+
+    const bucket = this.bucketFor(ts);
+    if (stage.chartSlot >= 0) {
+      let histogram = bucket.latency[stage.chartSlot];
+      if (histogram === undefined) {
+        histogram = createLatencyHistogram(2);
+        bucket.latency[stage.chartSlot] = histogram;
+      }
+      recordLatencyMs(histogram, latency);
+    }
+    if (event.attrs !== undefined) this.addAttrs(event.attrs, bucket);
+
+    if (this.ring.length > 0) {
+      const tail: TailEvent = {
+        ts,
+        step: event.step,
+        stage: event.stage,
+        outcome,
+        latency_ms: latency,
+        file,
+        line,
+      };
+      if (event.reason !== undefined) tail.reason = event.reason;
+      if (event.detail !== undefined) tail.detail = event.detail;
+      if (event.attrs !== undefined) tail.attrs = event.attrs;
+      this.ring[this.ringNext] = tail;
+      this.ringNext = this.ringNext + 1 === this.ring.length ? 0 : this.ringNext + 1;
+    }
+  }
+
+  /** Counts a skipped line and keeps it as a sample while there is room. */
+  addSkipped(file: string, line: number, reason: string): void {
+    this.skipped += 1;
+    if (this.skippedSamples.length < this.limits.maxSkippedSamples)
+      this.skippedSamples.push({ file, line, reason });
+  }
+
+  /** The first skipped lines. */
+  skippedLines(): SkippedLine[] {
+    return this.skippedSamples.map((s) => ({ ...s }));
+  }
+
+  /** Stage rows in first-seen order. */
+  stageRows(): StageRow[] {
+    return [...this.stages.values()].map((s) => ({
+      stage: s.stage,
+      count: s.count,
+      p50_ms: latencyPercentileMs(s.histogram, 50),
+      p95_ms: latencyPercentileMs(s.histogram, 95),
+      p99_ms: latencyPercentileMs(s.histogram, 99),
+      max_ms: s.maxMs,
+      mean_ms: s.count === 0 ? 0 : s.sumMs / s.count,
+      ok: s.ok,
+      rejected: s.rejected,
+      error: s.error,
+    }));
+  }
+
+  /** Reason rows, most frequent first. */
+  reasonRows(): ReasonRow[] {
+    const rows: ReasonRow[] = [];
+    for (const s of this.stages.values()) {
+      for (const [key, count] of s.reasons) {
+        const split = key.indexOf('\u0000');
+        rows.push({
+          stage: s.stage,
+          outcome: key.slice(0, split) as StageOutcome,
+          reason: key.slice(split + 1),
+          count,
+        });
+      }
+    }
+    return rows.sort((a, b) => b.count - a.count);
+  }
+
+  /** Latency over all events. */
+  overallLatency(): { p50_ms: number; p95_ms: number; p99_ms: number; max_ms: number; count: number } {
+    return {
+      p50_ms: latencyPercentileMs(this.overall, 50),
+      p95_ms: latencyPercentileMs(this.overall, 95),
+      p99_ms: latencyPercentileMs(this.overall, 99),
+      max_ms: this.overallMaxMs,
+      count: this.overall.hdr.totalCount,
+    };
+  }
+
+  /** Latencies above the histogram range (clamped) seen in the history. */
+  clamped(): number {
+    return this.overall.clamped;
+  }
+
+  /** Counters recomputed from events: distinct steps, exec fills, rejected and error outcomes. */
+  recomputedCounters(): RecomputedCounters {
+    return {
+      processed: this.steps,
+      filled: this.execOk,
+      rejected: this.rejectedEvents,
+      errors: this.errorEvents,
+    };
+  }
+
+  /** Latest value of each numeric attribute seen on events (equity, position, ...). */
+  latestAttrs(): Record<string, number> {
+    return Object.fromEntries(this.lastAttrs);
+  }
+
+  /** p50/p95 per bucket per charted stage, and the bucket width. */
+  latencySeries(): { bucketMs: number; stages: StageLatencySeries[] } {
+    const ordered = [...this.buckets.values()].sort((a, b) => a.index - b.index);
+    const stages = this.chartStages.map((stage, slot) => {
+      const points: StageLatencySeries['points'] = [];
+      for (const bucket of ordered) {
+        const histogram = bucket.latency[slot];
+        if (histogram === undefined) continue;
+        points.push([
+          bucket.index * this.bucketWidth,
+          latencyPercentileMs(histogram, 50),
+          latencyPercentileMs(histogram, 95),
+          histogram.hdr.totalCount,
+        ]);
+      }
+      return { stage, points };
+    });
+    return { bucketMs: this.bucketWidth, stages };
+  }
+
+  /** The last value per bucket of each charted numeric attribute. */
+  attrSeries(): AttrSeries[] {
+    const ordered = [...this.buckets.values()].sort((a, b) => a.index - b.index);
+    return this.attrKeys.map((key, slot) => {
+      const points: AttrSeries['points'] = [];
+      for (const bucket of ordered) {
+        const value = bucket.attrs[slot];
+        if (value !== undefined) points.push([bucket.index * this.bucketWidth, value]);
+      }
+      return { key, points };
+    });
+  }
+
+  /** The last `tailLines` events, oldest first. */
+  tail(): TailEvent[] {
+    const capacity = this.ring.length;
+    const out: TailEvent[] = [];
+    const take = Math.min(capacity, this.events);
+    for (let i = take; i > 0; i--) {
+      const event = this.ring[(this.ringNext - i + capacity) % capacity];
+      if (event !== undefined) out.push(event);
+    }
+    return out;
+  }
+
+  /** Number of time buckets currently held (at most `maxBuckets`). */
+  bucketCount(): number {
+    return this.buckets.size;
+  }
+
+  private addStage(name: string): StageAggregate {
+    if (this.stages.size >= this.limits.maxStages) {
+      const other = this.stages.get(OTHER_STAGES);
+      if (other !== undefined) return other;
+      name = OTHER_STAGES;
+    }
+    let chartSlot = -1;
+    if (this.chartStages.length < this.limits.maxChartStages && name !== OTHER_STAGES) {
+      chartSlot = this.chartStages.length;
+      this.chartStages.push(name);
+    }
+    const aggregate: StageAggregate = {
+      stage: name,
+      count: 0,
+      ok: 0,
+      rejected: 0,
+      error: 0,
+      sumMs: 0,
+      maxMs: 0,
+      histogram: createLatencyHistogram(3),
+      reasons: new Map(),
+      chartSlot,
+    };
+    this.stages.set(name, aggregate);
+    return aggregate;
+  }
+
+  private countReason(stage: StageAggregate, outcome: StageOutcome, reason: string): void {
+    const key = `${outcome}\u0000${reason}`;
+    const seen = stage.reasons.get(key);
+    if (seen !== undefined) stage.reasons.set(key, seen + 1);
+    else if (stage.reasons.size < this.limits.maxReasonsPerStage) stage.reasons.set(key, 1);
+    else {
+      const other = `${outcome}\u0000${OTHER_REASONS}`;
+      stage.reasons.set(other, (stage.reasons.get(other) ?? 0) + 1);
+    }
+  }
+
+  private addAttrs(attrs: Record<string, number | string>, bucket: TimeBucket): void {
+    for (const key in attrs) {
+      const value = attrs[key];
+      if (typeof value !== 'number') continue;
+      this.lastAttrs.set(key, value);
+      let slot = this.attrKeys.indexOf(key);
+      if (slot < 0) {
+        if (this.attrKeys.length >= this.limits.maxAttrKeys) continue;
+        slot = this.attrKeys.length;
+        this.attrKeys.push(key);
+      }
+      bucket.attrs[slot] = value;
+    }
+  }
+
+  private bucketFor(ts: number): TimeBucket {
+    const index = Math.floor(ts / this.bucketWidth);
+    const last = this.lastBucket;
+    if (last !== undefined && last.index === index) return last;
+    let bucket = this.buckets.get(index);
+    if (bucket === undefined) {
+      const min = Math.min(this.minBucket, index);
+      const max = Math.max(this.maxBucket, index);
+      if (max - min + 1 > this.limits.maxBuckets) {
+        this.widen(ts);
+        return this.bucketFor(ts);
+      }
+      bucket = { index, latency: [], attrs: [] };
+      this.buckets.set(index, bucket);
+      this.minBucket = min;
+      this.maxBucket = max;
+    }
+    this.lastBucket = bucket;
+    return bucket;
+  }
+
+  /** Moves up the width ladder until the held span plus `ts` fits, merging buckets that fall together. */
+  private widen(ts: number): void {
+    const lo = Math.min(this.minBucket * this.bucketWidth, ts);
+    const hi = Math.max(this.maxBucket * this.bucketWidth, ts);
+    let width = nextBucketWidth(this.bucketWidth);
+    while (Math.floor(hi / width) - Math.floor(lo / width) + 1 > this.limits.maxBuckets)
+      width = nextBucketWidth(width);
+    const old = [...this.buckets.values()].sort((a, b) => a.index - b.index);
+    this.buckets.clear();
+    this.minBucket = Number.POSITIVE_INFINITY;
+    this.maxBucket = Number.NEGATIVE_INFINITY;
+    for (const bucket of old) {
+      const index = Math.floor((bucket.index * this.bucketWidth) / width);
+      const into = this.buckets.get(index);
+      if (into === undefined) {
+        bucket.index = index;
+        this.buckets.set(index, bucket);
+        this.minBucket = Math.min(this.minBucket, index);
+        this.maxBucket = Math.max(this.maxBucket, index);
+        continue;
+      }
+      for (let slot = 0; slot < bucket.latency.length; slot++) {
+        const from = bucket.latency[slot];
+        if (from === undefined) continue;
+        const target = into.latency[slot];
+        if (target === undefined) into.latency[slot] = from;
+        else mergeLatencyHistogram(target, from);
+      }
+      // Buckets are merged in time order, so the later bucket's last attribute value wins.
+      for (let slot = 0; slot < bucket.attrs.length; slot++) {
+        if (bucket.attrs[slot] !== undefined) into.attrs[slot] = bucket.attrs[slot];
+      }
+    }
+    this.bucketWidth = width;
+    this.lastBucket = undefined;
+  }
+}
