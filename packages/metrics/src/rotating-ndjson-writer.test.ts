@@ -42,7 +42,7 @@ describe('RotatingNdjsonWriter', () => {
   it('never lets a file exceed maxBytes, except a single larger line alone in its file', () => {
     const writer = new RotatingNdjsonWriter({ dir, maxBytes: 100 });
     const sizes = [30, 30, 30, 200, 10, 90, 5];
-    sizes.forEach((pad, i) => writer.writeLine(line(i, pad)));
+    for (const [i, pad] of sizes.entries()) writer.writeLine(line(i, pad));
     writer.close();
     const byFile = Object.entries(files()).map(
       ([name, lines]) => [name, lines.filter(Boolean).length] as const,
