@@ -54,7 +54,7 @@ export function acquireRunDirLock(runDir: string, pid: number = process.pid): Ru
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const holder = readHolder(file);
-      if (holder !== undefined && holder !== pid && isProcessAlive(holder)) {
+      if (holder !== undefined && isProcessAlive(holder)) {
         throw new SupervisorError(
           'LOOP_SUPERVISOR_LOCKED',
           `run dir ${runDir} is already supervised by pid ${holder} (lock ${file})`,
