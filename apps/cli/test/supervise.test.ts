@@ -1,0 +1,369 @@
+// End-to-end: `loop supervise` as a real process, with real signals, real children and its files on disk.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { isProcessAlive, parseSupervisorState } from '@loop/supervisor';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const spawned: ChildProcess[] = [];
+const strays: number[] = [];
+
+beforeAll(() => {
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`pnpm build\` first`);
+});
+
+afterEach(() => {
+  for (const child of spawned.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const pid of strays.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function supervise(
+  args: string[],
+  options: { cwd?: string } = {},
+): { child: ChildProcess; done: Promise<Finished> } {
+  const child = spawn(process.execPath, [bin, 'supervise', ...args], {
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  spawned.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const done = new Promise<Finished>((resolve) => {
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'loop-cli-supervise-'));
+}
+
+async function waitFor(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await sleep(10);
+  }
+}
+
+const readState = (runDir: string) =>
+  parseSupervisorState(readFileSync(join(runDir, 'supervisor_state.json'), 'utf8'));
+
+describe('loop supervise: bad input', () => {
+  it.each([
+    [[], /--run-dir: is required/],
+    [['--run-dir', 'RUN'], /no command to supervise/],
+    [['--run-dir', 'RUN', '--'], /no command to supervise/],
+    [
+      ['--run-dir', 'RUN', '--', 'no-such-command-for-loop', 'x'],
+      /command "no-such-command-for-loop" not found on PATH/,
+    ],
+    [['--run-dir', 'RUN', '--', './missing.sh'], /command "\.\/missing\.sh" does not exist/],
+    [
+      ['--run-dir', 'RUN', '--max-restarts', '-1', '--', 'true'],
+      /--max-restarts: expected a number >= 0, got "-1"/,
+    ],
+    [
+      ['--run-dir', 'RUN', '--backoff-base-s', '-0.5', '--', 'true'],
+      /--backoff-base-s: expected a number >= 0/,
+    ],
+    [
+      ['--run-dir', 'RUN', '--backoff-base-s', '5', '--backoff-cap-s', '1', '--', 'true'],
+      /--backoff-cap-s: the cap \(1\) is below the base \(5\)/,
+    ],
+    [['--run-dir', 'RUN', '--kill-timeout-s', '0', '--', 'true'], /--kill-timeout-s: expected a number > 0/],
+    [
+      ['--run-dir', 'RUN', '--heartbeat-timeout-s', '0', '--', 'true'],
+      /--heartbeat-timeout-s: expected a number > 0/,
+    ],
+    [
+      ['--run-dir', 'RUN', '--heartbeat-file', 'hb', '--', 'true'],
+      /--heartbeat-file: needs --heartbeat-timeout-s/,
+    ],
+    [
+      ['--run-dir', 'RUN', '--restart', 'sometimes', '--', 'true'],
+      /--restart: expected one of on-failure, always, never/,
+    ],
+    [['--run-dir', 'RUN', '--bogus', '--', 'true'], /unknown flag --bogus/],
+  ])('%j: exit 2, a message naming the problem, nothing written', async (args, message) => {
+    const dir = tempDir();
+    const runDir = join(dir, 'run');
+    const { done } = supervise(
+      args.map((a) => (a === 'RUN' ? runDir : a)),
+      { cwd: dir },
+    );
+    const result = await done;
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(runDir)).toBe(false);
+  });
+
+  it('a zero backoff is allowed and restarts at once', async () => {
+    const runDir = join(tempDir(), 'run');
+    const result = await supervise([
+      '--run-dir',
+      runDir,
+      '--backoff-base-s',
+      '0',
+      '--backoff-cap-s',
+      '0',
+      '--max-restarts',
+      '2',
+      '--',
+      'sh',
+      '-c',
+      'exit 1',
+    ]).done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/gave up after 2 restarts/);
+    expect(readState(runDir)).toMatchObject({ status: 'gave_up', restarts: 2, last_delay_ms: 0 });
+  });
+});
+
+describe('loop supervise: signals', () => {
+  const trapAll =
+    'for s in TERM INT HUP; do trap "echo $s > got; exit 0" $s; done; touch ready; while :; do sleep 0.05; done';
+
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)(
+    'forwards %s to the child and exits with its status',
+    async (signal) => {
+      const runDir = tempDir();
+      const { child, done } = supervise(
+        ['--run-dir', runDir, '--kill-timeout-s', '5', '--', 'sh', '-c', trapAll],
+        { cwd: runDir },
+      );
+      await waitFor(() => existsSync(join(runDir, 'ready')));
+      child.kill(signal);
+      const result = await done;
+      expect(result.code).toBe(0);
+      expect(readFileSync(join(runDir, 'got'), 'utf8').trim()).toBe(signal.slice(3));
+      expect(readState(runDir)).toMatchObject({
+        status: 'stopped',
+        stop_signal: signal,
+        exit_code: 0,
+        child_pid: null,
+      });
+      expect(readFileSync(join(runDir, 'supervisor.log'), 'utf8')).toMatch(
+        new RegExp(`stop_requested signal=${signal}`),
+      );
+    },
+  );
+
+  it('SIGTERM: a child that ignores it is killed after --kill-timeout-s with its grandchild; no orphan', async () => {
+    const runDir = tempDir();
+    const { child, done } = supervise(
+      [
+        '--run-dir',
+        runDir,
+        '--kill-timeout-s',
+        '0.5',
+        '--',
+        'sh',
+        '-c',
+        'trap "" TERM; sleep 300 & echo $! > grandchild.pid; wait',
+      ],
+      { cwd: runDir },
+    );
+    await waitFor(
+      () =>
+        existsSync(join(runDir, 'grandchild.pid')) &&
+        readFileSync(join(runDir, 'grandchild.pid'), 'utf8').endsWith('\n'),
+    );
+    await waitFor(
+      () => existsSync(join(runDir, 'supervisor_state.json')) && readState(runDir).child_pid !== null,
+    );
+    const childPid = readState(runDir).child_pid!;
+    const grandchild = Number(readFileSync(join(runDir, 'grandchild.pid'), 'utf8'));
+    strays.push(childPid, grandchild);
+    expect(isProcessAlive(childPid)).toBe(true);
+    expect(isProcessAlive(grandchild)).toBe(true);
+    child.kill('SIGTERM');
+    const result = await done;
+    expect(result.code).toBe(137);
+    expect(isProcessAlive(childPid)).toBe(false);
+    expect(isProcessAlive(grandchild)).toBe(false);
+    expect(readFileSync(join(runDir, 'supervisor.log'), 'utf8')).toMatch(
+      /kill_group pid=\d+ signal=SIGKILL after_s=0\.5/,
+    );
+  });
+});
+
+describe('loop supervise: files', () => {
+  it('a reader polling supervisor_state.json from another process never sees a parse error', async () => {
+    const runDir = tempDir();
+    const path = join(runDir, 'supervisor_state.json');
+    const { child, done } = supervise([
+      '--run-dir',
+      runDir,
+      '--backoff-base-s',
+      '0',
+      '--max-restarts',
+      '80',
+      '--',
+      'sh',
+      '-c',
+      'exit 1',
+    ]);
+    let reads = 0;
+    const failures: string[] = [];
+    while (child.exitCode === null) {
+      if (existsSync(path)) {
+        try {
+          parseSupervisorState(readFileSync(path, 'utf8'));
+          reads += 1;
+        } catch (error) {
+          failures.push(String(error));
+        }
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect((await done).code).toBe(1);
+    expect(failures).toEqual([]);
+    expect(reads).toBeGreaterThan(20);
+    expect(readState(runDir)).toMatchObject({ status: 'gave_up', restarts: 80 });
+  });
+
+  it('--heartbeat-timeout-s alone watches <run-dir>/heartbeat and restarts a hung child', async () => {
+    const runDir = tempDir();
+    const result = await supervise([
+      '--run-dir',
+      runDir,
+      '--heartbeat-timeout-s',
+      '0.4',
+      '--kill-timeout-s',
+      '1',
+      '--max-restarts',
+      '1',
+      '--backoff-base-s',
+      '0',
+      '--',
+      'sleep',
+      '300',
+    ]).done;
+    expect(result.code).toBe(124);
+    const log = readFileSync(join(runDir, 'supervisor.log'), 'utf8');
+    expect(log.match(/ watchdog_hung /g)).toHaveLength(2);
+    expect(log).toContain(`heartbeat_file=${join(runDir, 'heartbeat')}`);
+  });
+
+  it('a second supervisor on the same run dir is refused; a stale lock is taken over', async () => {
+    const runDir = tempDir();
+    const first = supervise(['--run-dir', runDir, '--', 'sleep', '300']);
+    await waitFor(
+      () => existsSync(join(runDir, 'supervisor_state.json')) && readState(runDir).status === 'running',
+    );
+    const second = await supervise(['--run-dir', runDir, '--', 'true']).done;
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(new RegExp(`already supervised by pid ${first.child.pid}`));
+    first.child.kill('SIGTERM');
+    expect((await first.done).code).toBe(143);
+    const dead = spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim();
+    writeFileSync(join(runDir, 'supervisor.lock'), `${dead}\n`);
+    const third = await supervise(['--run-dir', runDir, '--', 'true']).done;
+    expect(third.code).toBe(0);
+    expect(readFileSync(join(runDir, 'supervisor.log'), 'utf8')).toContain(`took_over_lock_from=${dead}`);
+    expect(existsSync(join(runDir, 'supervisor.lock'))).toBe(false);
+  });
+
+  it('--child-log appends the output, which also passes through', async () => {
+    const runDir = tempDir();
+    const result = await supervise([
+      '--run-dir',
+      runDir,
+      '--child-log',
+      join(runDir, 'child.log'),
+      '--',
+      'sh',
+      '-c',
+      'echo hello; echo oops >&2',
+    ]).done;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('hello\n');
+    expect(result.stderr).toBe('oops\n');
+    expect(readFileSync(join(runDir, 'child.log'), 'utf8')).toMatch(
+      /hello\n[\s\S]*oops\n|oops\n[\s\S]*hello\n/,
+    );
+  });
+});
+
+describe('loop supervise --print-systemd-unit', () => {
+  it('prints a unit running the same supervision, and writes nothing', async () => {
+    const runDir = join(tempDir(), 'run');
+    const result = await supervise([
+      '--run-dir',
+      runDir,
+      '--max-restarts',
+      '4',
+      '--backoff-base-s',
+      '2',
+      '--backoff-cap-s',
+      '16',
+      '--kill-timeout-s',
+      '20',
+      '--heartbeat-timeout-s',
+      '30',
+      '--restart',
+      'always',
+      '--print-systemd-unit',
+      '--',
+      'sh',
+      '-c',
+      'echo $HOME 100%',
+    ]).done;
+    expect(result.code).toBe(0);
+    expect(existsSync(runDir)).toBe(false);
+    const unit = result.stdout;
+    const value = (key: string) =>
+      unit
+        .split('\n')
+        .find((l) => l.startsWith(`${key}=`))
+        ?.slice(key.length + 1);
+    expect(value('Restart')).toBe('always');
+    expect(value('RestartSec')).toBe('2');
+    expect(value('RestartSteps')).toBe('3');
+    expect(value('RestartMaxDelaySec')).toBe('16');
+    expect(value('StartLimitBurst')).toBe('5');
+    expect(value('KillMode')).toBe('control-group');
+    expect(value('TimeoutStopSec')).toBe('25');
+    const shPath = spawnSync('sh', ['-c', 'command -v sh']).stdout.toString().trim();
+    expect(value('ExecStart')).toBe(
+      `${process.execPath} ${bin} supervise --run-dir ${runDir} --restart never --kill-timeout-s 20 ` +
+        `--heartbeat-file ${join(runDir, 'heartbeat')} --heartbeat-timeout-s 30 -- ${shPath} -c "echo $$HOME 100%%"`,
+    );
+  });
+
+  it('refuses a missing command with exit 2', async () => {
+    const result = await supervise([
+      '--run-dir',
+      'x',
+      '--print-systemd-unit',
+      '--',
+      'no-such-command-for-loop',
+    ]).done;
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/not found on PATH/);
+  });
+});
