@@ -19,7 +19,7 @@ export interface NdjsonReadResult {
 
 /** Callbacks of {@link readNdjsonLines}. */
 export interface NdjsonLineSink {
-  /** A complete line (without its `\n`) and its 1-based line number. Blank lines are not reported. */
+  /** A complete line (without its `\n`) and its 1-based line number. Empty lines are not reported. */
   line(text: string, line: number): void;
   /** A line longer than {@link MAX_LINE_BYTES}, which was not decoded. */
   overlong(line: number): void;
@@ -59,27 +59,31 @@ export async function readNdjsonLines(
       position += bytesRead;
       const end = filled + bytesRead;
       let start = 0;
-      let scanFrom = filled;
-      for (;;) {
-        const nl = buffer.indexOf(NEWLINE, scanFrom);
-        if (nl === -1 || nl >= end) break;
-        if (skipping) {
-          skipping = false;
-        } else if (nl > start) {
-          const text = buffer.toString('utf8', start, nl);
-          if (text.trim().length > 0) sink.line(text, lineNo);
+      if (skipping) {
+        const nl = buffer.indexOf(NEWLINE, 0);
+        if (nl === -1 || nl >= end) {
+          endOffset = position;
+          continue;
         }
+        skipping = false;
         lineNo += 1;
         start = nl + 1;
-        scanFrom = start;
+      }
+      const lastNl = buffer.lastIndexOf(NEWLINE, end - 1);
+      if (lastNl >= start) {
+        // One decode per chunk, then string splitting: far cheaper than decoding line by line.
+        const text = buffer.toString('utf8', start, lastNl + 1);
+        let from = 0;
+        for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+          if (nl > from) sink.line(text.slice(from, nl), lineNo);
+          lineNo += 1;
+          from = nl + 1;
+        }
+        start = lastNl + 1;
       }
       endOffset = position - (end - start);
-      if (skipping) {
-        filled = 0;
-      } else {
-        filled = end - start;
-        if (start > 0 && filled > 0) buffer.copy(buffer, 0, start, end);
-      }
+      filled = end - start;
+      if (start > 0 && filled > 0) buffer.copy(buffer, 0, start, end);
     }
     const trailing =
       !skipping && filled > 0 && buffer.toString('utf8', 0, filled).trim().length > 0

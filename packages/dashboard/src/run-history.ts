@@ -1,6 +1,7 @@
 // The pure, bounded-memory aggregate of a stream of stage events: per-stage histograms, outcomes, reasons,
 // fixed-count time buckets (re-bucketed as the history grows), a ring buffer for the tail, skipped lines.
 import type { StageEventLine, StageOutcome } from '@loop/metrics';
+import { ChartLatencyHistogram } from './chart-latency-histogram.js';
 import {
   createLatencyHistogram,
   type LatencyHistogram,
@@ -63,7 +64,7 @@ interface StageAggregate {
 interface TimeBucket {
   index: number;
   /** Per chart slot: the stage's latencies in this bucket (undefined when it had none). */
-  latency: Array<LatencyHistogram | undefined>;
+  latency: Array<ChartLatencyHistogram | undefined>;
   /** Per attribute slot: the last value seen in this bucket. */
   attrs: Array<number | undefined>;
 }
@@ -91,7 +92,6 @@ export class RunHistory {
   lastTs: number | null = null;
   private readonly stages = new Map<string, StageAggregate>();
   private readonly chartStages: string[] = [];
-  private readonly overall = createLatencyHistogram(3);
   private overallMaxMs = 0;
   private readonly attrKeys: string[] = [];
   private readonly lastAttrs = new Map<string, number>();
@@ -100,7 +100,10 @@ export class RunHistory {
   private minBucket = Number.POSITIVE_INFINITY;
   private maxBucket = Number.NEGATIVE_INFINITY;
   private lastBucket: TimeBucket | undefined;
-  private readonly ring: Array<TailEvent | undefined>;
+  // The tail as three parallel rings: keeping the parsed event and its position allocates nothing per event.
+  private readonly ringEvents: Array<StageEventLine | undefined>;
+  private readonly ringFiles: string[];
+  private readonly ringLines: Int32Array;
   private ringNext = 0;
   private readonly skippedSamples: SkippedLine[] = [];
   private steps = 0;
@@ -111,7 +114,10 @@ export class RunHistory {
 
   constructor(limits: Partial<RunHistoryLimits> = {}) {
     this.limits = { ...DEFAULT_RUN_HISTORY_LIMITS, ...limits };
-    this.ring = new Array(Math.max(0, this.limits.tailLines));
+    const capacity = Math.max(0, this.limits.tailLines);
+    this.ringEvents = new Array(capacity);
+    this.ringFiles = new Array(capacity);
+    this.ringLines = new Int32Array(capacity);
   }
 
   /** Adds one valid event read from `file` at `line`. The event object is kept in the tail: do not mutate it. */
@@ -134,7 +140,6 @@ export class RunHistory {
     stage.sumMs += latency;
     if (latency > stage.maxMs) stage.maxMs = latency;
     recordLatencyMs(stage.histogram, latency);
-    recordLatencyMs(this.overall, latency);
     if (latency > this.overallMaxMs) this.overallMaxMs = latency;
     if (event.reason !== undefined) this.countReason(stage, outcome, event.reason);
 
@@ -142,28 +147,20 @@ export class RunHistory {
     if (stage.chartSlot >= 0) {
       let histogram = bucket.latency[stage.chartSlot];
       if (histogram === undefined) {
-        histogram = createLatencyHistogram(2);
+        histogram = new ChartLatencyHistogram();
         bucket.latency[stage.chartSlot] = histogram;
       }
-      recordLatencyMs(histogram, latency);
+      histogram.recordMs(latency);
     }
     if (event.attrs !== undefined) this.addAttrs(event.attrs, bucket);
 
-    if (this.ring.length > 0) {
-      const tail: TailEvent = {
-        ts,
-        step: event.step,
-        stage: event.stage,
-        outcome,
-        latency_ms: latency,
-        file,
-        line,
-      };
-      if (event.reason !== undefined) tail.reason = event.reason;
-      if (event.detail !== undefined) tail.detail = event.detail;
-      if (event.attrs !== undefined) tail.attrs = event.attrs;
-      this.ring[this.ringNext] = tail;
-      this.ringNext = this.ringNext + 1 === this.ring.length ? 0 : this.ringNext + 1;
+    const capacity = this.ringEvents.length;
+    if (capacity > 0) {
+      const at = this.ringNext;
+      this.ringEvents[at] = event;
+      this.ringFiles[at] = file;
+      this.ringLines[at] = line;
+      this.ringNext = at + 1 === capacity ? 0 : at + 1;
     }
   }
 
@@ -214,18 +211,23 @@ export class RunHistory {
 
   /** Latency over all events. */
   overallLatency(): { p50_ms: number; p95_ms: number; p99_ms: number; max_ms: number; count: number } {
+    // Merged on demand rather than recorded per event: one HDR record per event is the hot path's budget.
+    const overall = createLatencyHistogram(3);
+    for (const s of this.stages.values()) mergeLatencyHistogram(overall, s.histogram);
     return {
-      p50_ms: latencyPercentileMs(this.overall, 50),
-      p95_ms: latencyPercentileMs(this.overall, 95),
-      p99_ms: latencyPercentileMs(this.overall, 99),
+      p50_ms: latencyPercentileMs(overall, 50),
+      p95_ms: latencyPercentileMs(overall, 95),
+      p99_ms: latencyPercentileMs(overall, 99),
       max_ms: this.overallMaxMs,
-      count: this.overall.hdr.totalCount,
+      count: overall.hdr.totalCount,
     };
   }
 
   /** Latencies above the histogram range (clamped) seen in the history. */
   clamped(): number {
-    return this.overall.clamped;
+    let clamped = 0;
+    for (const s of this.stages.values()) clamped += s.histogram.clamped;
+    return clamped;
   }
 
   /** Counters recomputed from events: distinct steps, exec fills, rejected and error outcomes. */
@@ -253,9 +255,9 @@ export class RunHistory {
         if (histogram === undefined) continue;
         points.push([
           bucket.index * this.bucketWidth,
-          latencyPercentileMs(histogram, 50),
-          latencyPercentileMs(histogram, 95),
-          histogram.hdr.totalCount,
+          histogram.percentileMs(50),
+          histogram.percentileMs(95),
+          histogram.total,
         ]);
       }
       return { stage, points };
@@ -278,12 +280,26 @@ export class RunHistory {
 
   /** The last `tailLines` events, oldest first. */
   tail(): TailEvent[] {
-    const capacity = this.ring.length;
+    const capacity = this.ringEvents.length;
     const out: TailEvent[] = [];
     const take = Math.min(capacity, this.events);
     for (let i = take; i > 0; i--) {
-      const event = this.ring[(this.ringNext - i + capacity) % capacity];
-      if (event !== undefined) out.push(event);
+      const at = (this.ringNext - i + capacity) % capacity;
+      const event = this.ringEvents[at];
+      if (event === undefined) continue;
+      const tail: TailEvent = {
+        ts: event.ts,
+        step: event.step,
+        stage: event.stage,
+        outcome: event.outcome,
+        latency_ms: event.latency_ms,
+        file: this.ringFiles[at]!,
+        line: this.ringLines[at]!,
+      };
+      if (event.reason !== undefined) tail.reason = event.reason;
+      if (event.detail !== undefined) tail.detail = event.detail;
+      if (event.attrs !== undefined) tail.attrs = { ...event.attrs };
+      out.push(tail);
     }
     return out;
   }
@@ -393,7 +409,7 @@ export class RunHistory {
         if (from === undefined) continue;
         const target = into.latency[slot];
         if (target === undefined) into.latency[slot] = from;
-        else mergeLatencyHistogram(target, from);
+        else target.add(from);
       }
       // Buckets are merged in time order, so the later bucket's last attribute value wins.
       for (let slot = 0; slot < bucket.attrs.length; slot++) {

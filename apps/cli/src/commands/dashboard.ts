@@ -1,11 +1,159 @@
-// `loop dashboard`: placeholder until its issue lands.
-import type { Command } from '../command.js';
-import { LoopCliError } from '../errors.js';
+// `loop dashboard`: renders a run dir's metrics to one self-contained HTML file, or serves it live (SSE).
+import { isAbsolute, join, resolve } from 'node:path';
+import {
+  buildModel,
+  DASHBOARD_FILE,
+  type DashboardServer,
+  isLoopDashboardError,
+  renderDashboard,
+  startDashboardServer,
+  writeDashboardFile,
+} from '@loop/dashboard';
+import { z } from 'zod';
+import type { Command, CommandIo } from '../command.js';
+import { LoopCliError, usageError } from '../errors.js';
+import { type FlagSpecs, formatHelp, intFlag, parseFlags, stringFlag } from '../flags.js';
 
+const USAGE =
+  'Usage: loop dashboard --run-dir <DIR> [--out <FILE>] [--tail-lines N]\n' +
+  '       loop dashboard --run-dir <DIR> --serve [--port N] [--host ADDR] [--tail-lines N]';
+const SUMMARY =
+  'Renders the run dir (rotated metrics.ndjson files, metrics_summary.json, run.json) as one self-contained\n' +
+  'HTML page that works offline, or serves it live: the page updates itself while the loop writes.';
+const DEFAULT_TAIL_LINES = 50;
+const DEFAULT_PORT = 8787;
+
+const specs: FlagSpecs = {
+  'run-dir': { type: 'string', valueName: 'DIR', description: 'the run dir to read' },
+  out: {
+    type: 'string',
+    valueName: 'FILE',
+    description: 'where to write the page (written to a temp file, then renamed)',
+    defaultText: `<run-dir>/${DASHBOARD_FILE}`,
+  },
+  'tail-lines': {
+    type: 'string',
+    valueName: 'N',
+    description: 'recent events to list',
+    defaultText: String(DEFAULT_TAIL_LINES),
+  },
+  serve: {
+    type: 'boolean',
+    description: 'serve the page live over HTTP instead of writing a file; Ctrl-C stops',
+  },
+  port: {
+    type: 'string',
+    valueName: 'N',
+    description: 'port of --serve (0 picks a free one)',
+    defaultText: String(DEFAULT_PORT),
+  },
+  host: { type: 'string', valueName: 'ADDR', description: 'address of --serve', defaultText: '127.0.0.1' },
+};
+
+const schema = z.object({
+  'run-dir': stringFlag(),
+  out: stringFlag().optional(),
+  'tail-lines': intFlag({ min: 0, max: 100_000 }).optional(),
+  serve: z.boolean().optional(),
+  port: intFlag({ min: 0, max: 65_535 }).optional(),
+  host: stringFlag().optional(),
+});
+
+/** Turns the package's errors into the CLI's, naming the flag: bad input exits 2, failures exit 1. */
+function toCliError(error: unknown): unknown {
+  if (!isLoopDashboardError(error)) return error;
+  switch (error.code) {
+    case 'LOOP_DASHBOARD_RUN_DIR_MISSING':
+      return new LoopCliError('LOOP_CLI_INPUT', `loop dashboard: --run-dir: ${error.message}`, {
+        cause: error,
+      });
+    case 'LOOP_DASHBOARD_WRITE_FAILED':
+      return new LoopCliError('LOOP_CLI_RUNTIME', `loop dashboard: --out: ${error.message}`, {
+        cause: error,
+      });
+    case 'LOOP_DASHBOARD_SERVE_FAILED':
+      return new LoopCliError('LOOP_CLI_RUNTIME', `loop dashboard: --port/--host: ${error.message}`, {
+        cause: error,
+      });
+    default:
+      return new LoopCliError('LOOP_CLI_RUNTIME', `loop dashboard: ${error.message}`, { cause: error });
+  }
+}
+
+function absolute(path: string): string {
+  return isAbsolute(path) ? path : resolve(path);
+}
+
+async function renderToFile(runDir: string, out: string, tailLines: number, io: CommandIo): Promise<number> {
+  const model = await buildModel(runDir, { tailLines });
+  await writeDashboardFile(out, renderDashboard(model));
+  const q = model.quality;
+  const facts = [
+    `${q.eventsRead} events from ${q.files.length} file${q.files.length === 1 ? '' : 's'}`,
+    ...(q.skippedLines > 0 ? [`${q.skippedLines} skipped line${q.skippedLines === 1 ? '' : 's'}`] : []),
+    ...(model.summarySource === 'recomputed' && !model.empty ? ['summary recomputed'] : []),
+    ...(model.empty ? ['no metrics yet'] : []),
+  ];
+  io.stdout.write(`loop dashboard: ${facts.join(', ')}\n`);
+  io.stdout.write(`dashboard: ${out}\n`);
+  return 0;
+}
+
+/** Serves until SIGINT or SIGTERM, then closes every stream and the server. */
+async function serve(
+  runDir: string,
+  options: { host: string; port: number; tailLines: number },
+  io: CommandIo,
+): Promise<number> {
+  const server: DashboardServer = await startDashboardServer({ runDir, ...options });
+  io.stdout.write(`loop dashboard: serving ${runDir} live at ${server.url} (Ctrl-C to stop)\n`);
+  const signal = await new Promise<NodeJS.Signals>((done) => {
+    const onSignal = (name: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      done(name);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  await server.close();
+  io.stdout.write(`loop dashboard: ${signal}: stopped\n`);
+  return 0;
+}
+
+async function dashboard(argv: string[], io: CommandIo): Promise<number> {
+  const parsed = parseFlags('dashboard', argv, specs, schema);
+  if (parsed.help) {
+    io.stdout.write(formatHelp(USAGE, SUMMARY, specs));
+    return 0;
+  }
+  const flags = parsed.values;
+  const runDir = absolute(flags['run-dir']);
+  const tailLines = flags['tail-lines'] ?? DEFAULT_TAIL_LINES;
+  if (flags.serve) {
+    if (flags.out !== undefined) throw usageError('loop dashboard: --out: not used with --serve');
+  } else {
+    if (flags.port !== undefined) throw usageError('loop dashboard: --port: only used with --serve');
+    if (flags.host !== undefined) throw usageError('loop dashboard: --host: only used with --serve');
+  }
+  try {
+    if (flags.serve) {
+      return await serve(
+        runDir,
+        { host: flags.host ?? '127.0.0.1', port: flags.port ?? DEFAULT_PORT, tailLines },
+        io,
+      );
+    }
+    const out = flags.out === undefined ? join(runDir, DASHBOARD_FILE) : absolute(flags.out);
+    return await renderToFile(runDir, out, tailLines, io);
+  } catch (error) {
+    throw toCliError(error);
+  }
+}
+
+/** `loop dashboard`. */
 export const dashboardCommand: Command = {
   name: 'dashboard',
-  summary: 'not implemented yet',
-  async run() {
-    throw new LoopCliError('LOOP_CLI_RUNTIME', 'loop dashboard: not implemented yet');
-  },
+  summary: 'render a run dir as one self-contained HTML page, or serve it live',
+  run: dashboard,
 };
