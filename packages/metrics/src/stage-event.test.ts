@@ -54,3 +54,23 @@ describe('formatStageEventLine', () => {
     expect(parsed.detail).toHaveLength(4096);
   });
 });
+
+describe('number formatting', () => {
+  it('writes timestamps and latencies exactly as JSON would (latency at µs resolution)', () => {
+    for (const [ts, latency] of [
+      [0, 0],
+      [999_999, 0.001],
+      [1_000_000, 1.5],
+      [1_553_817_600_000, 0.1234567],
+      [1_553_817_600_007, 12_345.0004],
+      [1_553_817_600_007, 12_345.0004], // same ts again (cached)
+      [1.5, 3_000_000_000],
+      [-20, 2.0005],
+    ] as const) {
+      const line = formatStageEventLine({ ts, step: 1, stage: 's', outcome: 'ok', latency_ms: latency });
+      const parsed = JSON.parse(line);
+      expect(parsed.ts).toBe(ts);
+      expect(parsed.latency_ms).toBe(Math.round(latency * 1000) / 1000);
+    }
+  });
+});
