@@ -242,7 +242,8 @@ async function main(): Promise<void> {
     for (const [name, run] of Object.entries(contenders)) {
       spawnSync('sync');
       const result = await run();
-      const entry = (best[name] ??= { eps: 0, bytes: result.bytes, all: [] });
+      best[name] ??= { eps: 0, bytes: result.bytes, all: [] };
+      const entry = best[name];
       entry.all.push(result.eps);
       if (result.eps > entry.eps) entry.eps = result.eps;
       for (const name of fs.readdirSync(root))
