@@ -26,11 +26,11 @@ table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
 th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 th{background:var(--card);font-weight:600;white-space:nowrap}
 td.num,th.num{text-align:right;white-space:nowrap}
-td.text{overflow-wrap:anywhere;min-width:8ch;max-width:40ch}
+td.text{overflow-wrap:anywhere;min-width:12ch;max-width:40ch}
 tr:last-child td{border-bottom:0}
 .outcome{display:inline-block;padding:0 6px;border-radius:4px;font-size:12px;font-weight:600}
 .outcome.ok{background:#dcfce7;color:#166534}.outcome.rejected{background:#fef3c7;color:#92400e}.outcome.error{background:#fee2e2;color:#991b1b}
-.chart{width:100%;height:auto;display:block;max-width:760px}
+.chart{width:100%;height:auto;display:block;max-width:960px}
 .chart text{font-size:11px;fill:#374151}
 .chart .grid{stroke:#e5e7eb;stroke-width:1}
 .legend{list-style:none;padding:0;margin:6px 0 0;display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px}
@@ -49,7 +49,7 @@ figure{margin:0 0 12px}figcaption{font-weight:600;margin-bottom:4px;overflow-wra
  .card .value{font-size:20px}
  th,td{padding:5px 6px}
  .charts{grid-template-columns:1fr}
- .chart text{font-size:17px}
+ .chart text{font-size:22px}
 }
 `;
 

@@ -20,7 +20,7 @@ export const OUTCOME_COLOURS = { ok: '#16a34a', rejected: '#d97706', error: '#dc
 
 const WIDTH = 720;
 const HEIGHT = 240;
-const PAD = { left: 76, right: 16, top: 12, bottom: 28 };
+const PAD = { left: 92, right: 16, top: 12, bottom: 28 };
 
 function n(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(1);
@@ -189,7 +189,9 @@ export function attrCharts(series: AttrSeries[]): string {
         lo -= 1;
         hi += 1;
       }
-      const f = frame(t0, t1, lo, hi, formatGauge);
+      const span = hi - lo;
+      const decimals = span >= 100 ? 0 : span >= 1 ? 2 : 4;
+      const f = frame(t0, t1, lo, hi, (v) => formatGauge(Number(v.toFixed(decimals))));
       const colour = SERIES_COLOURS[i % SERIES_COLOURS.length]!;
       const line = polyline(
         s.points.map(([t, v]) => [f.x(t), f.y(v)]),

@@ -1,0 +1,104 @@
+import { appendFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ndjson, removeDir, stageEvents, tempDir } from '../test/run-dir-fixture.js';
+import { RunDirFollower } from './run-dir-follower.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map(removeDir));
+});
+async function runDir(): Promise<string> {
+  const dir = await tempDir();
+  dirs.push(dir);
+  return dir;
+}
+
+describe('RunDirFollower', () => {
+  it('reads only appended lines and leaves a half-written line for the next refresh', async () => {
+    const dir = await runDir();
+    const events = stageEvents(3);
+    const current = join(dir, 'metrics.ndjson');
+    await writeFile(current, ndjson(events.slice(0, 4)));
+    const follower = new RunDirFollower(dir, { tailLines: 100 });
+    expect(await follower.refresh()).toEqual({ changed: true, rebuilt: false });
+    expect(follower.history.events).toBe(4);
+    expect(await follower.refresh()).toEqual({ changed: false, rebuilt: false });
+
+    const next = JSON.stringify(events[4]);
+    await appendFile(current, next.slice(0, 20)); // the writer is mid-line
+    await follower.refresh();
+    expect(follower.history.events).toBe(4);
+    expect(follower.history.skipped).toBe(0);
+    await appendFile(current, `${next.slice(20)}\n`);
+    await follower.refresh();
+    expect(follower.history.events).toBe(5);
+    expect(follower.history.tail().at(-1)).toMatchObject({
+      file: 'metrics.ndjson',
+      line: 5,
+      step: events[4]!.step,
+    });
+  });
+
+  it('follows the current file through rotation without losing or repeating a line', async () => {
+    const dir = await runDir();
+    const events = stageEvents(5); // 20 events
+    const current = join(dir, 'metrics.ndjson');
+    await writeFile(current, ndjson(events.slice(0, 6)));
+    const follower = new RunDirFollower(dir, { tailLines: 100 });
+    await follower.refresh();
+    // More lines land, then the writer rotates (rename to .1) and starts a new current file.
+    await appendFile(current, ndjson(events.slice(6, 10)));
+    await rename(current, join(dir, 'metrics.ndjson.1'));
+    await writeFile(current, ndjson(events.slice(10, 13)));
+    await follower.refresh();
+    await appendFile(current, ndjson(events.slice(13)));
+    await follower.refresh();
+    const tail = follower.history.tail();
+    expect(tail.map((e) => e.ts)).toEqual(events.map((e) => e.ts));
+    expect(tail.map((e) => `${e.file}:${e.line}`).slice(8, 12)).toEqual([
+      'metrics.ndjson.1:9',
+      'metrics.ndjson.1:10',
+      'metrics.ndjson:1',
+      'metrics.ndjson:2',
+    ]);
+    expect(follower.files()).toEqual([
+      { name: 'metrics.ndjson.1', lines: 10, bytes: Buffer.byteLength(ndjson(events.slice(0, 10))) },
+      { name: 'metrics.ndjson', lines: 10, bytes: Buffer.byteLength(ndjson(events.slice(10))) },
+    ]);
+  });
+
+  it('counts a torn last line once the file it ends is rotated away', async () => {
+    const dir = await runDir();
+    const events = stageEvents(1);
+    const current = join(dir, 'metrics.ndjson');
+    await writeFile(current, `${ndjson(events.slice(0, 2))}{"v":1,"ts":`);
+    const follower = new RunDirFollower(dir);
+    await follower.refresh();
+    expect(follower.history.skipped).toBe(0);
+    await rename(current, join(dir, 'metrics.ndjson.1'));
+    await writeFile(current, ndjson(events.slice(2)));
+    await follower.refresh();
+    expect(follower.history.events).toBe(4);
+    expect(follower.history.skippedLines()).toEqual([
+      { file: 'metrics.ndjson.1', line: 3, reason: 'torn last line (no newline)' },
+    ]);
+  });
+
+  it('rebuilds from scratch when the files are replaced by an unrelated history', async () => {
+    const dir = await runDir();
+    const current = join(dir, 'metrics.ndjson');
+    await writeFile(current, ndjson(stageEvents(2)));
+    const follower = new RunDirFollower(dir);
+    await follower.refresh();
+    expect(follower.history.events).toBe(8);
+    await rm(current);
+    await writeFile(current, ndjson(stageEvents(1)));
+    await writeFile(join(dir, 'metrics.ndjson.1'), ndjson(stageEvents(1)));
+    // New current file (new inode) after an older file never seen: the history was replaced.
+    const result = await follower.refresh();
+    expect(result.rebuilt).toBe(true);
+    expect(follower.history.events).toBe(8);
+    expect(follower.files().map((f) => f.name)).toEqual(['metrics.ndjson.1', 'metrics.ndjson']);
+  });
+});

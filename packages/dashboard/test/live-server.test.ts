@@ -1,0 +1,153 @@
+// End-to-end: the live server over real HTTP: page headers, SSE ids, Last-Event-ID, heartbeats, updates.
+import { appendFile, rename, writeFile } from 'node:fs/promises';
+import { get, type IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isLoopDashboardError } from '../src/errors.js';
+import { type DashboardServer, startDashboardServer } from '../src/index.js';
+import { ndjson, removeDir, stageEvents, tempDir } from './run-dir-fixture.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function serve(
+  files: string,
+  options: { heartbeatMs?: number } = {},
+): Promise<{ server: DashboardServer; dir: string }> {
+  const dir = await tempDir();
+  cleanups.push(() => removeDir(dir));
+  await writeFile(join(dir, 'metrics.ndjson'), files);
+  const server = await startDashboardServer({
+    runDir: dir,
+    port: 0,
+    pollMs: 200,
+    debounceMs: 20,
+    ...options,
+  });
+  cleanups.push(() => server.close());
+  return { server, dir };
+}
+
+interface SseMessage {
+  id?: string;
+  event?: string;
+  data?: string;
+  comment?: string;
+}
+
+/** Opens /events and collects parsed messages until closed. */
+function openEvents(
+  url: string,
+  lastEventId?: string,
+): Promise<{ messages: SseMessage[]; res: IncomingMessage; close(): void }> {
+  return new Promise((resolve, reject) => {
+    const req = get(
+      `${url}events`,
+      { headers: lastEventId ? { 'Last-Event-ID': lastEventId } : {} },
+      (res) => {
+        const messages: SseMessage[] = [];
+        let buffer = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let end = buffer.indexOf('\n\n');
+          while (end !== -1) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const message: SseMessage = {};
+            for (const line of block.split('\n')) {
+              if (line.startsWith(':')) message.comment = line.slice(1).trim();
+              else {
+                const colon = line.indexOf(':');
+                const field = line.slice(0, colon) as keyof SseMessage;
+                if (field === 'id' || field === 'event' || field === 'data')
+                  message[field] = line.slice(colon + 2);
+              }
+            }
+            messages.push(message);
+            end = buffer.indexOf('\n\n');
+          }
+        });
+        resolve({ messages, res, close: () => req.destroy() });
+      },
+    );
+    req.on('error', reject);
+  });
+}
+
+async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('startDashboardServer', () => {
+  it('serves the page with a nonce CSP and no-store, and 404/405 for the rest', async () => {
+    const { server } = await serve(ndjson(stageEvents(1)));
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const res = await fetch(server.url);
+    const html = await res.text();
+    const csp = res.headers.get('content-security-policy')!;
+    const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
+    expect(csp).toBe(
+      `default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'nonce-${nonce}'; connect-src 'self'`,
+    );
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(html).toContain(`<script nonce="${nonce}">`);
+    expect(html.match(/<script/g)).toHaveLength(2); // the JSON config block and the nonce'd script
+    expect((await fetch(`${server.url}nope`)).status).toBe(404);
+    expect((await fetch(server.url, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('streams model events with ids, honours Last-Event-ID, sends heartbeats, and follows appends and rotation', async () => {
+    const events = stageEvents(4);
+    const { server, dir } = await serve(ndjson(events.slice(0, 4)), { heartbeatMs: 100 });
+    const first = await openEvents(server.url);
+    cleanups.push(async () => first.close());
+    expect(first.res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    await until('the first model event', () => first.messages.some((m) => m.event === 'model'));
+    const initial = first.messages.find((m) => m.event === 'model')!;
+    expect(initial.id).toBe(server.eventId());
+    expect(JSON.parse(initial.data!).html).toContain('<h2>Stages</h2>');
+
+    // A client that reconnects with the latest id gets heartbeats but not the same update again.
+    const again = await openEvents(server.url, initial.id);
+    cleanups.push(async () => again.close());
+    await until('a heartbeat', () => again.messages.some((m) => m.comment?.startsWith('heartbeat')));
+    expect(again.messages.filter((m) => m.event === 'model')).toEqual([]);
+
+    await appendFile(join(dir, 'metrics.ndjson'), ndjson(events.slice(4, 8)));
+    await until('an update after the append', () => server.model().quality.eventsRead === 8);
+    await until('the update to reach both clients', () => again.messages.some((m) => m.event === 'model'));
+    const update = again.messages.find((m) => m.event === 'model')!;
+    expect(update.id).not.toBe(initial.id);
+    expect(update.id!.split('-')[0]).toBe(initial.id!.split('-')[0]);
+
+    await rename(join(dir, 'metrics.ndjson'), join(dir, 'metrics.ndjson.1'));
+    await writeFile(join(dir, 'metrics.ndjson'), ndjson(events.slice(8)));
+    await until('an update after the rotation', () => server.model().quality.eventsRead === 16);
+    expect(server.model().quality.files.map((f) => [f.name, f.lines])).toEqual([
+      ['metrics.ndjson.1', 8],
+      ['metrics.ndjson', 8],
+    ]);
+    await until(
+      'the rotation update on the stream',
+      () => first.messages.filter((m) => m.event === 'model').length >= 3,
+    );
+  });
+
+  it('ends open streams on close() and refuses a busy port with LOOP_DASHBOARD_SERVE_FAILED', async () => {
+    const { server, dir } = await serve('');
+    const stream = await openEvents(server.url);
+    const ended = new Promise<void>((resolve) => stream.res.on('end', () => resolve()));
+    const error = await startDashboardServer({ runDir: dir, port: server.port }).catch((e: unknown) => e);
+    expect(isLoopDashboardError(error) && error.code).toBe('LOOP_DASHBOARD_SERVE_FAILED');
+    await server.close();
+    await ended;
+    await server.close(); // idempotent
+  });
+});
