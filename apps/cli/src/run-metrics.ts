@@ -227,7 +227,7 @@ class RunMetricsSession implements RunMetrics {
     if (this.recorder.runDir !== undefined) {
       const rotated = this.recorder.writer?.rotatedNumbers().length ?? 0;
       lines.push(
-        `metrics: ${summary.stage_events_count} stage events, ${writer.lines_written} lines in metrics.ndjson` +
+        `metrics: ${summary.stage_events_count} stage events, ${writer.lines_written} lines written to metrics.ndjson` +
           (rotated > 0 ? ` + ${rotated} rotated files (${writer.rotations} rotations)` : ''),
       );
       for (const [stage, stats] of Object.entries(summary.stages_by_name)) {
