@@ -1,11 +1,41 @@
 // End-to-end: `loop run --enable-metrics ...` as a real process; the metrics files and summary on disk.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type MetricsSummary, metricsSummarySchema, readEvents, type StageEventLine } from '@loop/metrics';
-import { describe, expect, it } from 'vitest';
-import { loop, readRunDir, tempDir } from './run-harness.js';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const made: string[] = [];
+beforeAll(() => {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`pnpm build\` first`);
+});
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the built `loop`; never rejects on a non-zero exit. */
+function loop(args: string[]) {
+  return execa(process.execPath, [BIN, ...args], { reject: false, timeout: 60_000 });
+}
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'loop-metrics-cli-'));
+  made.push(dir);
+  return dir;
+}
+
+function readRunDir(dir: string): Record<string, Buffer> {
+  return Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((name) => [name, readFileSync(join(dir, name))]),
+  );
+}
 
 const SIM = ['--clock', 'simulated', '--exchange', 'paper', '--seed', '42'];
 
