@@ -1,4 +1,5 @@
 // Browser tests in Debian's Chromium (playwright-core, no downloaded browser): numbers on the static page,
+/// <reference lib="dom" />
 // hostile strings rendered as text with no script run, no console error, no CSP violation, no request,
 // and the live page updating after appends and across a rotation. Screenshots go to test-results/.
 import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
@@ -133,7 +134,8 @@ async function hostileRunDir(): Promise<string> {
   return dir;
 }
 
-const text = (page: Page, selector: string) => page.locator(selector).first().innerText();
+const text = async (page: Page, selector: string) =>
+  (await page.locator(selector).first().textContent()) ?? '';
 
 describe('static page in Chromium', () => {
   it('shows the right numbers, renders hostile strings as text, runs nothing and requests nothing', async () => {
@@ -149,22 +151,22 @@ describe('static page in Chromium', () => {
     expect(await text(page, '[data-metric=rejected] .value')).toBe('5');
     expect(await text(page, '[data-metric=errors] .value')).toBe('2');
     expect(await text(page, '[data-metric=stage-events] .value')).toBe('125');
-    const strategy = await page.locator('#stages tr[data-stage=strategy] td').allInnerTexts();
+    const strategy = await page.locator('#stages tr[data-stage=strategy] td').allTextContents();
     expect(strategy).toEqual(['strategy', '31', '0.123', '0.456', '0.789', '1.500', '0.200', '31', '0', '0']);
     expect(await text(page, '[data-metric=events-read] .value')).toBe('121');
     expect(await text(page, '[data-metric=skipped-lines] .value')).toBe('1');
-    expect(await page.locator('#data-quality').innerText()).toContain('torn last line (no newline)');
+    expect(await page.locator('#data-quality').textContent()).toContain('torn last line (no newline)');
     expect(await text(page, '[data-gauge=pnl] .value')).toBe('46.5');
     // Overall latency from the NDJSON: 121 events, the hostile one is the slowest at 4.5 ms.
     expect(await text(page, '[data-metric=max] .value')).toBe('4.500 ms');
 
     // Hostile strings are on the page, verbatim, as text.
-    const stagesText = await page.locator('#stages table').innerText();
+    const stagesText = await page.locator('#stages table').textContent();
     expect(stagesText).toContain(HOSTILE.stage);
-    expect(await page.locator('#reasons').innerText()).toContain(HOSTILE.reason);
-    const recent = await page.locator('#recent').innerText();
+    expect(await page.locator('#reasons').textContent()).toContain(HOSTILE.reason);
+    const recent = await page.locator('#recent').textContent();
     expect(recent).toContain('javascript:window.__pwned="detail"');
-    expect(await page.locator('#settings').innerText()).toContain(HOSTILE.setting);
+    expect(await page.locator('#settings').textContent()).toContain(HOSTILE.setting);
     expect(await page.locator('script').count()).toBe(0);
     await expectClean(page, watch);
     await page.screenshot({ path: join(RESULTS, 'static-1280.png'), fullPage: true });
@@ -189,7 +191,7 @@ describe('static page in Chromium', () => {
     await writeFile(file, renderDashboard(await buildModel(dir)));
     const { page, watch } = await openPage(1280, (url) => url.startsWith('file://'));
     await page.goto(`file://${file}`);
-    expect(await page.locator('#no-metrics').innerText()).toContain('No metrics yet');
+    expect(await page.locator('#no-metrics').textContent()).toContain('No metrics yet');
     await expectClean(page, watch);
   });
 });
@@ -228,7 +230,7 @@ describe('live page in Chromium', () => {
     await writeFile(current, ndjson(events.slice(20, 40)));
     await eventsShown(40);
     const rotationMs = Date.now() - started;
-    expect(await page.locator('#data-quality').innerText()).toContain('metrics.ndjson.1');
+    expect(await page.locator('#data-quality').textContent()).toContain('metrics.ndjson.1');
 
     // Hostile strings arriving live are swapped in as text too.
     await appendFile(
@@ -246,8 +248,8 @@ describe('live page in Chromium', () => {
       ]),
     );
     await eventsShown(49);
-    expect(await page.locator('#stages table').innerText()).toContain(HOSTILE.stage);
-    expect(await page.locator('#recent').innerText()).toContain(HOSTILE.reason);
+    expect(await page.locator('#stages table').textContent()).toContain(HOSTILE.stage);
+    expect(await page.locator('#recent').textContent()).toContain(HOSTILE.reason);
     expect(await page.locator('script').count()).toBe(2);
     await expectClean(page, watch);
     expect(appendMs).toBeLessThan(5_000);
