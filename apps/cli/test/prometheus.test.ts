@@ -1,0 +1,176 @@
+// A real Prometheus scrapes `loop run --clock real --metrics-port N`; PromQL through its HTTP API returns the
+// counts the loop recorded. Needs /usr/bin/prometheus (Debian package `prometheus`; CI installs it).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { metricsSummarySchema } from '@loop/metrics';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const PROMETHEUS = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
+const hasPrometheus = existsSync(PROMETHEUS);
+if (!hasPrometheus) {
+  console.warn(
+    `prometheus.test: SKIPPED: ${PROMETHEUS} not found (apt-get install prometheus, or set PROMETHEUS_BIN)`,
+  );
+}
+
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+afterEach(() => {
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function start(
+  command: string,
+  args: string[],
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let text = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => text, exited };
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+interface Sample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+async function query(base: string, promql: string, time?: number): Promise<Sample[]> {
+  const url = new URL('/api/v1/query', base);
+  url.searchParams.set('query', promql);
+  if (time !== undefined) url.searchParams.set('time', String(time));
+  const response = await fetch(url);
+  const body = (await response.json()) as { status: string; data: { result: Sample[] }; error?: string };
+  if (body.status !== 'success') throw new Error(`${promql}: ${body.error}`);
+  return body.data.result;
+}
+
+describe.skipIf(!hasPrometheus)('Prometheus scrape of loop run --metrics-port', () => {
+  it('scrapes the running loop; PromQL returns the stage, outcome and step counts the loop recorded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loop-prometheus-'));
+    dirs.push(dir);
+    const runDir = join(dir, 'run');
+    const [metricsPort, prometheusPort] = [await freePort(), await freePort()];
+    const run = start(process.execPath, [
+      BIN,
+      'run',
+      '--run-dir',
+      runDir,
+      '--clock',
+      'real',
+      '--step-interval-ms',
+      '100',
+      '--enable-metrics',
+      '--metrics-port',
+      String(metricsPort),
+      '--metrics-host',
+      '127.0.0.1',
+    ]);
+    await until('loop run to serve /metrics', 20_000, async () =>
+      run.output().includes(`http://127.0.0.1:${metricsPort}/metrics`) ? true : undefined,
+    );
+
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      [
+        'global:',
+        '  scrape_interval: 1s',
+        '  evaluation_interval: 1s',
+        'scrape_configs:',
+        '  - job_name: loop',
+        '    static_configs:',
+        `      - targets: ['127.0.0.1:${metricsPort}']`,
+        '',
+      ].join('\n'),
+    );
+    start(PROMETHEUS, [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${prometheusPort}`,
+      '--log.level=warn',
+    ]);
+    const base = `http://127.0.0.1:${prometheusPort}`;
+
+    // Wait until Prometheus has scraped the loop a few steps in.
+    await until('Prometheus to scrape >= 10 steps', 45_000, async () => {
+      const [sample] = await query(base, 'loop_steps_total{job="loop"}');
+      return sample && Number(sample.value[1]) >= 10 ? true : undefined;
+    });
+    const at = Date.now() / 1000;
+    const [up] = await query(base, 'up{job="loop"}', at);
+    expect(up?.value[1]).toBe('1');
+    const steps = Number((await query(base, 'loop_steps_total{job="loop"}', at))[0]!.value[1]);
+    const byStage = Object.fromEntries(
+      (await query(base, 'sum by (stage) (loop_stage_events_total{job="loop"})', at)).map((s) => [
+        s.metric.stage,
+        Number(s.value[1]),
+      ]),
+    );
+    const latencyCounts = Object.fromEntries(
+      (await query(base, 'loop_stage_latency_seconds_count{job="loop"}', at)).map((s) => [
+        s.metric.stage,
+        Number(s.value[1]),
+      ]),
+    );
+    // One scrape is one consistent snapshot: every stage ran once per finished step (the current step may be under way).
+    for (const stage of ['strategy', 'risk', 'exec', 'position']) {
+      expect(byStage[stage], stage).toBeGreaterThanOrEqual(steps);
+      expect(byStage[stage], stage).toBeLessThanOrEqual(steps + 1);
+      expect(latencyCounts[stage], stage).toBe(byStage[stage]);
+    }
+    const okExec = await query(base, 'loop_stage_events_total{job="loop",stage="exec",outcome="ok"}', at);
+    expect(okExec.length).toBeGreaterThan(0);
+    const infBucket = await query(
+      base,
+      'loop_stage_latency_seconds_bucket{job="loop",stage="exec",le="+Inf"}',
+      at,
+    );
+    expect(Number(infBucket[0]?.value[1])).toBe(latencyCounts.exec);
+    expect((await query(base, 'loop_process_resident_memory_bytes{job="loop"}', at)).length).toBe(1);
+
+    // SIGINT ends the run cleanly; its summary holds at least what Prometheus saw.
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+    const summary = metricsSummarySchema.parse(
+      JSON.parse(readFileSync(join(runDir, 'metrics_summary.json'), 'utf8')),
+    );
+    expect(summary.counters.processed).toBeGreaterThanOrEqual(steps);
+    expect(summary.stage_events_count).toBeGreaterThanOrEqual(
+      Object.values(byStage).reduce((a, b) => a + b, 0),
+    );
+  });
+});
