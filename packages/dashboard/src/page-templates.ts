@@ -43,6 +43,10 @@ figure{margin:0 0 12px}figcaption{font-weight:600;margin-bottom:4px;overflow-wra
 .empty{background:var(--card);border:1px dashed var(--muted);border-radius:8px;padding:24px;text-align:center}
 .muted{color:var(--muted)}
 #loop-live-status{font-weight:600}
+details{margin-top:10px}
+.settings{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:0 16px;margin:0}
+.settings div{display:flex;justify-content:space-between;gap:12px;padding:4px 2px;border-bottom:1px solid var(--line)}
+.settings dt{color:var(--muted);overflow-wrap:anywhere}.settings dd{margin:0;font-weight:600;text-align:right;overflow-wrap:anywhere;font-variant-numeric:tabular-nums}summary{cursor:pointer;color:var(--muted);font-weight:600;margin-bottom:6px}
 @media (max-width:640px){
  header{padding:12px 14px}main{padding:4px 12px 24px}
  .cards{grid-template-columns:repeat(2,minmax(0,1fr))}
@@ -150,11 +154,14 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <section id="settings">
 <h2>Run settings</h2>
 <% if (it.settings === null) { %><p class="muted">No run.json in this run dir.</p><% } else { %>
+<dl class="settings">
+<% it.settings.forEach(function (s) { %><div><dt><%= s.key %></dt><dd><%= s.value %></dd></div>
+<% }) %></dl>
+<% if (it.runRecord.length > 0) { %><details><summary>The rest of run.json (status, versions, final figures)</summary>
 <div class="table-wrap"><table>
-<thead><tr><th>Setting</th><th>Value</th></tr></thead>
 <tbody>
-<% it.settings.forEach(function (s) { %><tr><td class="text"><%= s.key %></td><td class="text"><%= s.value %></td></tr>
-<% }) %></tbody></table></div>
+<% it.runRecord.forEach(function (s) { %><tr><td class="text"><%= s.key %></td><td class="text"><%= s.value %></td></tr>
+<% }) %></tbody></table></div></details><% } %>
 <% } %>
 </section>
 <section id="data-quality">
@@ -167,7 +174,8 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <thead><tr><th>File</th><th class="num">Lines</th><th class="num">Size</th></tr></thead>
 <tbody>
 <% it.files.forEach(function (f) { %><tr><td class="text"><%= f.name %></td><td class="num"><%= f.lines %></td><td class="num"><%= f.bytes %></td></tr>
-<% }) %></tbody></table></div><% } %>
+<% }) %><tr><th><%= it.filesTotal.count %> files</th><th class="num"><%= it.filesTotal.lines %></th><th class="num"><%= it.filesTotal.bytes %></th></tr>
+</tbody></table></div><% } %>
 <% if (it.skipped.length > 0) { %><h3>Skipped lines<% if (it.skippedMore > 0) { %> (first <%= it.skipped.length %>; <%= it.skippedMore %> more not listed)<% } %></h3>
 <div class="table-wrap"><table>
 <thead><tr><th>File</th><th class="num">Line</th><th>Why</th></tr></thead>

@@ -41,6 +41,53 @@ function sourceOf(file: string, line: number): string {
   return `${file}:${line}`;
 }
 
+/** Files listed before and after the gap when a run dir holds many rotated files. */
+const FILES_HEAD = 3;
+const FILES_TAIL = 8;
+
+/** The NDJSON file table, bounded: the oldest few, a gap row, the newest few, and totals. */
+function fileRows(files: DashboardModel['quality']['files']) {
+  const row = (f: { name: string; lines: number; bytes: number }) => ({
+    name: f.name,
+    lines: formatCount(f.lines),
+    bytes: formatBytes(f.bytes),
+  });
+  const shown =
+    files.length <= FILES_HEAD + FILES_TAIL + 1
+      ? files.map(row)
+      : [
+          ...files.slice(0, FILES_HEAD).map(row),
+          {
+            name: `… ${formatCount(files.length - FILES_HEAD - FILES_TAIL)} more files …`,
+            lines: '',
+            bytes: '',
+          },
+          ...files.slice(-FILES_TAIL).map(row),
+        ];
+  const total = files.reduce((t, f) => ({ lines: t.lines + f.lines, bytes: t.bytes + f.bytes }), {
+    lines: 0,
+    bytes: 0,
+  });
+  return {
+    files: shown,
+    filesTotal: {
+      count: formatCount(files.length),
+      lines: formatCount(total.lines),
+      bytes: formatBytes(total.bytes),
+    },
+  };
+}
+
+/** run.json rows: its `settings` object first (prefix dropped), everything else (status, versions, stats) apart. */
+function splitSettings(rows: DashboardModel['settings']) {
+  if (rows === null) return { settings: null, runRecord: [] };
+  const settings = rows
+    .filter((r) => r.key.startsWith('settings.'))
+    .map((r) => ({ key: r.key.slice(9), value: r.value }));
+  const runRecord = rows.filter((r) => !r.key.startsWith('settings.'));
+  return settings.length > 0 ? { settings, runRecord } : { settings: runRecord, runRecord: [] };
+}
+
 function bodyView(model: DashboardModel) {
   const { overview, latency } = model;
   const span =
@@ -107,7 +154,7 @@ function bodyView(model: DashboardModel) {
         : '',
       source: sourceOf(e.file, e.line),
     })),
-    settings: model.settings,
+    ...splitSettings(model.settings),
     qualityCards: [
       { key: 'events-read', label: 'Events read', value: formatCount(q.eventsRead) },
       { key: 'skipped-lines', label: 'Skipped lines', value: formatCount(q.skippedLines) },
@@ -123,7 +170,7 @@ function bodyView(model: DashboardModel) {
           ]
         : []),
     ],
-    files: q.files.map((f) => ({ name: f.name, lines: formatCount(f.lines), bytes: formatBytes(f.bytes) })),
+    ...fileRows(q.files),
     skipped: q.skippedSamples,
     skippedMore: q.skippedLines - q.skippedSamples.length,
     qualityNotes: q.notes,
