@@ -146,6 +146,27 @@ describe('MetricsRecorder', () => {
     });
   });
 
+  it('flushes a pending batch within ~100 ms without an explicit flush, and fsyncs in fsync mode', async () => {
+    let fsyncs = 0;
+    const fileSystem: WriterFileSystem = {
+      ...fs,
+      fsyncSync: (fd: number) => {
+        fsyncs++;
+        fs.fsyncSync(fd);
+      },
+    };
+    const recorder = openMetricsRecorder({ runDir: dir, fileSystem, fsync: true, handleProcessExit: false });
+    recorder.record({ ts: 1, step: 1, stage: 'exec', outcome: 'ok', latency_ms: 0 });
+    const file = path.join(dir, 'metrics.ndjson');
+    expect(fs.readFileSync(file, 'utf8')).toBe('');
+    for (let waited = 0; fs.readFileSync(file, 'utf8') === '' && waited < 2000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(fs.readFileSync(file, 'utf8')).toContain('"step":1');
+    expect(fsyncs).toBeGreaterThanOrEqual(1);
+    recorder.close();
+  });
+
   it('works without a run dir (memory and sinks only)', () => {
     const recorder = openMetricsRecorder({ handleProcessExit: false });
     recorder.record({
