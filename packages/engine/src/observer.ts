@@ -21,6 +21,15 @@ export interface StageReport {
   detail?: string;
   startMs: number;
   endMs: number;
+  /**
+   * `endMs - startMs` rounded to the microsecond (at epoch magnitudes the subtraction itself carries
+   * float noise of a fraction of a microsecond). Set by the engine.
+   */
+  durationMs?: number;
+  /** Risk: orders checked. Exec: orders sent to the exchange. */
+  orders?: number;
+  /** Exec: fills of open orders against this step's candle. */
+  fills?: number;
 }
 
 /** The state after one step, reported after its last stage. */
@@ -42,6 +51,10 @@ export interface StepReport {
   rejections: number;
   errors: number;
   tradingState: 'ACTIVE' | 'REDUCING' | 'HALTED';
+  /** Time of the step's candle (for a replay, the historical time), ms since the epoch. Set by the engine. */
+  candleTimeMs?: number;
+  /** Orders resting on the exchange after the step. Set by the engine. */
+  openOrders?: number;
 }
 
 /**

@@ -1,11 +1,188 @@
-// `loop run`: placeholder until its issue lands.
-import type { Command } from '../command.js';
-import { LoopCliError } from '../errors.js';
+// `loop run`: parses and validates the flags (and the feed file), composes an engine loop with the
+// run dir's observers (heartbeat, metrics, progress), runs it until done, halted or signalled, and
+// records the run in run.json.
+import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import {
+  createLoop,
+  isLoopEngineError,
+  type LoopResult,
+  type LoopSetup,
+  loadReplayFeed,
+  type ReplayFeed,
+  runLoop,
+  type StageObserver,
+} from '@loop/engine';
+import type { Command, CommandIo } from '../command.js';
+import { LoopCliError, usageError } from '../errors.js';
+import { formatHelp, parseFlags } from '../flags.js';
+import {
+  loopConfig,
+  type RunFlagValues,
+  recordedSettings,
+  runFlagSchema,
+  runFlagSpecs,
+} from '../run-flags.js';
+import { type MetricsFlagValues, metricsFlagSpecs, openRunMetrics, type RunMetrics } from '../run-metrics.js';
+import { feedRecord, Heartbeat, RunRecord } from '../run-record.js';
+import { formatRunSummary, ProgressLine } from '../run-report.js';
+import { cliVersion, packageVersions } from '../version.js';
+
+const USAGE = 'Usage: loop run --run-dir DIR [flags]';
+const SUMMARY =
+  'Runs the trading loop (strategy -> risk -> exec -> position) on a seeded synthetic or replayed feed,\n' +
+  'against a paper exchange. Writes <run-dir>/run.json and touches <run-dir>/heartbeat at each step.\n' +
+  'SIGINT/SIGTERM finish the current step and end the run cleanly (exit 0); a second one exits at once.\n' +
+  'Exit status: 0 completed or stopped by a signal, 1 failed, 2 bad input (nothing written), 3 halted by\n' +
+  'the kill switch (too many consecutive stage errors).';
+
+/** Exit status of a run that the kill switch halted. */
+export const EXIT_HALTED = 3;
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'not implemented yet',
-  async run() {
-    throw new LoopCliError('LOOP_CLI_RUNTIME', 'loop run: not implemented yet');
+  summary: 'run the trading loop (seeded simulated or real clock, synthetic or replayed feed)',
+  async run(argv, io) {
+    const parsed = parseFlags('run', argv, runFlagSpecs, runFlagSchema);
+    if (parsed.help) {
+      io.stdout.write(formatHelp(USAGE, SUMMARY, runFlagSpecs));
+      return 0;
+    }
+    const values = parsed.values;
+    if (values.version) {
+      const versions = Object.entries(packageVersions()).map(([name, version]) => `${name} ${version}`);
+      io.stdout.write(`loop ${cliVersion}\n${versions.join('\n')}\n`);
+      return 0;
+    }
+    return runLoopCommand(values, io);
   },
 };
+
+async function runLoopCommand(values: RunFlagValues, io: CommandIo): Promise<number> {
+  const runDir = values['run-dir']!;
+  const deterministic = values.clock === 'simulated';
+
+  // Everything that can be refused is checked before the run dir is touched.
+  const feed = values.feed === 'synthetic' ? undefined : await loadFeed(values);
+  const setup = composeLoop(values, feed);
+  if (existsSync(runDir) && !statSync(runDir).isDirectory()) {
+    throw usageError(`loop run: --run-dir: "${runDir}" exists and is not a directory`);
+  }
+
+  const createdRunDir = !existsSync(runDir);
+  mkdirSync(runDir, { recursive: true });
+  let metrics: RunMetrics | undefined;
+  try {
+    metrics = await openRunMetrics(metricsValues(values), {
+      runDir,
+      deterministic,
+      clockNowMs: () => setup.clock.now(),
+    });
+  } catch (error) {
+    // A refusal by the metrics side must leave no trace either: remove the run dir if we made it and it is empty.
+    if (createdRunDir && readdirSync(runDir).length === 0) rmdirSync(runDir);
+    throw error;
+  }
+
+  const record = new RunRecord(
+    runDir,
+    {
+      clock: values.clock,
+      seed: values.seed,
+      exchange: values.exchange,
+      settings: recordedSettings(values),
+      versions: packageVersions(),
+      feed: feedRecord(feed, setup.feed.intervalMs),
+    },
+    deterministic,
+  );
+  record.start(setup.clock.now());
+  const heartbeat = new Heartbeat(runDir);
+  heartbeat.touch();
+  const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
+  const progress = tty ? new ProgressLine(io.stderr, values['max-steps']) : undefined;
+  const observers: StageObserver[] = [heartbeat];
+  if (metrics) observers.push(metrics.observer);
+  if (progress) observers.push(progress);
+
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      io.stderr.write(`\nloop run: second ${signal}, exiting now\n`);
+      process.exit(130);
+    }
+    stop.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let result: LoopResult;
+  try {
+    result = await runLoop({ ...setup, observers, maxSteps: values['max-steps'], signal: stop.signal });
+  } finally {
+    progress?.clear();
+  }
+  try {
+    await metrics?.close();
+    heartbeat.touch();
+    const errorText = result.ended === 'error' ? describe(result.error) : undefined;
+    const exitCode = result.ended === 'error' ? 1 : result.ended === 'halted' ? EXIT_HALTED : 0;
+    record.finish(result, exitCode, errorText);
+    io.stdout.write(
+      formatRunSummary({
+        result,
+        clock: values.clock,
+        feed: values.feed,
+        initialCash: values['initial-cash'],
+        runDir,
+        extraLines: [
+          ...safeLines(metrics),
+          ...(heartbeat.failures > 0 ? [`heartbeat: ${heartbeat.failures} touches failed`] : []),
+        ],
+      }),
+    );
+    if (errorText !== undefined) io.stderr.write(`loop run: the loop failed: ${errorText}\n`);
+    return exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Loads and validates the replay file; a missing or bad file is an input error naming file and line. */
+async function loadFeed(values: RunFlagValues): Promise<ReplayFeed> {
+  try {
+    return await loadReplayFeed(values.feed, { skipBadRows: values['feed-skip-bad-rows'] });
+  } catch (error) {
+    if (!isLoopEngineError(error)) throw error;
+    const hint =
+      (error as { badRow?: boolean }).badRow === true ? ' (--feed-skip-bad-rows skips bad rows)' : '';
+    throw new LoopCliError('LOOP_CLI_INPUT', `loop run: --feed: ${error.message}${hint}`, { cause: error });
+  }
+}
+
+/** Builds the loop's parts; an option the engine refuses is a usage error. */
+function composeLoop(values: RunFlagValues, feed: ReplayFeed | undefined): LoopSetup {
+  try {
+    return createLoop(loopConfig(values, feed));
+  } catch (error) {
+    if (isLoopEngineError(error)) throw usageError(`loop run: ${error.message}`, error);
+    throw error;
+  }
+}
+
+function metricsValues(values: RunFlagValues): MetricsFlagValues {
+  const picked: Record<string, unknown> = {};
+  for (const name of Object.keys(metricsFlagSpecs)) picked[name] = (values as Record<string, unknown>)[name];
+  return picked as MetricsFlagValues;
+}
+
+function safeLines(metrics: RunMetrics | undefined): string[] {
+  try {
+    return metrics?.summaryLines() ?? [];
+  } catch (error) {
+    return [`metrics: no summary (${describe(error)})`];
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,45 @@
+// SIGINT and SIGTERM end a real-clock run cleanly: the current step finishes, run.json records the end, exit 0.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { loop, readRunJson, tempDir } from './run-harness.js';
+
+async function waitFor(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await sleep(20);
+  }
+}
+
+function status(dir: string): string | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('loop run: signals', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '%s finishes the step, records the end and exits 0',
+    async (signal) => {
+      const dir = join(tempDir(), signal);
+      const child = loop(['run', '--run-dir', dir, '--clock', 'real', '--step-interval-ms', '20']);
+      await waitFor(() => status(dir) === 'running' && existsSync(join(dir, 'heartbeat')));
+      const firstBeat = statSync(join(dir, 'heartbeat')).mtimeMs;
+      await sleep(600);
+      expect(statSync(join(dir, 'heartbeat')).mtimeMs).toBeGreaterThan(firstBeat); // the watchdog sees it alive
+      child.kill(signal);
+      const r = await child;
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      expect(r.stdout).toMatch(/^loop run: stopped by a signal after \d+ steps \(real clock /);
+      const run = readRunJson(dir);
+      expect(run).toMatchObject({ status: 'ended', ended: 'signal', exit_code: 0, clock: 'real' });
+      expect(run.pid).toBe(child.pid);
+      expect(run.stats.steps).toBeGreaterThanOrEqual(10);
+      expect(run.ended_at_ms).toBeGreaterThan(run.started_at_ms);
+    },
+  );
+});

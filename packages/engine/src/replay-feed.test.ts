@@ -1,0 +1,166 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { FeedFileError } from './errors.js';
+import { loadReplayFeed, parseCandleFile } from './replay-feed.js';
+
+const REAL_DATA = fileURLToPath(new URL('../test/fixtures/btc-usd-1m-2019-03-29.csv', import.meta.url));
+const HEADER = 'timestamp,open,high,low,close,volume';
+const csv = (...rows: string[]) => [HEADER, ...rows].join('\n');
+
+function feedError(run: () => unknown): FeedFileError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(FeedFileError);
+    return error as FeedFileError;
+  }
+  throw new Error('expected a FeedFileError');
+}
+
+describe('parseCandleFile: CSV', () => {
+  it('reads epoch milliseconds and ISO-8601 times, CRLF and a trailing newline', () => {
+    const file = parseCandleFile(
+      `${HEADER}\r\n60000,10,11,9,10.5,3\r\n2024-01-01T00:02:00Z,10.5,10.5,10,10,0\r\n`,
+      'a.csv',
+    );
+    expect(file.format).toBe('csv');
+    expect(file.candles).toEqual([
+      { timeMs: 60_000, open: 10, high: 11, low: 9, close: 10.5, volume: 3 },
+      { timeMs: Date.parse('2024-01-01T00:02:00Z'), open: 10.5, high: 10.5, low: 10, close: 10, volume: 0 },
+    ]);
+  });
+
+  it('names the file and line of each kind of bad row', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['60000,10,9,9,10,1', /^t\.csv:3: high 9 is below max\(open, close\) 10$/],
+      ['60000,10,11,10.5,10,1', /^t\.csv:3: low 10.5 is above min\(open, close\) 10$/],
+      ['60000,0,11,0,10,1', /^t\.csv:3: open must be > 0, got 0$/],
+      ['60000,10,11,9,10,-1', /^t\.csv:3: volume must be >= 0, got -1$/],
+      ['0,10,11,9,10,1', /^t\.csv:3: timestamp 0 is not after the previous row's 0 \(line 2\)/],
+      ['60000,10,11,9,ten,1', /^t\.csv:3: close is not a number: "ten"$/],
+      ['60000,10,11,9,,1', /^t\.csv:3: close is not a number: ""$/],
+      ['60000,10,11,9,10', /^t\.csv:3: expected 6 fields, got 5/],
+      [
+        'yesterday,10,11,9,10,1',
+        /^t\.csv:3: timestamp "yesterday" is neither epoch milliseconds nor ISO-8601$/,
+      ],
+      ['2024-01-01T00:00:00,10,11,9,10,1', /^t\.csv:3: timestamp "2024-01-01T00:00:00" has no time zone/],
+    ];
+    for (const [row, message] of cases) {
+      const error = feedError(() => parseCandleFile(csv('0,10,11,9,10,1', row), 't.csv'));
+      expect(error.message).toMatch(message);
+      expect(error).toMatchObject({ file: 't.csv', line: 3, badRow: true, code: 'LOOP_ENGINE_FEED_INVALID' });
+    }
+  });
+
+  it('refuses a missing or wrong header, and a file without candles', () => {
+    expect(feedError(() => parseCandleFile('1,2,3,4,5,6\n', 'h.csv')).message).toMatch(
+      /^h\.csv:1: expected the header "timestamp,open,high,low,close,volume"/,
+    );
+    expect(feedError(() => parseCandleFile('', 'e.csv')).line).toBe(1);
+    const empty = feedError(() => parseCandleFile(`${HEADER}\n\n`, 'e.csv'));
+    expect(empty.message).toBe('e.csv: no candles');
+    expect(empty.badRow).toBe(false);
+  });
+
+  it('skips and counts bad rows when asked, keeping the good ones', () => {
+    const file = parseCandleFile(
+      csv('0,10,11,9,10,1', '60000,10,9,9,10,1', '60000,10,11,9,10,1', 'x'),
+      's.csv',
+      {
+        skipBadRows: true,
+      },
+    );
+    expect(file.candles.map((c) => c.timeMs)).toEqual([0, 60_000]);
+    expect(file.skippedRows).toBe(2);
+    expect(file.skipped).toEqual([
+      { line: 3, problem: 'high 9 is below max(open, close) 10' },
+      { line: 5, problem: 'expected 6 fields, got 1: "x"' },
+    ]);
+    expect(feedError(() => parseCandleFile(csv('x'), 's.csv', { skipBadRows: true })).message).toBe(
+      's.csv: no candles (1 bad row(s) skipped)',
+    );
+  });
+
+  it('infers the interval and counts gaps and missing candles', () => {
+    const minute = (m: number) => `${m * 60_000},10,11,9,10,1`;
+    const file = parseCandleFile(
+      csv(minute(0), minute(1), minute(2), minute(5), minute(6), minute(8)),
+      'g.csv',
+    );
+    expect(file.intervalMs).toBe(60_000);
+    expect(file.gaps).toBe(2);
+    expect(file.missingIntervals).toBe(3);
+  });
+});
+
+describe('parseCandleFile: ccxt JSON', () => {
+  it('reads [[ts, o, h, l, c, v], ...] and names the line of a bad row', () => {
+    const text =
+      '[\n  [0, 10, 11, 9, 10, 1],\n  [60000, 10, 11, 9, 10, 1],\n  [120000, 10, 9, 9, 10, 1]\n]\n';
+    expect(feedError(() => parseCandleFile(text, 'c.json')).message).toBe(
+      'c.json:4: high 9 is below max(open, close) 10',
+    );
+    const skipped = parseCandleFile(text, 'c.json', { skipBadRows: true });
+    expect(skipped.candles).toHaveLength(2);
+    expect(skipped.skipped).toEqual([{ line: 4, problem: 'high 9 is below max(open, close) 10' }]);
+    const oneLine = parseCandleFile('[[0,1,1,1,1,0],["1970-01-01T00:01:00Z",1,1,1,1,0]]', 'x.txt');
+    expect(oneLine.format).toBe('json');
+    expect(oneLine.candles[1]!.timeMs).toBe(60_000);
+  });
+
+  it('rejects rows of the wrong shape and malformed JSON with a line', () => {
+    expect(feedError(() => parseCandleFile('[\n[0,1,1,1,1,0],\n{"a":1}\n]', 'r.json')).message).toMatch(
+      /^r\.json:3: expected a row \[timestamp, open, high, low, close, volume\]/,
+    );
+    expect(feedError(() => parseCandleFile('[\n[0,1,1,1,1,"1"]\n]', 'r.json')).message).toBe(
+      'r.json:2: volume is not a number: "1"',
+    );
+    const malformed = feedError(() => parseCandleFile('[\n[0,1,1,1,1,0],\n[60000,1,1,1,1,0\n', 'm.json'));
+    expect(malformed.badRow).toBe(false);
+    expect(malformed.message).toMatch(/^m\.json:\d+: invalid JSON/);
+    expect(feedError(() => parseCandleFile('{"rows": []}', 'o.json')).message).toBe(
+      'o.json:1: expected a JSON array of [ts, o, h, l, c, v] rows',
+    );
+  });
+});
+
+describe('loadReplayFeed', () => {
+  it('replays the real BTC-USD day: 1382 candles, 52 gaps, 58 missing minutes', async () => {
+    const feed = await loadReplayFeed(REAL_DATA);
+    expect(feed.source).toMatchObject({
+      format: 'csv',
+      intervalMs: 60_000,
+      gaps: 52,
+      missingIntervals: 58,
+      skippedRows: 0,
+    });
+    expect(feed.startMs).toBe(1_553_817_600_000);
+    let n = 0;
+    while (feed.next() !== undefined) n++;
+    expect(n).toBe(1382);
+    expect(feed.stats()).toEqual({ candles: 1382, gaps: 52, missingIntervals: 58, skippedRows: 0 });
+    expect(feed.next()).toBeUndefined();
+  });
+
+  it('counts gaps as the loop reaches them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loop-feed-'));
+    const path = join(dir, 'g.csv');
+    writeFileSync(path, csv('0,1,1,1,1,0', '60000,1,1,1,1,0', '240000,1,1,1,1,0', '300000,1,1,1,1,0'));
+    const feed = await loadReplayFeed(path);
+    feed.next();
+    feed.next();
+    expect(feed.stats().gaps).toBe(0);
+    feed.next();
+    expect(feed.stats()).toMatchObject({ candles: 3, gaps: 1, missingIntervals: 2 });
+  });
+
+  it('names a missing file', async () => {
+    await expect(loadReplayFeed('/no/such/file.csv')).rejects.toThrow(
+      '/no/such/file.csv: cannot read the feed file: no such file',
+    );
+  });
+});
