@@ -5,7 +5,7 @@ import { LoopDashboardError } from './errors.js';
 import { readNdjsonLines } from './ndjson-file-reader.js';
 import { listMetricsFiles, METRICS_FILE } from './run-dir-files.js';
 import { RunHistory, type RunHistoryLimits } from './run-history.js';
-import { parseStageEventLine } from './stage-event-line.js';
+import { readStageEventLine } from './stage-event-line.js';
 
 interface FileProgress {
   name: string;
@@ -108,9 +108,9 @@ export class RunDirFollower {
             file.path,
             {
               line: (text, line) => {
-                const verdict = parseStageEventLine(text);
-                if (verdict.ok) this.history.addEvent(verdict.event, progress.name, line);
-                else this.history.addSkipped(progress.name, line, verdict.reason);
+                const read = readStageEventLine(text);
+                if (typeof read === 'string') this.history.addSkipped(progress.name, line, read);
+                else this.history.addEvent(read, progress.name, line);
               },
               overlong: (line) => this.history.addSkipped(progress.name, line, 'line too long'),
             },
@@ -128,9 +128,10 @@ export class RunDirFollower {
         p.nextLine = result.nextLine;
         if (result.trailing && complete) {
           // The file will not grow: its unterminated last line is what a crash left behind.
-          const verdict = parseStageEventLine(result.trailing.text);
-          if (verdict.ok) this.history.addEvent(verdict.event, p.name, result.trailing.line);
-          else this.history.addSkipped(p.name, result.trailing.line, 'torn last line (no newline)');
+          const read = readStageEventLine(result.trailing.text);
+          if (typeof read === 'string')
+            this.history.addSkipped(p.name, result.trailing.line, 'torn last line (no newline)');
+          else this.history.addEvent(read, p.name, result.trailing.line);
           p.bytes += Buffer.byteLength(result.trailing.text);
           p.offset = size;
           p.nextLine += 1;

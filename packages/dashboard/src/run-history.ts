@@ -130,13 +130,18 @@ export class RunHistory {
       this.steps += 1;
       this.lastStep = event.step;
     }
-    if (outcome === 'rejected') this.rejectedEvents += 1;
-    else if (outcome === 'error') this.errorEvents += 1;
-    else if (event.stage === 'exec') this.execOk += 1;
-
     const stage = this.stages.get(event.stage) ?? this.addStage(event.stage);
     stage.count += 1;
-    stage[outcome] += 1;
+    if (outcome === 'ok') {
+      stage.ok += 1;
+      if (event.stage === 'exec') this.execOk += 1;
+    } else if (outcome === 'rejected') {
+      stage.rejected += 1;
+      this.rejectedEvents += 1;
+    } else {
+      stage.error += 1;
+      this.errorEvents += 1;
+    }
     stage.sumMs += latency;
     if (latency > stage.maxMs) stage.maxMs = latency;
     recordLatencyMs(stage.histogram, latency);
