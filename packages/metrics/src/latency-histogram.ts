@@ -1,20 +1,25 @@
-// Latency percentiles of one stage: an HDR histogram over integer microseconds with a fixed range.
-import { build, type JsHistogram } from 'hdr-histogram-js';
+// Latency percentiles of one stage: a log-linear (HDR-layout) histogram over integer microseconds, fixed range.
 import { MetricsError } from './errors.js';
 
 /** Range of a {@link LatencyHistogram}, in integer microseconds. */
 export interface LatencyRange {
-  /** Smallest value told apart from 0; default 1 µs. */
+  /** Smallest value told apart from 0; default 1 µs (rounded down to a power of 2). */
   lowestUs: number;
   /** Largest value tracked; larger values are clamped to it and counted; default 1 hour. */
   highestUs: number;
 }
 
-/** Default range: 1 µs to 1 hour, at 3 significant digits (at most 0.1% relative error). */
+/** Default range: 1 µs to 1 hour. */
 export const DEFAULT_LATENCY_RANGE: Readonly<LatencyRange> = Object.freeze({
   lowestUs: 1,
   highestUs: 3_600_000_000,
 });
+
+/** Sub-buckets per power of two: values are kept to 1 part in 2,048 (at most 0.049% relative error). */
+const SUB_BUCKET_HALF_MAGNITUDE = 11;
+const SUB_BUCKET_HALF = 1 << SUB_BUCKET_HALF_MAGNITUDE; // 2048
+const SUB_BUCKET_COUNT = SUB_BUCKET_HALF * 2; // 4096
+const TWO_POW_32 = 4_294_967_296;
 
 /** Checks a range, throwing `LOOP_METRICS_OPTION_INVALID` naming the bad field. */
 export function validateLatencyRange(range: LatencyRange): LatencyRange {
@@ -34,31 +39,36 @@ export function validateLatencyRange(range: LatencyRange): LatencyRange {
   return range;
 }
 
+/** Number of bits needed for `value` (0 for 0), for values up to 2^53. */
+function bitLength(value: number): number {
+  return value < TWO_POW_32 ? 32 - Math.clz32(value) : 64 - Math.clz32(Math.floor(value / TWO_POW_32));
+}
+
 /**
- * Fixed-size latency histogram of one stage. Memory does not grow with the number of values; mean and
- * max are exact, percentiles have at most 0.1% relative error (nearest-rank, like an exact sort).
+ * Fixed-size latency histogram of one stage, with the HdrHistogram layout (buckets doubling in width, each
+ * split into 2,048 linear sub-buckets) written for this one job: integer microseconds, no resizing, a
+ * monomorphic `recordMs`. Compared with hdr-histogram-js at 3 significant digits (1 part in 1,024) it keeps
+ * twice the resolution and records faster (see the bench). Mean and max are exact; percentiles are
+ * nearest-rank like an exact sort, with at most 0.049% relative error. Memory is fixed (~360 KB for the
+ * default range) whatever the number of values.
  */
 export class LatencyHistogram {
   /** Number of recorded values. */
   count = 0;
-  /** Values above `highestUs` (or not finite), recorded as `highestUs`. */
+  /** Values above `highestUs` (or NaN), recorded as `highestUs`. */
   clamped = 0;
   private sumUs = 0;
   private maxUs = 0;
   private readonly highestUs: number;
-  private readonly hdr: JsHistogram;
+  private readonly unitMagnitude: number;
+  private readonly counts: Float64Array;
 
   constructor(range: LatencyRange = DEFAULT_LATENCY_RANGE) {
     validateLatencyRange(range);
     this.highestUs = range.highestUs;
-    this.hdr = build({
-      lowestDiscernibleValue: range.lowestUs,
-      highestTrackableValue: range.highestUs,
-      numberOfSignificantValueDigits: 3,
-      bitBucketSize: 64,
-      autoResize: false,
-      useWebAssembly: false,
-    }) as JsHistogram;
+    this.unitMagnitude = bitLength(range.lowestUs) - 1;
+    const buckets = Math.max(1, bitLength(range.highestUs) - this.unitMagnitude - SUB_BUCKET_HALF_MAGNITUDE);
+    this.counts = new Float64Array((buckets + 1) * SUB_BUCKET_HALF);
   }
 
   /** Records one latency in milliseconds (rounded to the microsecond; negative counts as 0). */
@@ -73,7 +83,7 @@ export class LatencyHistogram {
         this.clamped++;
       }
     }
-    this.hdr.recordValue(us);
+    this.counts[this.indexOf(us)]++;
     this.count++;
     this.sumUs += us;
     if (us > this.maxUs) this.maxUs = us;
@@ -81,12 +91,21 @@ export class LatencyHistogram {
 
   /**
    * Value at `percentile` (0-100) in microseconds, nearest-rank like an exact sort; 0 when empty. Reported
-   * as the low end of its HDR bucket (so equal values come back exact) and never above the exact max.
+   * as the low end of its sub-bucket (so equal values come back exact) and never above the exact max.
    */
   percentileUs(percentile: number): number {
     if (this.count === 0) return 0;
     if (percentile >= 100) return this.maxUs;
-    return Math.min(this.hdr.lowestEquivalentValue(this.hdr.getValueAtPercentile(percentile)), this.maxUs);
+    const exactRank = (Math.max(0, percentile) / 100) * this.count;
+    // Guard against fp noise such as 0.999 * 200000 = 199800.00000000003 skipping to the next rank.
+    const rank = Math.max(1, Math.ceil(exactRank - Math.max(1e-9, exactRank * 1e-12)));
+    const counts = this.counts;
+    let seen = 0;
+    for (let i = 0; i < counts.length; i++) {
+      seen += counts[i]!;
+      if (seen >= rank) return Math.min(this.valueAt(i), this.maxUs);
+    }
+    return this.maxUs;
   }
 
   /** Exact maximum in microseconds. */
@@ -98,4 +117,28 @@ export class LatencyHistogram {
   get meanMicros(): number {
     return this.count === 0 ? 0 : this.sumUs / this.count;
   }
+
+  /** Largest relative error of a reported percentile against the true value: 1 / 2048. */
+  static readonly RELATIVE_ERROR = 1 / SUB_BUCKET_HALF;
+
+  private indexOf(us: number): number {
+    const unit = this.unitMagnitude;
+    const bucket = Math.max(0, bitLength(us) - unit - SUB_BUCKET_HALF_MAGNITUDE - 1);
+    const shift = bucket + unit;
+    const sub = us < TWO_POW_32 ? us >>> shift : Math.floor(us / 2 ** shift);
+    return ((bucket + 1) << SUB_BUCKET_HALF_MAGNITUDE) + sub - SUB_BUCKET_HALF;
+  }
+
+  private valueAt(index: number): number {
+    let bucket = (index >> SUB_BUCKET_HALF_MAGNITUDE) - 1;
+    let sub = (index & (SUB_BUCKET_HALF - 1)) + SUB_BUCKET_HALF;
+    if (bucket < 0) {
+      sub -= SUB_BUCKET_HALF;
+      bucket = 0;
+    }
+    return sub * 2 ** (bucket + this.unitMagnitude);
+  }
 }
+
+/** Sub-buckets per bucket, exported for tests of the layout. */
+export const LATENCY_SUB_BUCKETS = SUB_BUCKET_COUNT;
