@@ -14,6 +14,9 @@ import { RUN_INFO_FILE, SUMMARY_FILE } from './run-dir-files.js';
 import { RunDirFollower } from './run-dir-follower.js';
 import type { RunHistoryLimits } from './run-history.js';
 
+/** Unsent bytes after which a stream is dropped rather than buffered further. */
+const MAX_CLIENT_BACKLOG_BYTES = 8 * 1024 * 1024;
+
 /** Options of {@link startDashboardServer}. */
 export interface DashboardServerOptions {
   runDir: string;
@@ -72,6 +75,12 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   let closed = false;
 
   const send = (res: ServerResponse) => {
+    // A client that stopped reading would make us buffer every update: drop it; EventSource reconnects.
+    if (res.writableLength > MAX_CLIENT_BACKLOG_BYTES) {
+      clients.delete(res);
+      res.destroy();
+      return;
+    }
     const data = JSON.stringify({ html: body, updated: new Date().toISOString().slice(11, 19) });
     res.write(`id: ${eventId()}\nevent: model\ndata: ${data}\n\n`);
   };

@@ -1,11 +1,10 @@
 // Names of the files in a run dir, and the chronological order of the rotated NDJSON files.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { METRICS_FILE, ROTATED_FILE_PATTERN, SUMMARY_FILE } from '@loop/metrics';
 
-/** The current NDJSON file; rotated files are `metrics.ndjson.1` (oldest), `.2`, ... */
-export const METRICS_FILE = 'metrics.ndjson';
-/** The summary, replaced atomically by the writer. */
-export const SUMMARY_FILE = 'metrics_summary.json';
+// The NDJSON and summary names are @loop/metrics' (the writer's), so the two packages cannot drift apart.
+export { METRICS_FILE, SUMMARY_FILE };
 /** The run's settings, written by `loop run`. */
 export const RUN_INFO_FILE = 'run.json';
 /** Where `loop dashboard` writes the page by default. */
@@ -21,8 +20,6 @@ export interface MetricsFileRef {
   rotation: number;
 }
 
-const rotatedName = /^metrics\.ndjson\.([1-9]\d{0,8})$/;
-
 /**
  * Orders NDJSON file names chronologically: rotated files by number (`.1` is the oldest, compared as numbers,
  * so `.10` comes after `.9`), then the current `metrics.ndjson`. Other names are ignored. Pure.
@@ -34,7 +31,7 @@ export function orderMetricsFiles(runDir: string, names: readonly string[]): Met
       files.push({ name, path: join(runDir, name), rotation: Number.POSITIVE_INFINITY });
       continue;
     }
-    const match = rotatedName.exec(name);
+    const match = ROTATED_FILE_PATTERN.exec(name);
     if (match) files.push({ name, path: join(runDir, name), rotation: Number(match[1]) });
   }
   return files.sort((a, b) => a.rotation - b.rotation);

@@ -1,6 +1,6 @@
 // The pure, bounded-memory aggregate of a stream of stage events: per-stage histograms, outcomes, reasons,
 // fixed-count time buckets (re-bucketed as the history grows), a ring buffer for the tail, skipped lines.
-import type { StageEventLine, StageOutcome } from '@loop/metrics';
+import { OTHER_REASON, type StageEventLine, type StageOutcome } from '@loop/metrics';
 import { ChartLatencyHistogram } from './chart-latency-histogram.js';
 import {
   createLatencyHistogram,
@@ -43,8 +43,8 @@ export const DEFAULT_RUN_HISTORY_LIMITS: Readonly<RunHistoryLimits> = Object.fre
 
 /** Stage name under which stages beyond `maxStages` are counted. */
 export const OTHER_STAGES = '(other stages)';
-/** Reason under which reasons beyond `maxReasonsPerStage` are counted. */
-export const OTHER_REASONS = '(other reasons)';
+/** Reason under which reasons beyond `maxReasonsPerStage` are counted (the same word as the summary's). */
+export const OTHER_REASONS = OTHER_REASON;
 
 interface StageAggregate {
   stage: string;
