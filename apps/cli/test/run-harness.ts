@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa, type Options } from 'execa';
+import { execa, type Options, type ResultPromise } from 'execa';
 import { afterAll } from 'vitest';
 
 /** The built `loop` executable (run `pnpm build` first). */
@@ -18,7 +18,7 @@ export const REAL_FEED = 'packages/engine/test/fixtures/btc-usd-1m-2019-03-29.cs
 if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`pnpm build\` before these tests`);
 
 /** Runs `loop ...args` from the repository root; never rejects on a non-zero exit. */
-export function loop(args: readonly string[], options: Options = {}) {
+export function loop(args: readonly string[], options: Options = {}): ResultPromise<Options> {
   return execa(process.execPath, [BIN, ...args], { cwd: REPO, reject: false, ...options });
 }
 
