@@ -161,7 +161,8 @@ function bodyView(model: DashboardModel) {
       {
         key: 'clamped',
         label: 'Clamped latencies',
-        value: formatCount(q.clampedInHistory + (q.clampedInSummary ?? 0)),
+        // The summary and the files count many of the same events: the larger count, not the sum.
+        value: formatCount(Math.max(q.clampedInHistory, q.clampedInSummary ?? 0)),
       },
       ...(q.writer
         ? [
