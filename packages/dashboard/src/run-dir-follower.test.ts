@@ -1,7 +1,8 @@
 import { appendFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatStageEventLine, RotatingNdjsonWriter } from '@loop/metrics';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ndjson, removeDir, stageEvents, tempDir } from '../test/run-dir-fixture.js';
+import { ndjson, removeDir, stageEvents, T0, tempDir } from '../test/run-dir-fixture.js';
 import { RunDirFollower } from './run-dir-follower.js';
 
 const dirs: string[] = [];
@@ -100,5 +101,30 @@ describe('RunDirFollower', () => {
     expect(result.rebuilt).toBe(true);
     expect(follower.history.events).toBe(8);
     expect(follower.files().map((f) => f.name)).toEqual(['metrics.ndjson.1', 'metrics.ndjson']);
+  });
+});
+
+describe('RunDirFollower with the real @loop/metrics writer', () => {
+  it('sees every line exactly once, in order, while the writer appends and rotates between refreshes', async () => {
+    const dir = await runDir();
+    const writer = new RotatingNdjsonWriter({ dir, maxLines: 37, bufferBytes: 1024 });
+    const follower = new RunDirFollower(dir, { tailLines: 2000 });
+    let step = 0;
+    // Uneven bursts so refreshes land at every kind of place: mid-buffer, just after a rotation, mid-file.
+    for (const burst of [5, 40, 1, 73, 36, 37, 200, 2, 111, 495]) {
+      for (let i = 0; i < burst; i++) {
+        step += 1;
+        writer.writeLine(
+          formatStageEventLine({ ts: T0 + step, step, stage: 'exec', outcome: 'ok', latency_ms: 0.5 }),
+        );
+      }
+      if (burst % 2 === 1) writer.flush();
+      await follower.refresh();
+    }
+    writer.close();
+    await follower.refresh({ final: true });
+    expect(follower.history.skipped).toBe(0);
+    expect(follower.history.tail().map((e) => e.step)).toEqual(Array.from({ length: step }, (_, i) => i + 1));
+    expect(follower.files().reduce((n, f) => n + f.lines, 0)).toBe(step);
   });
 });

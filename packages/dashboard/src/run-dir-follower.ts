@@ -117,6 +117,8 @@ export class RunDirFollower {
             { offset: p.offset, firstLine: p.nextLine },
           );
         } catch (cause) {
+          // Deleted since it was listed (rotation with a keep limit removes the oldest files): nothing to read.
+          if ((cause as NodeJS.ErrnoException).code === 'ENOENT') continue;
           throw new LoopDashboardError('LOOP_DASHBOARD_READ_FAILED', `cannot read ${file.path}`, {
             cause,
             context: { file: file.path },
