@@ -144,22 +144,21 @@ export const DEFAULT_LOOP_CONFIG = {
 } as const;
 
 /** The parts of a loop, ready for {@link runLoop} (add observers, maxSteps and a signal). */
-export type LoopSetup = RunLoopOptions & { clock: Clock; feed: Feed };
+export type LoopSetup = RunLoopOptions;
 
 /** Builds every part of a loop from `config`. Throws `LOOP_ENGINE_CONFIG_INVALID` naming a bad option. */
 export function createLoop(config: LoopConfig): LoopSetup {
   const rng = new Rng(config.seed);
   const stepIntervalMs = config.stepIntervalMs ?? DEFAULT_LOOP_CONFIG.stepIntervalMs;
-  const clockOption = config.clock ?? 'simulated';
-  const simulated =
-    clockOption === 'simulated' || (typeof clockOption === 'object' && clockOption.kind === 'simulated');
-  let clock: Clock | undefined = typeof clockOption === 'object' ? clockOption : undefined;
-  if (clock === undefined && !simulated) clock = new RealClock();
+  const option = config.clock ?? 'simulated';
+  let clock: Clock | undefined =
+    option === 'real' ? new RealClock() : option === 'simulated' ? undefined : option;
+  // A synthetic feed starts at the clock's time, or at the fixed epoch when the simulated clock is ours to make.
   const feed =
     config.feed ??
     new SyntheticFeed({
       rng: rng.fork('feed'),
-      startMs: simulated ? (clock?.now() ?? SYNTHETIC_EPOCH_MS) : Math.floor(clock!.now()),
+      startMs: clock ? Math.floor(clock.now()) : SYNTHETIC_EPOCH_MS,
       intervalMs: stepIntervalMs,
     });
   clock ??= new SimulatedClock(feed.startMs);
@@ -179,7 +178,7 @@ export function createLoop(config: LoopConfig): LoopSetup {
       config.simulatedLatencyMs ?? DEFAULT_LOOP_CONFIG.simulatedLatencyMs,
     ),
     faults: new FaultInjector(rng.fork('faults'), config.faultRate ?? DEFAULT_LOOP_CONFIG.faultRate),
-    stepIntervalMs: simulated ? undefined : stepIntervalMs,
+    stepIntervalMs: clock.kind === 'real' ? stepIntervalMs : undefined,
   };
   if (config.maxConsecutiveErrors !== undefined) setup.maxConsecutiveErrors = config.maxConsecutiveErrors;
   return setup;

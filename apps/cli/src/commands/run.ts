@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import {
   createLoop,
+  FeedFileError,
   isLoopEngineError,
   type LoopResult,
   type LoopSetup,
@@ -64,11 +65,11 @@ async function runLoopCommand(values: RunFlagValues, io: CommandIo): Promise<num
   // Everything that can be refused is checked before the run dir is touched.
   const feed = values.feed === 'synthetic' ? undefined : await loadFeed(values);
   const setup = composeLoop(values, feed);
-  if (existsSync(runDir) && !statSync(runDir).isDirectory()) {
+  const runDirExisted = existsSync(runDir);
+  if (runDirExisted && !statSync(runDir).isDirectory()) {
     throw usageError(`loop run: --run-dir: "${runDir}" exists and is not a directory`);
   }
 
-  const createdRunDir = !existsSync(runDir);
   mkdirSync(runDir, { recursive: true });
   let metrics: RunMetrics | undefined;
   try {
@@ -79,7 +80,7 @@ async function runLoopCommand(values: RunFlagValues, io: CommandIo): Promise<num
     });
   } catch (error) {
     // A refusal by the metrics side must leave no trace either: remove the run dir if we made it and it is empty.
-    if (createdRunDir && readdirSync(runDir).length === 0) rmdirSync(runDir);
+    if (!runDirExisted && readdirSync(runDir).length === 0) rmdirSync(runDir);
     throw error;
   }
 
@@ -154,7 +155,7 @@ async function loadFeed(values: RunFlagValues): Promise<ReplayFeed> {
   } catch (error) {
     if (!isLoopEngineError(error)) throw error;
     const hint =
-      (error as { badRow?: boolean }).badRow === true ? ' (--feed-skip-bad-rows skips bad rows)' : '';
+      error instanceof FeedFileError && error.badRow ? ' (--feed-skip-bad-rows skips bad rows)' : '';
     throw new LoopCliError('LOOP_CLI_INPUT', `loop run: --feed: ${error.message}${hint}`, { cause: error });
   }
 }
