@@ -148,7 +148,7 @@ async function main(): Promise<void> {
     console.log(
       `@loop/dashboard bench: ${EVENTS.toLocaleString('en-US')} events, ${files} files, ${(bytes / 1024 / 1024).toFixed(1)} MiB`,
     );
-    const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+    const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
     const modes = ['floor-readline', 'floor-chunks', 'dashboard', 'metrics-reader'];
     const best = new Map<string, Figures>();
     for (let r = 0; r < rounds; r++) {
