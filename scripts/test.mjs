@@ -1,13 +1,18 @@
 // Runs every vitest project once and closes with a plain "N passed, N failed" line for CI.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { delimiter, resolve } from 'node:path';
 
 mkdirSync('test-results', { recursive: true });
 const report = 'test-results/vitest.json';
 const run = spawnSync(
   'vitest',
   ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],
-  { stdio: 'inherit', shell: false },
+  {
+    stdio: 'inherit',
+    // Works from `npm test`, `pnpm test` or a bare `node scripts/test.mjs`.
+    env: { ...process.env, PATH: `${resolve('node_modules/.bin')}${delimiter}${process.env.PATH ?? ''}` },
+  },
 );
 let summary;
 try {
