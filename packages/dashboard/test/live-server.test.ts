@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isLoopDashboardError } from '../src/errors.js';
 import { type DashboardServer, startDashboardServer } from '../src/index.js';
-import { ndjson, removeDir, stageEvents, tempDir } from './run-dir-fixture.js';
+import { ndjson, removeDir, stageEvents, summaryOf, tempDir } from './run-dir-fixture.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -137,6 +137,29 @@ describe('startDashboardServer', () => {
     await until(
       'the rotation update on the stream',
       () => first.messages.filter((m) => m.event === 'model').length >= 3,
+    );
+  });
+
+  it('goes from "no metrics yet" to figures when the first events and summary land', async () => {
+    const { server, dir } = await serve('');
+    expect(server.model().empty).toBe(true);
+    const stream = await openEvents(server.url);
+    cleanups.push(async () => stream.close());
+    await until('the first model event', () => stream.messages.some((m) => m.event === 'model'));
+    expect(JSON.parse(stream.messages.find((m) => m.event === 'model')!.data!).html).toContain(
+      'No metrics yet',
+    );
+    await appendFile(join(dir, 'metrics.ndjson'), ndjson(stageEvents(2)));
+    await until('the events', () => server.model().quality.eventsRead === 8);
+    await writeFile(join(dir, 'metrics_summary.json'), JSON.stringify(summaryOf()));
+    await until('the summary', () => server.model().summarySource === 'valid');
+    expect(server.model().overview.processed).toBe(10);
+    await until(
+      'both updates on the stream',
+      () => stream.messages.filter((m) => m.event === 'model').length >= 3,
+    );
+    expect(JSON.parse(stream.messages.filter((m) => m.event === 'model').at(-1)!.data!).html).not.toContain(
+      'No metrics yet',
     );
   });
 
