@@ -41,6 +41,8 @@ export interface SkippedLine {
 export interface ReadStats {
   /** Files read, in order. */
   files: string[];
+  /** Files listed but deleted before they could be opened (pruned by a live writer's keep limit). */
+  vanished: string[];
   /** Lines looked at (valid and skipped). */
   lines: number;
   /** Valid events yielded. */
@@ -60,9 +62,16 @@ export interface ReadOptions {
 }
 
 const CHUNK = 64 * 1024;
+/** Rotated files opened up front by readEvents (the newest ones), besides the current file. */
+const EAGER_OPEN_LIMIT = 256;
 
 /** Lists `metrics.ndjson.N` files (oldest first) then `metrics.ndjson`, those that exist. */
 export async function listMetricsFiles(runDir: string): Promise<MetricsFileInfo[]> {
+  return (await listWithIds(runDir)).map(({ ino: _ino, dev: _dev, ...info }) => info);
+}
+
+/** {@link listMetricsFiles} plus each file's inode, to recognise a file renamed by rotation. */
+async function listWithIds(runDir: string): Promise<Array<MetricsFileInfo & { ino: number; dev: number }>> {
   const dir = path.resolve(runDir);
   let names: string[];
   try {
@@ -81,11 +90,12 @@ export async function listMetricsFiles(runDir: string): Promise<MetricsFileInfo[
     .sort((a, b) => a.index - b.index);
   const entries: Array<{ name: string; index: number | null }> = [...rotated];
   if (names.includes(METRICS_FILE)) entries.push({ name: METRICS_FILE, index: null });
-  const out: MetricsFileInfo[] = [];
+  const out: Array<MetricsFileInfo & { ino: number; dev: number }> = [];
   for (const entry of entries) {
     const file = path.join(dir, entry.name);
     try {
-      out.push({ ...entry, path: file, size: (await fs.promises.stat(file)).size });
+      const stat = await fs.promises.stat(file);
+      out.push({ ...entry, path: file, size: stat.size, ino: stat.ino, dev: stat.dev });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw readFailed(file, error);
     }
@@ -116,8 +126,10 @@ export function parseStageEventLine(
 
 /**
  * Streams the events of a run dir in chronological order (rotated `.1`, `.2`, ..., then `metrics.ndjson`)
- * with bounded memory. Torn and corrupt lines are skipped and counted in `stats`. The file list is taken
- * when iteration starts; the current file is opened then, so a rotation during the read loses nothing.
+ * with bounded memory. Torn and corrupt lines are skipped and counted in `stats`. The files are listed and
+ * opened when iteration starts (up to 256 of them, plus the current one), so the read is a consistent
+ * snapshot even while a live writer rotates and prunes: lines written after the start may be missing, but
+ * nothing in between. Files beyond that bound that vanish before being reached are listed in `stats.vanished`.
  */
 export function readEvents(runDir: string, options: ReadOptions = {}): MetricsEventStream {
   return new MetricsEventStream(runDir, options);
@@ -126,7 +138,7 @@ export function readEvents(runDir: string, options: ReadOptions = {}): MetricsEv
 /** The async iterable returned by {@link readEvents}; `stats` is complete once iteration ends. */
 export class MetricsEventStream implements AsyncIterable<ReadEvent> {
   /** Counts so far; final after the loop ends. */
-  readonly stats: ReadStats = { files: [], lines: 0, events: 0, skippedCount: 0, skipped: [] };
+  readonly stats: ReadStats = { files: [], vanished: [], lines: 0, events: 0, skippedCount: 0, skipped: [] };
   private readonly maxListed: number;
   private readonly maxLineBytes: number;
 
@@ -139,23 +151,67 @@ export class MetricsEventStream implements AsyncIterable<ReadEvent> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<ReadEvent> {
-    const files = await listMetricsFiles(this.runDir);
-    const current = files.find((f) => f.index === null);
-    let currentHandle: fs.promises.FileHandle | undefined;
-    if (current) currentHandle = await openOrUndefined(current.path);
+    // Snapshot: open the current file first, then list the rotated ones and open them newest first (up to
+    // a bound). Pruning deletes oldest first, so once a file is missing every older one is gone too: what
+    // we hold is a gap-free run of files. If a live writer rotated the current file meanwhile, it shows up
+    // as a `.N` with the same inode: that `.N` and anything newer are left out, and the current file is
+    // read through the handle opened first. Open handles survive renames and pruning.
+    const handles = new Map<string, fs.promises.FileHandle>();
     try {
-      for (const info of files) {
-        const handle = info.index === null ? currentHandle : await openOrUndefined(info.path);
-        if (handle === undefined) continue; // deleted by --metrics-rotate-keep meanwhile
+      const currentPath = path.join(path.resolve(this.runDir), METRICS_FILE);
+      const current = await openOrUndefined(currentPath);
+      if (current) handles.set(METRICS_FILE, current);
+      const currentStat = current ? await current.stat() : undefined;
+      const rotated = (await listMetricsFiles(this.runDir)).filter((f) => f.index !== null);
+      const eagerFrom = Math.max(0, rotated.length - EAGER_OPEN_LIMIT);
+      let oldestHeld = rotated.length;
+      for (let i = rotated.length - 1; i >= eagerFrom; i--) {
+        const info = rotated[i]!;
+        const handle = await openOrUndefined(info.path);
+        if (handle === undefined) break;
+        const stat = await handle.stat();
+        if (currentStat && stat.ino === currentStat.ino && stat.dev === currentStat.dev) {
+          await handle.close();
+          for (const newer of rotated.slice(i + 1)) {
+            await handles.get(newer.name)?.close();
+            handles.delete(newer.name);
+          }
+          rotated.length = i;
+          oldestHeld = i;
+          continue;
+        }
+        handles.set(info.name, handle);
+        oldestHeld = i;
+      }
+      const order: MetricsFileInfo[] = [];
+      for (const [i, info] of rotated.entries()) {
+        // Listed but pruned before we could open it (older than what we hold): not read.
+        if (i >= eagerFrom && i < oldestHeld) this.stats.vanished.push(info.name);
+        else order.push(info);
+      }
+      if (current)
+        order.push({ name: METRICS_FILE, path: currentPath, index: null, size: currentStat!.size });
+      for (const info of order) {
+        let handle = handles.get(info.name);
+        if (handle === undefined && info.index !== null) {
+          // Beyond the eager bound (more than 256 rotated files): opened lazily, may have been pruned.
+          handle = await openOrUndefined(info.path);
+          if (handle) handles.set(info.name, handle);
+        }
+        if (handle === undefined) {
+          this.stats.vanished.push(info.name);
+          continue;
+        }
         this.stats.files.push(info.name);
         try {
           yield* this.readFile(handle, info.name);
         } finally {
-          if (info.index !== null) await handle.close();
+          handles.delete(info.name);
+          await handle.close();
         }
       }
     } finally {
-      await currentHandle?.close();
+      for (const handle of handles.values()) await handle.close();
     }
   }
 
@@ -247,11 +303,23 @@ export async function tailEvents(runDir: string, n: number, options: ReadOptions
   const result: TailResult = { events: [], skippedCount: 0, skipped: [] };
   if (!(n > 0)) return result;
   const newestFirst: ReadEvent[] = [];
-  const files = (await listMetricsFiles(runDir)).reverse();
-  for (const info of files) {
+  // The current file first, opened before listing; a rotated file with its inode is that same file renamed
+  // by a live writer meanwhile, so it and anything newer are skipped (see readEvents).
+  const currentPath = path.join(path.resolve(runDir), METRICS_FILE);
+  const current = await openOrUndefined(currentPath);
+  const currentStat = current ? await current.stat() : undefined;
+  let rotated = (await listWithIds(runDir)).filter((f) => f.index !== null);
+  const renamed = rotated.findIndex(
+    (f) => currentStat && f.ino === currentStat.ino && f.dev === currentStat.dev,
+  );
+  if (renamed >= 0) rotated = rotated.slice(0, renamed);
+  const sources: MetricsFileInfo[] = rotated.reverse();
+  if (current)
+    sources.unshift({ name: METRICS_FILE, path: currentPath, index: null, size: currentStat!.size });
+  for (const info of sources) {
     if (newestFirst.length >= n) break;
-    const handle = await openOrUndefined(info.path);
-    if (handle === undefined) continue;
+    const handle = info.index === null ? current! : await openOrUndefined(info.path);
+    if (handle === undefined) break; // pruned: every older file is gone too
     try {
       let position = (await handle.stat()).size;
       let pending = Buffer.alloc(0); // bytes before the earliest line handled so far
