@@ -94,18 +94,29 @@ export class LatencyHistogram {
    * as the low end of its sub-bucket (so equal values come back exact) and never above the exact max.
    */
   percentileUs(percentile: number): number {
-    if (this.count === 0) return 0;
-    if (percentile >= 100) return this.maxUs;
-    const exactRank = (Math.max(0, percentile) / 100) * this.count;
-    // Guard against fp noise such as 0.999 * 200000 = 199800.00000000003 skipping to the next rank.
-    const rank = Math.max(1, Math.ceil(exactRank - Math.max(1e-9, exactRank * 1e-12)));
+    return this.percentilesUs([percentile])[0]!;
+  }
+
+  /** Several percentiles (ascending or not) in one pass over the counts. */
+  percentilesUs(percentiles: readonly number[]): number[] {
+    const out = new Array<number>(percentiles.length).fill(0);
+    if (this.count === 0) return out;
+    const order = percentiles.map((p, i) => [p, i] as const).sort((x, y) => x[0] - y[0]);
     const counts = this.counts;
     let seen = 0;
-    for (let i = 0; i < counts.length; i++) {
-      seen += counts[i]!;
-      if (seen >= rank) return Math.min(this.valueAt(i), this.maxUs);
+    let index = 0;
+    for (const [percentile, slot] of order) {
+      if (percentile >= 100) {
+        out[slot] = this.maxUs;
+        continue;
+      }
+      const exactRank = (Math.max(0, percentile) / 100) * this.count;
+      // Guard against fp noise such as 0.999 * 200000 = 199800.00000000003 skipping to the next rank.
+      const rank = Math.max(1, Math.ceil(exactRank - Math.max(1e-9, exactRank * 1e-12)));
+      while (seen < rank && index < counts.length) seen += counts[index++]!;
+      out[slot] = Math.min(this.valueAt(index - 1), this.maxUs);
     }
-    return this.maxUs;
+    return out;
   }
 
   /** Exact maximum in microseconds. */

@@ -200,11 +200,12 @@ export class StageMetricsCollector {
 }
 
 function statsOf(histogram: LatencyHistogram): StageStats {
+  const [p50, p95, p99] = histogram.percentilesUs([50, 95, 99]);
   return {
     count: histogram.count,
-    p50_ms: histogram.percentileUs(50) / 1000,
-    p95_ms: histogram.percentileUs(95) / 1000,
-    p99_ms: histogram.percentileUs(99) / 1000,
+    p50_ms: p50! / 1000,
+    p95_ms: p95! / 1000,
+    p99_ms: p99! / 1000,
     max_ms: histogram.maxMicros / 1000,
     mean_ms: Math.round(histogram.meanMicros) / 1000,
   };
