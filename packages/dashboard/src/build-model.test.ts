@@ -201,3 +201,31 @@ describe('buildModel', () => {
     expect(total).toBe(5000);
   });
 });
+
+describe('buildModel with many rotated files', () => {
+  it('lists the oldest 3 and newest 8 files, with totals over all of them', async () => {
+    const dir = await tempDir();
+    try {
+      const events = stageEvents(10); // 40 events, 2 per file
+      await writeRunDir(dir, {
+        files: Array.from({ length: 20 }, (_, i) => ndjson(events.slice(i * 2, i * 2 + 2))),
+      });
+      const model = await buildModel(dir);
+      expect(model.quality.files.map((f) => f.name)).toEqual([
+        'metrics.ndjson.1',
+        'metrics.ndjson.2',
+        'metrics.ndjson.3',
+        ...Array.from({ length: 7 }, (_, i) => `metrics.ndjson.${i + 13}`),
+        'metrics.ndjson',
+      ]);
+      expect(model.quality.filesOmitted).toBe(9);
+      expect(model.quality.fileTotals).toEqual({
+        count: 20,
+        lines: 40,
+        bytes: Buffer.byteLength(ndjson(events)),
+      });
+    } finally {
+      await removeDir(dir);
+    }
+  });
+});

@@ -4,6 +4,10 @@ import { DASHBOARD_MODEL_VERSION, type DashboardModel, type ReasonRow, type Stag
 import { type DocumentRead, flattenSettings } from './run-dir-documents.js';
 import type { RunHistory } from './run-history.js';
 
+/** Oldest and newest files listed in the model when there are many. */
+export const FILES_HEAD = 3;
+export const FILES_TAIL = 8;
+
 /** Reason rows shown at most; the rest are summed into a note. */
 export const MAX_REASON_ROWS = 100;
 
@@ -120,7 +124,20 @@ export function composeDashboardModel(inputs: ModelInputs): DashboardModel {
     tail: history.tail(),
     settings: runInfo.state === 'valid' ? flattenSettings(runInfo.value) : null,
     quality: {
-      files: inputs.files,
+      files:
+        inputs.files.length <= FILES_HEAD + FILES_TAIL + 1
+          ? inputs.files
+          : [...inputs.files.slice(0, FILES_HEAD), ...inputs.files.slice(-FILES_TAIL)],
+      filesOmitted:
+        inputs.files.length > FILES_HEAD + FILES_TAIL + 1 ? inputs.files.length - FILES_HEAD - FILES_TAIL : 0,
+      fileTotals: inputs.files.reduce(
+        (t, f) => ({ count: t.count + 1, lines: t.lines + f.lines, bytes: t.bytes + f.bytes }),
+        {
+          count: 0,
+          lines: 0,
+          bytes: 0,
+        },
+      ),
       eventsRead: history.events,
       skippedLines: history.skipped,
       skippedSamples: history.skippedLines(),

@@ -61,8 +61,15 @@ export interface SkippedLine {
 
 /** Where the page's figures come from and what was wrong with the inputs. */
 export interface DataQuality {
-  /** NDJSON files read, in chronological order. */
+  /**
+   * NDJSON files read, in chronological order; with many rotated files only the oldest 3 and the newest 8
+   * (see `filesOmitted` and `fileTotals`), so the model stays small whatever the history.
+   */
   files: Array<{ name: string; lines: number; bytes: number }>;
+  /** Files read but not listed in `files` (between the oldest and the newest). */
+  filesOmitted: number;
+  /** All files read: how many, and their lines and bytes. */
+  fileTotals: { count: number; lines: number; bytes: number };
   /** Valid events read from the NDJSON files. */
   eventsRead: number;
   /** Lines skipped because they were torn, not JSON, or did not match the schema. */

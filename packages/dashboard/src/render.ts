@@ -1,5 +1,6 @@
 // renderDashboard(): the model to one self-contained HTML page. Pure: no I/O, no clock, no randomness.
 import { Eta } from 'eta';
+import { FILES_HEAD } from './compose-model.js';
 import {
   formatBytes,
   formatCount,
@@ -41,39 +42,27 @@ function sourceOf(file: string, line: number): string {
   return `${file}:${line}`;
 }
 
-/** Files listed before and after the gap when a run dir holds many rotated files. */
-const FILES_HEAD = 3;
-const FILES_TAIL = 8;
-
-/** The NDJSON file table, bounded: the oldest few, a gap row, the newest few, and totals. */
-function fileRows(files: DashboardModel['quality']['files']) {
+/** The NDJSON file table: the files the model lists, a gap row where it left some out, and totals. */
+function fileRows(q: DashboardModel['quality']) {
   const row = (f: { name: string; lines: number; bytes: number }) => ({
     name: f.name,
     lines: formatCount(f.lines),
     bytes: formatBytes(f.bytes),
   });
-  const shown =
-    files.length <= FILES_HEAD + FILES_TAIL + 1
-      ? files.map(row)
-      : [
-          ...files.slice(0, FILES_HEAD).map(row),
-          {
-            name: `… ${formatCount(files.length - FILES_HEAD - FILES_TAIL)} more files …`,
-            lines: '',
-            bytes: '',
-          },
-          ...files.slice(-FILES_TAIL).map(row),
-        ];
-  const total = files.reduce((t, f) => ({ lines: t.lines + f.lines, bytes: t.bytes + f.bytes }), {
-    lines: 0,
-    bytes: 0,
-  });
+  const rows = q.files.map(row);
+  if (q.filesOmitted > 0) {
+    rows.splice(FILES_HEAD, 0, {
+      name: `… ${formatCount(q.filesOmitted)} more files …`,
+      lines: '',
+      bytes: '',
+    });
+  }
   return {
-    files: shown,
+    files: rows,
     filesTotal: {
-      count: formatCount(files.length),
-      lines: formatCount(total.lines),
-      bytes: formatBytes(total.bytes),
+      count: formatCount(q.fileTotals.count),
+      lines: formatCount(q.fileTotals.lines),
+      bytes: formatBytes(q.fileTotals.bytes),
     },
   };
 }
@@ -171,7 +160,7 @@ function bodyView(model: DashboardModel) {
           ]
         : []),
     ],
-    ...fileRows(q.files),
+    ...fileRows(q),
     skipped: q.skippedSamples,
     skippedMore: q.skippedLines - q.skippedSamples.length,
     qualityNotes: q.notes,
