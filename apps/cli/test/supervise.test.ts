@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { isProcessAlive, parseSupervisorState } from '@loop/supervisor';
+import { isProcessAlive } from '@loop/supervisor';
+import { parseSupervisorState } from '@loop/supervisor/state-schema';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));

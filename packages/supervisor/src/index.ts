@@ -32,15 +32,11 @@ export { acquireRunDirLock, type RunDirLock, SUPERVISOR_LOCK_FILE } from './run-
 export {
   AtomicJsonFile,
   type ChildExitRecord,
-  childExitRecordSchema,
-  parseSupervisorState,
   RECENT_EXITS_KEPT,
   SUPERVISOR_STATE_FILE,
   SUPERVISOR_STATE_VERSION,
   type SupervisorState,
   type SupervisorStatus,
-  supervisorStateSchema,
-  supervisorStatusSchema,
 } from './state.js';
 export { FORWARDED_SIGNALS, type SupervisionOutcome, Supervisor } from './supervisor.js';
 export type { SupervisorEvent, SupervisorEventType } from './supervisor-events.js';

@@ -1,7 +1,6 @@
-// The shape of supervisor_state.json (versioned zod schema) and the atomic writer that replaces it.
+// The shape of supervisor_state.json and the atomic writer that replaces it.
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { z } from 'zod';
 
 /** Version of the supervisor_state.json format written by this package. */
 export const SUPERVISOR_STATE_VERSION = 1 as const;
@@ -13,80 +12,64 @@ export const SUPERVISOR_STATE_FILE = 'supervisor_state.json';
 export const RECENT_EXITS_KEPT = 20;
 
 /** Where the supervisor is in its cycle. */
-export const supervisorStatusSchema = z.enum([
-  'starting',
-  'running',
-  'backoff',
-  'stopping',
-  'stopped',
-  'gave_up',
-]);
-/** `starting` | `running` | `backoff` | `stopping` | `stopped` | `gave_up`. */
-export type SupervisorStatus = z.infer<typeof supervisorStatusSchema>;
+export type SupervisorStatus = 'starting' | 'running' | 'backoff' | 'stopping' | 'stopped' | 'gave_up';
 
-const isoTime = z.string().datetime({ offset: true });
-
-/** One finished child run. */
-export const childExitRecordSchema = z.object({
-  pid: z.number().int().nullable(),
-  code: z.number().int().nullable(),
-  signal: z.string().nullable(),
+/** One finished child run (an entry of `exits`). Times are ISO 8601 strings. */
+export interface ChildExitRecord {
+  pid: number | null;
+  code: number | null;
+  signal: string | null;
   /** Status as a shell reports it: the code, 128 + signal number, 124 for a hung child, 126/127 when it did not start. */
-  status: z.number().int(),
+  status: number;
   /** `exit`: it ended by itself; `watchdog`: stopped as hung; `stop`: stopped on request; `spawn-error`. */
-  reason: z.enum(['exit', 'watchdog', 'stop', 'spawn-error']),
-  started_at: isoTime,
-  ended_at: isoTime,
-  uptime_ms: z.number().nonnegative(),
-  error: z.string().optional(),
-});
-/** One entry of `exits`. */
-export type ChildExitRecord = z.infer<typeof childExitRecordSchema>;
+  reason: 'exit' | 'watchdog' | 'stop' | 'spawn-error';
+  started_at: string;
+  ended_at: string;
+  uptime_ms: number;
+  error?: string;
+}
 
-/** supervisor_state.json. Keys are snake_case like every run-dir file. */
-export const supervisorStateSchema = z.object({
-  v: z.literal(SUPERVISOR_STATE_VERSION),
-  status: supervisorStatusSchema,
-  supervisor_pid: z.number().int(),
-  command: z.array(z.string()).min(1),
+/**
+ * supervisor_state.json. Keys are snake_case like every run-dir file; times are ISO 8601 strings. Readers
+ * validate it with `supervisorStateSchema` from `@loop/supervisor/state-schema` (kept apart so the
+ * supervisor itself does not load zod).
+ */
+export interface SupervisorState {
+  v: typeof SUPERVISOR_STATE_VERSION;
+  status: SupervisorStatus;
+  supervisor_pid: number;
+  command: string[];
   /** The command as one shell-quoted line, for people. */
-  command_line: z.string(),
-  restart_policy: z.enum(['on-failure', 'always', 'never']),
-  max_restarts: z.number().int().nonnegative(),
-  backoff_base_s: z.number().nonnegative(),
-  backoff_cap_s: z.number().nonnegative(),
-  jitter: z.boolean(),
-  reset_after_s: z.number().nonnegative(),
-  kill_timeout_s: z.number().positive(),
-  heartbeat_file: z.string().nullable(),
-  heartbeat_timeout_s: z.number().positive().nullable(),
-  /** Backoff attempt of the next restart: restarts in a row since the last stable run. */
-  attempt: z.number().int().nonnegative(),
+  command_line: string;
+  restart_policy: 'on-failure' | 'always' | 'never';
+  max_restarts: number;
+  backoff_base_s: number;
+  backoff_cap_s: number;
+  jitter: boolean;
+  reset_after_s: number;
+  kill_timeout_s: number;
+  heartbeat_file: string | null;
+  heartbeat_timeout_s: number | null;
+  /** Backoff attempt n of the last (or pending) restart: its delay was min(cap, base * 2^n). */
+  attempt: number;
   /** Restarts since this supervisor started. */
-  restarts: z.number().int().nonnegative(),
-  child_pid: z.number().int().nullable(),
-  child_started_at: isoTime.nullable(),
-  last_exit_code: z.number().int().nullable(),
-  last_signal: z.string().nullable(),
+  restarts: number;
+  child_pid: number | null;
+  child_started_at: string | null;
+  last_exit_code: number | null;
+  last_signal: string | null;
   /** Delay before the last (or pending) restart, in milliseconds. */
-  last_delay_ms: z.number().nonnegative().nullable(),
+  last_delay_ms: number | null;
   /** When the pending restart happens (status `backoff`). */
-  next_start_at: isoTime.nullable(),
+  next_start_at: string | null;
   /** The signal that asked the supervisor to stop. */
-  stop_signal: z.string().nullable(),
+  stop_signal: string | null;
   /** The supervisor's own exit status, once `stopped` or `gave_up`. */
-  exit_code: z.number().int().nullable(),
-  started_at: isoTime,
-  updated_at: isoTime,
+  exit_code: number | null;
+  started_at: string;
+  updated_at: string;
   /** The last {@link RECENT_EXITS_KEPT} child runs, oldest first. */
-  exits: z.array(childExitRecordSchema).max(RECENT_EXITS_KEPT),
-});
-/** Parsed supervisor_state.json. */
-export type SupervisorState = z.infer<typeof supervisorStateSchema>;
-
-/** Parses supervisor_state.json text; throws a ZodError or SyntaxError when it is not one. */
-export function parseSupervisorState(text: string): SupervisorState {
-  return supervisorStateSchema.parse(JSON.parse(text));
+  exits: ChildExitRecord[];
 }
 
 /**

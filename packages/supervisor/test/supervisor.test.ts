@@ -7,7 +7,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   isProcessAlive,
-  parseSupervisorState,
   SUPERVISOR_LOG_FILE,
   SUPERVISOR_STATE_FILE,
   type SupervisionOutcome,
@@ -15,6 +14,7 @@ import {
   type SupervisorEvent,
   type SupervisorOptions,
 } from '../src/index.js';
+import { parseSupervisorState } from '../src/state-schema.js';
 
 const running: Supervisor[] = [];
 const pids: number[] = [];
