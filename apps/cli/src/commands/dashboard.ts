@@ -89,7 +89,7 @@ async function renderToFile(runDir: string, out: string, tailLines: number, io: 
   await writeDashboardFile(out, renderDashboard(model));
   const q = model.quality;
   const facts = [
-    `${q.eventsRead} events from ${q.files.length} file${q.files.length === 1 ? '' : 's'}`,
+    `${q.eventsRead} events from ${q.fileTotals.count} file${q.fileTotals.count === 1 ? '' : 's'}`,
     ...(q.skippedLines > 0 ? [`${q.skippedLines} skipped line${q.skippedLines === 1 ? '' : 's'}`] : []),
     ...(model.summarySource === 'recomputed' && !model.empty ? ['summary recomputed'] : []),
     ...(model.empty ? ['no metrics yet'] : []),
