@@ -4,8 +4,9 @@ import { DASHBOARD_MODEL_VERSION, type DashboardModel, type ReasonRow, type Stag
 import { type DocumentRead, flattenSettings } from './run-dir-documents.js';
 import type { RunHistory } from './run-history.js';
 
-/** Oldest and newest files listed in the model when there are many. */
+/** Oldest files listed in the model when there are many. */
 export const FILES_HEAD = 3;
+/** Newest files listed in the model when there are many. */
 export const FILES_TAIL = 8;
 
 /** Reason rows shown at most; the rest are summed into a note. */
