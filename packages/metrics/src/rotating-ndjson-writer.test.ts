@@ -143,6 +143,70 @@ describe('RotatingNdjsonWriter', () => {
     expect(written).toEqual(Array.from({ length: written.length }, (_, i) => line(i, 20).trimEnd()));
   });
 
+  it('survives failed renames during rotation: counted, lines kept in order, limits still exact', () => {
+    let failRenames = 2;
+    const fileSystem: WriterFileSystem = {
+      ...fs,
+      renameSync: ((from: fs.PathLike, to: fs.PathLike) => {
+        if (failRenames-- > 0) throw Object.assign(new Error('resource busy'), { code: 'EBUSY' });
+        fs.renameSync(from, to);
+      }) as typeof fs.renameSync,
+    };
+    const writer = new RotatingNdjsonWriter({ dir, maxLines: 3, fileSystem });
+    for (let i = 0; i < 10; i++) {
+      writer.writeLine(line(i));
+      writer.flush(); // one loop step
+    }
+    writer.close();
+    const stats = writer.getStats();
+    expect(stats.write_errors).toBe(2);
+    expect(stats.last_write_error).toContain('EBUSY');
+    const all = files();
+    expect(Object.keys(all)).toEqual([
+      'metrics.ndjson',
+      'metrics.ndjson.1',
+      'metrics.ndjson.2',
+      'metrics.ndjson.3',
+    ]);
+    for (const [name, lines] of Object.entries(all))
+      expect(lines.filter(Boolean).length, name).toBeLessThanOrEqual(3);
+    // Line 3 waited in the buffer until the rename went through; nothing was dropped or reordered.
+    const kept = ['metrics.ndjson.1', 'metrics.ndjson.2', 'metrics.ndjson.3', 'metrics.ndjson'].flatMap((n) =>
+      all[n]!.filter(Boolean),
+    );
+    expect(kept).toEqual(Array.from({ length: 10 }, (_, i) => line(i).trimEnd()));
+    expect(stats).toMatchObject({ lines_dropped: 0, lines_written: 10, rotations: 3 });
+  });
+
+  it('drops (and counts) only what would overflow the next file while a rename keeps failing', () => {
+    let renames = true;
+    const fileSystem: WriterFileSystem = {
+      ...fs,
+      renameSync: ((from: fs.PathLike, to: fs.PathLike) => {
+        if (!renames) throw Object.assign(new Error('read-only file system'), { code: 'EROFS' });
+        fs.renameSync(from, to);
+      }) as typeof fs.renameSync,
+    };
+    const writer = new RotatingNdjsonWriter({ dir, maxLines: 2, fileSystem });
+    renames = false;
+    for (let i = 0; i < 7; i++) {
+      writer.writeLine(line(i));
+      writer.flush();
+    }
+    renames = true;
+    writer.writeLine(line(7));
+    writer.close();
+    const all = files();
+    for (const [name, lines] of Object.entries(all))
+      expect(lines.filter(Boolean).length, name).toBeLessThanOrEqual(2);
+    // 0,1 filled the file; 2,3 waited for the rename; 4,5,6 found the next file full as well and were dropped.
+    expect(writer.getStats().lines_dropped).toBe(3);
+    const kept = Object.keys(all)
+      .sort((x, y) => (x === 'metrics.ndjson' ? 1 : y === 'metrics.ndjson' ? -1 : x.localeCompare(y)))
+      .flatMap((n) => all[n]!.filter(Boolean));
+    expect(kept).toEqual([0, 1, 2, 3, 7].map((i) => line(i).trimEnd()));
+  });
+
   it('rejects bad limits with a coded error naming the option', () => {
     let caught: unknown;
     try {

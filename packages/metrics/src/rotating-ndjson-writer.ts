@@ -58,9 +58,10 @@ export interface WriterStats {
  * Guarantees: a line is written whole or not at all to one file; rotation happens only between lines
  * (flush, close, rename to the next `.N`, reopen); numbering continues after the highest existing `.N`, so
  * nothing is overwritten; a torn last line left by a crash is ended with a newline before new lines, so it
- * never glues onto them. Write failures are counted (never thrown): unwritten bytes stay in the buffer and
- * are retried on the next flush; when the buffer is full and the disk still fails, new lines are dropped
- * and counted. After SIGKILL at most the unflushed batch is lost.
+ * never glues onto them. Write and rename failures are counted (never thrown): unwritten bytes stay in
+ * the buffer and are retried on the next flush (a rotation whose rename failed waits there too, its next
+ * file's lines behind it); lines are dropped and counted only when the buffer is full, or the next file
+ * would overflow too, while the disk still fails. After SIGKILL at most the unflushed batch is lost.
  */
 export class RotatingNdjsonWriter {
   /** Absolute path of the current file. */
@@ -76,6 +77,10 @@ export class RotatingNdjsonWriter {
   private start = 0;
   private end = 0;
   private pendingLines = 0;
+  /** Buffer offset where the next file's bytes begin while a rotation is pending; -1 otherwise. */
+  private splitAt = -1;
+  /** Buffered lines before `splitAt`. */
+  private splitLines = 0;
   /** Lines and bytes in the current file including the buffered ones. */
   private fileLines = 0;
   private fileBytes = 0;
@@ -141,18 +146,21 @@ export class RotatingNdjsonWriter {
       (this.maxLines > 0 && this.fileLines >= this.maxLines) ||
       (this.maxBytes > 0 && this.fileBytes > 0 && this.fileBytes + bytes > this.maxBytes)
     ) {
-      if (!this.rotate()) {
+      // A rotation still pending (its rename failed) must complete first; if it still cannot, the next
+      // file is full as well and the line is dropped.
+      if (this.splitAt >= 0 && !this.flush()) {
         this.stats.lines_dropped++;
         return;
       }
+      this.beginRotation();
     }
     const capacity = this.buffer.length;
     if (capacity - this.end < line.length * 3) {
       if (bytes < 0) bytes = Buffer.byteLength(line);
       if (capacity - this.end < bytes) {
-        this.compactOrFlush(bytes);
+        this.makeRoom();
         if (capacity - this.end < bytes) {
-          if (bytes > capacity && this.start === this.end) {
+          if (bytes > capacity && this.start === this.end && this.splitAt < 0) {
             this.writeOversized(line, bytes);
           } else {
             this.stats.lines_dropped++;
@@ -168,20 +176,22 @@ export class RotatingNdjsonWriter {
     this.fileBytes += written;
   }
 
-  /** Writes the batch to the file (and fsyncs in fsync mode). Returns false if something stayed unwritten. */
+  /**
+   * Writes the batch to the file (and fsyncs in fsync mode), completing a pending rotation on the way.
+   * Returns false if something stayed unwritten (it stays buffered and is retried on the next flush).
+   */
   flush(): boolean {
-    if (this.start === this.end) return true;
-    if (this.fd === null && !this.reopen()) return false;
-    try {
-      while (this.start < this.end) {
-        const n = this.fsys.writeSync(this.fd!, this.buffer, this.start, this.end - this.start);
-        this.start += n;
-        this.stats.bytes_written += n;
-      }
-    } catch (error) {
-      this.fail(error);
-      return false;
+    if (this.splitAt >= 0) {
+      // Bytes before the split belong to the file being rotated; then rename it; the rest go to the new file.
+      if (!this.writeRange(this.splitAt)) return false;
+      this.stats.lines_written += this.splitLines;
+      this.pendingLines -= this.splitLines;
+      this.splitLines = 0;
+      if (!this.renameCurrent()) return false;
+      this.splitAt = -1;
     }
+    if (this.start === this.end) return true;
+    if (!this.writeRange(this.end)) return false;
     this.start = 0;
     this.end = 0;
     this.stats.lines_written += this.pendingLines;
@@ -255,9 +265,38 @@ export class RotatingNdjsonWriter {
     return lines;
   }
 
-  /** close -> rename to the next `.N` -> reopen. False if the batch could not be written first. */
-  private rotate(): boolean {
-    if (!this.flush()) return false;
+  /**
+   * The current file is full: later lines go to the next file. Marks the split in the buffer and tries to
+   * complete the rotation now; if the disk or the rename fails, the lines wait in the buffer and
+   * {@link flush} retries (close -> rename to the next `.N` -> reopen).
+   */
+  private beginRotation(): void {
+    this.splitAt = this.end;
+    this.splitLines = this.pendingLines;
+    this.fileLines = 0;
+    this.fileBytes = 0;
+    this.flush();
+  }
+
+  /** Writes buffer bytes from `start` up to `until` to the current file. */
+  private writeRange(until: number): boolean {
+    if (this.start >= until) return true;
+    if (this.fd === null && !this.openAppend()) return false;
+    try {
+      while (this.start < until) {
+        const n = this.fsys.writeSync(this.fd!, this.buffer, this.start, until - this.start);
+        this.start += n;
+        this.stats.bytes_written += n;
+      }
+      return true;
+    } catch (error) {
+      this.fail(error);
+      return false;
+    }
+  }
+
+  /** close -> rename to the next `.N` -> reopen. */
+  private renameCurrent(): boolean {
     const next = (this.rotated.at(-1) ?? 0) + 1;
     const target = path.join(this.dir, `${METRICS_FILE}.${next}`);
     try {
@@ -268,32 +307,25 @@ export class RotatingNdjsonWriter {
       }
       this.fsys.renameSync(this.file, target);
     } catch (error) {
-      this.fail(
-        new MetricsError(
-          'LOOP_METRICS_ROTATE_FAILED',
-          `rotate ${this.file} -> ${target}: ${describeError(error)}`,
-        ),
-      );
-      return false;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        const message = `rotate ${this.file} -> ${target}: ${describeError(error)}`;
+        this.fail(new MetricsError('LOOP_METRICS_ROTATE_FAILED', message, { cause: error }));
+        return false;
+      }
+      // No current file (it could not be created): nothing to rotate, the next open starts a new one.
+      this.openAppend();
+      return true;
     }
     this.rotated.push(next);
     this.stats.rotations++;
-    this.fileLines = 0;
-    this.fileBytes = 0;
-    this.reopen();
+    this.openAppend(); // a failure is counted; writeRange retries the open
     this.pruneRotated();
     return true;
   }
 
-  private reopen(): boolean {
+  private openAppend(): boolean {
     try {
-      this.fd = this.fsys.openSync(this.file, 'a+');
-      // After a failed rename the old file is still here: count what it holds so limits stay exact.
-      const size = this.fsys.fstatSync(this.fd).size;
-      if (size !== this.fileBytes - (this.end - this.start)) {
-        this.fileBytes = size + (this.end - this.start);
-        this.fileLines = (this.maxLines > 0 ? this.countLines(this.fd, size) : 0) + this.pendingLines;
-      }
+      this.fd = this.fsys.openSync(this.file, 'a');
       return true;
     } catch (error) {
       this.fd = null;
@@ -318,19 +350,20 @@ export class RotatingNdjsonWriter {
     }
   }
 
-  private compactOrFlush(_needed: number): void {
+  /** Flushes a full buffer; if the disk fails, moves the unwritten bytes to the front to make room. */
+  private makeRoom(): void {
     if (this.flush()) return;
-    // The disk failed: move the unwritten bytes to the front to make room for more lines.
     if (this.start > 0) {
       this.buffer.copy(this.buffer, 0, this.start, this.end);
       this.end -= this.start;
+      if (this.splitAt >= 0) this.splitAt -= this.start;
       this.start = 0;
     }
   }
 
   private writeOversized(line: string, bytes: number): void {
     const data = Buffer.from(line);
-    if (this.fd === null && !this.reopen()) {
+    if (this.fd === null && !this.openAppend()) {
       this.stats.lines_dropped++;
       return;
     }
