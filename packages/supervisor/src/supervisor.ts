@@ -81,7 +81,11 @@ export class Supervisor {
   readonly #onSignal = (signal: NodeJS.Signals) => this.stop(signal);
   readonly #onProcessExit = () => {
     // Last resort if this process dies with a child still running: no orphan is left behind.
-    if (this.#child?.pid !== undefined) signalProcessGroup(this.#child.pid, 'SIGKILL');
+    try {
+      if (this.#child?.pid !== undefined) signalProcessGroup(this.#child.pid, 'SIGKILL');
+    } catch {
+      // Nothing more can be done while exiting.
+    }
   };
 
   /** Validates `options` and resolves the command; throws a {@link SupervisorError} before writing anything. */
@@ -137,9 +141,19 @@ export class Supervisor {
         context: { runDir, childLog: this.options.childLog },
       });
     }
-    this.#stateFile = new AtomicJsonFile(join(runDir, SUPERVISOR_STATE_FILE), (error) =>
-      this.#emit('state_write_failed', { error: String(error) }),
-    );
+    const stateFile = join(runDir, SUPERVISOR_STATE_FILE);
+    this.#stateFile = new AtomicJsonFile(stateFile, (cause) => {
+      // Reported, never thrown: a full disk must not stop the bot from being restarted.
+      const error = new SupervisorError(
+        'LOOP_SUPERVISOR_STATE_WRITE_FAILED',
+        `cannot replace ${stateFile}: ${String(cause)}`,
+        {
+          cause,
+          context: { file: stateFile },
+        },
+      );
+      this.#emit('state_write_failed', { code: error.code, error: error.message });
+    });
     const startedMs = Date.now();
     this.#state = this.#initialState(startedMs);
     if (this.options.handleSignals)

@@ -277,9 +277,10 @@ describe('hang watchdog', () => {
     const run = start({
       runDir,
       cwd: runDir,
-      command: ['sh', '-c', 'i=0; while [ $i -lt 12 ]; do touch beat; sleep 0.1; i=$((i+1)); done; exit 0'],
+      command: ['sh', '-c', 'i=0; while [ $i -lt 25 ]; do touch beat; sleep 0.1; i=$((i+1)); done; exit 0'],
       heartbeatFile: join(runDir, 'beat'),
-      heartbeatTimeoutS: 0.6,
+      // Shorter than the run (2.5 s): a child that stopped beating would be caught.
+      heartbeatTimeoutS: 1,
     });
     expect(await run.done).toEqual({ status: 'stopped', exitCode: 0, restarts: 0 });
     expect(ofType(run.events, 'watchdog_hung')).toHaveLength(0);
