@@ -42,6 +42,7 @@ figure{margin:0 0 12px}figcaption{font-weight:600;margin-bottom:4px;overflow-wra
 .note{background:#fffbeb;border:1px solid #fcd34d;border-radius:8px;padding:8px 12px;margin:8px 0;overflow-wrap:anywhere}
 .empty{background:var(--card);border:1px dashed var(--muted);border-radius:8px;padding:24px;text-align:center}
 .muted{color:var(--muted)}
+.attr{white-space:nowrap}
 #loop-live-status{font-weight:600}
 details{margin-top:10px}
 .settings{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:0 16px;margin:0}
@@ -147,7 +148,7 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <div class="table-wrap"><table>
 <thead><tr><th>Time (UTC)</th><th class="num">Step</th><th>Stage</th><th>Outcome</th><th class="num">ms</th><th>Reason</th><th>Detail</th><th>Attributes</th><th>Source</th></tr></thead>
 <tbody>
-<% it.tail.forEach(function (e) { %><tr><td class="num"><%= e.time %></td><td class="num"><%= e.step %></td><td class="text"><%= e.stage %></td><td><span class="outcome <%= e.outcome %>"><%= e.outcome %></span></td><td class="num"><%= e.latency %></td><td class="text"><%= e.reason %></td><td class="text"><%= e.detail %></td><td class="text"><%= e.attrs %></td><td class="muted"><%= e.source %></td></tr>
+<% it.tail.forEach(function (e) { %><tr><td class="num"><%= e.time %></td><td class="num"><%= e.step %></td><td class="text"><%= e.stage %></td><td><span class="outcome <%= e.outcome %>"><%= e.outcome %></span></td><td class="num"><%= e.latency %></td><td class="text"><%= e.reason %></td><td class="text"><%= e.detail %></td><td class="text"><% e.attrs.forEach(function (a) { %><span class="attr"><%= a %></span> <% }) %></td><td class="muted"><%= e.source %></td></tr>
 <% }) %></tbody></table></div>
 <% } %>
 </section>

@@ -137,10 +137,8 @@ function bodyView(model: DashboardModel) {
       reason: e.reason ?? '',
       detail: e.detail ?? '',
       attrs: e.attrs
-        ? Object.entries(e.attrs)
-            .map(([k, v]) => `${k}=${typeof v === 'number' ? formatGauge(v) : v}`)
-            .join(' ')
-        : '',
+        ? Object.entries(e.attrs).map(([k, v]) => `${k}=${typeof v === 'number' ? formatGauge(v) : v}`)
+        : [],
       source: sourceOf(e.file, e.line),
     })),
     ...splitSettings(model.settings),

@@ -107,7 +107,7 @@ describe('RunDirFollower', () => {
 describe('RunDirFollower with the real @loop/metrics writer', () => {
   it('sees every line exactly once, in order, while the writer appends and rotates between refreshes', async () => {
     const dir = await runDir();
-    const writer = new RotatingNdjsonWriter({ dir, maxLines: 37, bufferBytes: 1024 });
+    const writer = new RotatingNdjsonWriter({ dir, maxLines: 37 });
     const follower = new RunDirFollower(dir, { tailLines: 2000 });
     let step = 0;
     // Uneven bursts so refreshes land at every kind of place: mid-buffer, just after a rotation, mid-file.
