@@ -167,6 +167,19 @@ describe('MetricsRecorder', () => {
     recorder.close();
   });
 
+  it('records an event with a bad stage or outcome (untyped callers) as an error instead of throwing', async () => {
+    const recorder = openMetricsRecorder({ runDir: dir, handleProcessExit: false });
+    recorder.record({ ts: 1, step: 1, stage: 'exec', outcome: 'maybe' as 'ok', latency_ms: 1 });
+    recorder.record({ ts: 2, step: 1, stage: undefined as unknown as string, outcome: 'ok', latency_ms: 1 });
+    recorder.close();
+    const lines = fs.readFileSync(path.join(dir, 'metrics.ndjson'), 'utf8').split('\n').filter(Boolean);
+    expect(lines.map((l) => JSON.parse(l))).toMatchObject([
+      { stage: 'exec', outcome: 'error', reason: 'INVALID_EVENT', detail: 'stage=exec outcome=maybe' },
+      { stage: 'unknown', outcome: 'error', reason: 'INVALID_EVENT' },
+    ]);
+    expect(recorder.summary().outcomes_by_stage.exec).toEqual({ ok: 0, rejected: 0, error: 1 });
+  });
+
   it('works without a run dir (memory and sinks only)', () => {
     const recorder = openMetricsRecorder({ handleProcessExit: false });
     recorder.record({

@@ -5,7 +5,7 @@ import { describeError, MetricsError } from './errors.js';
 import type { LatencyRange } from './latency-histogram.js';
 import { RotatingNdjsonWriter, type WriterFileSystem, type WriterStats } from './rotating-ndjson-writer.js';
 import type { MetricsSummary } from './schema.js';
-import { formatStageEventLine, type StageEvent } from './stage-event.js';
+import { formatStageEventLine, type StageEvent, usableStageEvent } from './stage-event.js';
 import {
   type RunCounterName,
   type StageEventSink,
@@ -108,6 +108,7 @@ export class MetricsRecorder {
 
   /** Records one stage event (aggregates, recent ring, NDJSON batch, sinks). Keep the object unchanged afterwards. */
   record(event: StageEvent): void {
+    event = usableStageEvent(event);
     this.collector.record(event);
     if (this.writer !== undefined) this.writer.writeLine(formatStageEventLine(event));
   }
