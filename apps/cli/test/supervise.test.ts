@@ -347,7 +347,7 @@ describe('loop supervise --print-systemd-unit', () => {
     expect(value('RestartSteps')).toBe('3');
     expect(value('RestartMaxDelaySec')).toBe('16');
     expect(value('StartLimitBurst')).toBe('5');
-    expect(value('KillMode')).toBe('control-group');
+    expect(value('KillMode')).toBe('mixed');
     expect(value('TimeoutStopSec')).toBe('25');
     const shPath = spawnSync('sh', ['-c', 'command -v sh']).stdout.toString().trim();
     expect(value('ExecStart')).toBe(

@@ -39,7 +39,7 @@ describe('renderSystemdUnit', () => {
     expect(directive(text, 'StartLimitIntervalSec')).toBe(
       String(startLimitFor({ maxRestarts: 5, backoffBaseS: 1, backoffCapS: 30, resetAfterS: 60 }).intervalS),
     );
-    expect(directive(text, 'KillMode')).toBe('control-group');
+    expect(directive(text, 'KillMode')).toBe('mixed');
     expect(directive(text, 'TimeoutStopSec')).toBe('12');
     expect(directive(text, 'WorkingDirectory')).toBe('/srv');
     expect(directive(text, 'Environment')).toBe('PATH=/usr/bin:/bin');

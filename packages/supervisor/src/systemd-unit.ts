@@ -53,7 +53,8 @@ export function startLimitFor(
 /**
  * A unit file that runs the same supervision under systemd. systemd does the restarting (Restart=,
  * RestartSec= and, on systemd >= 254, the exponential RestartSteps=/RestartMaxDelaySec=; StartLimitBurst= for
- * max-restarts) and kills the whole control group on stop (KillMode=control-group, TimeoutStopSec=). The
+ * max-restarts) and, on stop, signals the supervisor which stops the child's group, then SIGKILLs the whole
+ * control group at TimeoutStopSec= (KillMode=mixed). The
  * service itself is `loop supervise --restart never`, which keeps supervisor_state.json, supervisor.log, the
  * child log and the heartbeat watchdog: a hung child is stopped and the supervisor exits 124, which systemd
  * counts as a failure and restarts. WatchdogSec= is not used because the child does not speak sd_notify.
@@ -96,7 +97,10 @@ export function renderSystemdUnit(input: SystemdUnitInput): string {
     lines.push(`RestartMaxDelaySec=${seconds(o.backoffCapS)}`);
   }
   lines.push(
-    'KillMode=control-group',
+    // mixed: SIGTERM goes to the supervisor only, which forwards it to the child's group once (with
+    // control-group the child would get it twice, and `loop run` treats a second SIGTERM as "exit at once");
+    // the SIGKILL at TimeoutStopSec still goes to the whole control group, escaped processes included.
+    'KillMode=mixed',
     'KillSignal=SIGTERM',
     // The inner supervisor escalates to SIGKILL at the kill timeout; systemd's own deadline comes a bit later.
     `TimeoutStopSec=${seconds(o.killTimeoutS + 5)}`,

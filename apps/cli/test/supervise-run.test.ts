@@ -1,0 +1,91 @@
+// End-to-end: `loop supervise --heartbeat-timeout-s N -- loop run ...` works out of the box, hang included.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { isProcessAlive } from '@loop/supervisor';
+import { parseSupervisorState } from '@loop/supervisor/state-schema';
+import { afterEach, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const spawned: ChildProcess[] = [];
+const strays: number[] = [];
+
+afterEach(() => {
+  for (const child of spawned.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const pid of strays.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
+async function waitFor(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await sleep(20);
+  }
+}
+
+it('restarts a `loop run` whose heartbeat stops (frozen with SIGSTOP), and stops it cleanly on SIGTERM', async () => {
+  const runDir = mkdtempSync(join(tmpdir(), 'loop-supervise-run-'));
+  const statePath = join(runDir, 'supervisor_state.json');
+  const logPath = join(runDir, 'supervisor.log');
+  const state = () => parseSupervisorState(readFileSync(statePath, 'utf8'));
+  const supervisor = spawn(
+    process.execPath,
+    [
+      bin,
+      'supervise',
+      '--run-dir',
+      runDir,
+      '--heartbeat-timeout-s',
+      '1.5',
+      '--kill-timeout-s',
+      '1',
+      '--backoff-base-s',
+      '0',
+      '--',
+      process.execPath,
+      bin,
+      'run',
+      '--run-dir',
+      runDir,
+      '--clock',
+      'real',
+      '--step-interval-ms',
+      '100',
+    ],
+    { stdio: 'ignore' },
+  );
+  spawned.push(supervisor);
+  const exited = new Promise<number | null>((resolve) => supervisor.on('close', resolve));
+  await waitFor(
+    () => existsSync(statePath) && state().status === 'running' && existsSync(join(runDir, 'heartbeat')),
+  );
+  const first = state().child_pid!;
+  strays.push(first);
+  // Beating: the watchdog leaves it alone for longer than its timeout.
+  await sleep(2000);
+  expect(state().child_pid).toBe(first);
+  process.kill(first, 'SIGSTOP');
+  await waitFor(() => existsSync(statePath) && state().status === 'running' && state().child_pid !== first);
+  const second = state().child_pid!;
+  strays.push(second);
+  expect(isProcessAlive(first)).toBe(false);
+  expect(state().exits[0]).toMatchObject({ pid: first, reason: 'watchdog', status: 124 });
+  const log = readFileSync(logPath, 'utf8');
+  expect(log).toMatch(new RegExp(`watchdog_hung pid=${first} `));
+  expect(log).toMatch(new RegExp(`kill_group pid=${first} signal=SIGKILL`));
+  // The new run beats again, then a SIGTERM ends it the way `loop run` ends: cleanly, exit 0.
+  await sleep(500);
+  supervisor.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(isProcessAlive(second)).toBe(false);
+  expect(state()).toMatchObject({ status: 'stopped', exit_code: 0, restarts: 1, stop_signal: 'SIGTERM' });
+});
