@@ -144,6 +144,27 @@ describe('loop supervise: bad input', () => {
   });
 });
 
+describe('loop supervise: jitter', () => {
+  it('--jitter draws each delay from [0, min(cap, base * 2^n)); the same --jitter-seed replays them', async () => {
+    const delays = async () => {
+      const runDir = join(tempDir(), 'run');
+      const args = ['--run-dir', runDir, '--jitter', '--jitter-seed', '11', '--backoff-base-s', '0.05'];
+      args.push('--backoff-cap-s', '0.2', '--max-restarts', '4', '--', 'sh', '-c', 'exit 1');
+      expect((await supervise(args).done).code).toBe(1);
+      const log = readFileSync(join(runDir, 'supervisor.log'), 'utf8');
+      return [...log.matchAll(/ backoff attempt=\d+ delay_ms=(\d+) /g)].map((m) => Number(m[1]));
+    };
+    const first = await delays();
+    expect(first).toHaveLength(4);
+    first.forEach((delay, n) => {
+      expect(delay).toBeGreaterThanOrEqual(0);
+      expect(delay).toBeLessThan(Math.min(200, 50 * 2 ** n));
+    });
+    expect(first).not.toEqual([50, 100, 200, 200]);
+    expect(await delays()).toEqual(first);
+  });
+});
+
 describe('loop supervise: signals', () => {
   const trapAll =
     'for s in TERM INT HUP; do trap "echo $s > got; exit 0" $s; done; touch ready; while :; do sleep 0.05; done';
