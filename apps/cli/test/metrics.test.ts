@@ -204,6 +204,55 @@ describe('loop run --enable-metrics', () => {
     expect(summaryOf(dir).stage_events_count).toBe(80);
   });
 
+  it('after SIGKILL of a real-clock run, a restart takes over the stale lock and appends without overwriting', async () => {
+    const dir = join(tempDir(), 'run');
+    const flags = ['--enable-metrics', '--metrics-rotate-max-lines', '10'];
+    const first = spawn(
+      process.execPath,
+      [BIN, 'run', '--run-dir', dir, '--clock', 'real', '--step-interval-ms', '10', ...flags],
+      {
+        stdio: 'ignore',
+      },
+    );
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!existsSync(join(dir, 'metrics.ndjson.3')) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(existsSync(join(dir, 'metrics.ndjson.3'))).toBe(true);
+    } finally {
+      first.kill('SIGKILL');
+    }
+    await new Promise((resolve) => first.once('exit', resolve));
+    expect(readFileSync(join(dir, 'metrics.lock'), 'utf8').trim()).toBe(String(first.pid));
+    const hash = (name: string) =>
+      createHash('sha256')
+        .update(readFileSync(join(dir, name)))
+        .digest('hex');
+    const before = Object.fromEntries(
+      metricsFiles(dir)
+        .filter((n) => n !== 'metrics.ndjson')
+        .map((n) => [n, hash(n)]),
+    );
+    const firstEvents = (await eventsOf(dir)).events;
+
+    const second = await loop(['run', '--run-dir', dir, ...SIM, '--max-steps', '5', ...flags]);
+    expect(second.exitCode, second.stderr).toBe(0);
+    for (const [name, digest] of Object.entries(before)) expect(hash(name), `${name} changed`).toBe(digest);
+    const { events, skipped } = await eventsOf(dir);
+    expect(skipped).toBeLessThanOrEqual(1); // at most the line the kill cut short
+    expect(events.slice(0, firstEvents.length)).toEqual(firstEvents);
+    const stages = ['strategy', 'risk', 'exec', 'position'];
+    expect(events.slice(firstEvents.length).map((e) => `${e.step}:${e.stage}`)).toEqual(
+      [1, 2, 3, 4, 5].flatMap((step) => stages.map((stage) => `${step}:${stage}`)),
+    );
+    // The killed run's events are whole steps in order up to where it was killed.
+    firstEvents.forEach((e, i) => {
+      expect(`${e.step}:${e.stage}`).toBe(`${Math.floor(i / 4) + 1}:${stages[i % 4]}`);
+    });
+    expect(existsSync(join(dir, 'metrics.lock'))).toBe(false);
+  });
+
   it('refuses a run dir whose metrics another live process writes (exit 1, names the pid)', async () => {
     const dir = tempDir();
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
