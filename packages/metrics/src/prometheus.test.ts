@@ -48,6 +48,20 @@ describe('PrometheusExporter', () => {
     expect((await fetch(server.url.replace('/metrics', '/other'))).status).toBe(404);
   });
 
+  it('counts a latency equal to a bucket bound in that bucket (le is <=), and refuses unordered buckets', async () => {
+    const exporter = new PrometheusExporter({ defaultMetrics: false, buckets: [0.001, 0.002] });
+    for (const ms of [1, 1.5, 2, 2.5])
+      exporter.onStageEvent({ ts: 0, step: 1, stage: 's', outcome: 'ok', latency_ms: ms });
+    const text = await exporter.registry.metrics();
+    expect(text).toContain('loop_stage_latency_seconds_bucket{le="0.001",stage="s"} 1');
+    expect(text).toContain('loop_stage_latency_seconds_bucket{le="0.002",stage="s"} 3');
+    expect(text).toContain('loop_stage_latency_seconds_bucket{le="+Inf",stage="s"} 4');
+    expect(text).toContain('loop_stage_latency_seconds_sum{stage="s"} 0.007');
+    expect(() => new PrometheusExporter({ defaultMetrics: false, buckets: [0.5, 0.1] })).toThrow(
+      expect.objectContaining({ code: 'LOOP_METRICS_OPTION_INVALID' }),
+    );
+  });
+
   it('reports a port in use as a coded error', async () => {
     const exporter = new PrometheusExporter({ defaultMetrics: false });
     const first = await startMetricsServer({ registry: exporter.registry, port: 0 });

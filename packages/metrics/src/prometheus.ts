@@ -1,7 +1,7 @@
 // `@loop/metrics/prometheus`: stage latency histograms, outcome and step counters, gauges, default process metrics.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { describeError, MetricsError } from './errors.js';
 import type { StageEvent } from './stage-event.js';
 import type { RunCounterName, StageEventSink } from './stage-metrics-collector.js';
@@ -14,7 +14,7 @@ export interface PrometheusExporterOptions {
   prefix?: string;
   /** Also export the process's default metrics (CPU, memory, event loop lag). Default true. */
   defaultMetrics?: boolean;
-  /** Latency buckets in seconds. */
+  /** Latency bucket upper bounds in seconds, ascending. */
   buckets?: number[];
   /** Distinct reason labels before the rest are reported as `(other)`; default 100 (bounds cardinality). */
   maxReasons?: number;
@@ -33,21 +33,52 @@ const COUNTER_METRICS: Record<RunCounterName, { name: string; help: string }> = 
   errors: { name: 'errors_total', help: 'Stage errors.' },
 };
 
+/** One sample as prom-client's registry formats it (the shape its own metrics return from `get()`). */
+interface MetricSample {
+  value: number;
+  labels: Record<string, string | number>;
+  metricName?: string;
+}
+
+/** What prom-client's registry needs of a metric: a name, help, type and the samples at scrape time. */
+interface ScrapedMetric {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram';
+  aggregator: 'sum';
+  get(): Promise<{ name: string; help: string; type: string; aggregator: 'sum'; values: MetricSample[] }>;
+  reset(): void;
+}
+
+interface StageSeries {
+  /** Count of latencies per bucket (not cumulative); the last slot is above the highest bound. */
+  buckets: Float64Array;
+  sumSeconds: number;
+  count: number;
+  /** outcome -> reason ('' for none) -> count. */
+  outcomes: Map<string, Map<string, number>>;
+}
+
 /**
- * A {@link StageEventSink} that mirrors events into prom-client metrics: `<prefix>stage_latency_seconds`
- * (histogram, label `stage`), `<prefix>stage_events_total` (counter, labels `stage`, `outcome`, `reason`;
- * reason is empty when none), `<prefix>steps_total`, `<prefix>fills_total`, `<prefix>rejections_total`,
- * `<prefix>errors_total`, and `<prefix>gauge{name}` for gauges.
+ * A {@link StageEventSink} exporting to Prometheus through a prom-client registry:
+ * `<prefix>stage_latency_seconds` (histogram, label `stage`), `<prefix>stage_events_total` (counter,
+ * labels `stage`, `outcome`, `reason`; reason is empty when none), `<prefix>steps_total`,
+ * `<prefix>fills_total`, `<prefix>rejections_total`, `<prefix>errors_total`, `<prefix>gauge{name}`, and
+ * prom-client's default process metrics. Events only update plain numbers (tens of nanoseconds); the
+ * samples are built when Prometheus scrapes.
  */
 export class PrometheusExporter implements StageEventSink {
   /** The registry holding the metrics; serve it with {@link startMetricsServer}. */
   readonly registry: Registry;
-  private readonly latency: Histogram<'stage'>;
-  private readonly events: Counter<'stage' | 'outcome' | 'reason'>;
-  private readonly counters: Record<RunCounterName, Counter>;
-  private readonly gauge: Gauge<'name'>;
-  private readonly latencyChildren = new Map<string, Histogram.Internal<'stage'>>();
-  private readonly eventChildren = new Map<string, Counter.Internal>();
+  private readonly bounds: number[];
+  private readonly stages = new Map<string, StageSeries>();
+  private readonly runCounters: Record<RunCounterName, number> = {
+    processed: 0,
+    filled: 0,
+    rejected: 0,
+    errors: 0,
+  };
+  private readonly gauges = new Map<string, number>();
   private readonly maxReasons: number;
   private readonly reasons = new Set<string>();
 
@@ -55,67 +86,136 @@ export class PrometheusExporter implements StageEventSink {
     const prefix = options.prefix ?? 'loop_';
     this.registry = options.registry ?? new Registry();
     this.maxReasons = options.maxReasons ?? 100;
-    const registers = [this.registry];
-    this.latency = new Histogram({
-      name: `${prefix}stage_latency_seconds`,
-      help: 'Latency of each stage invocation, seconds.',
-      labelNames: ['stage'],
-      buckets: options.buckets ?? DEFAULT_LATENCY_BUCKETS_SECONDS,
-      registers,
-    });
-    this.events = new Counter({
-      name: `${prefix}stage_events_total`,
-      help: 'Stage invocations by stage, outcome (ok, rejected, error) and reason.',
-      labelNames: ['stage', 'outcome', 'reason'],
-      registers,
-    });
-    this.counters = {} as Record<RunCounterName, Counter>;
-    for (const [key, spec] of Object.entries(COUNTER_METRICS)) {
-      this.counters[key as RunCounterName] = new Counter({
-        name: `${prefix}${spec.name}`,
-        help: spec.help,
-        registers,
-      });
+    this.bounds = [...(options.buckets ?? DEFAULT_LATENCY_BUCKETS_SECONDS)];
+    if (this.bounds.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= this.bounds[i - 1]!))) {
+      throw new MetricsError(
+        'LOOP_METRICS_OPTION_INVALID',
+        `buckets must be finite and ascending, got ${this.bounds.join(', ')}`,
+      );
     }
-    this.gauge = new Gauge({
-      name: `${prefix}gauge`,
-      help: 'Latest value of a loop gauge (position, equity, PnL, fees).',
-      labelNames: ['name'],
-      registers,
-    });
+    this.register(
+      `${prefix}stage_latency_seconds`,
+      'Latency of each stage invocation, seconds.',
+      'histogram',
+      () => this.latencySamples(`${prefix}stage_latency_seconds`),
+    );
+    this.register(
+      `${prefix}stage_events_total`,
+      'Stage invocations by stage, outcome (ok, rejected, error) and reason.',
+      'counter',
+      () => this.eventSamples(),
+    );
+    for (const [key, spec] of Object.entries(COUNTER_METRICS)) {
+      this.register(`${prefix}${spec.name}`, spec.help, 'counter', () => [
+        { value: this.runCounters[key as RunCounterName], labels: {} },
+      ]);
+    }
+    this.register(
+      `${prefix}gauge`,
+      'Latest value of a loop gauge (position, equity, PnL, fees).',
+      'gauge',
+      () => [...this.gauges].map(([name, value]) => ({ value, labels: { name } })),
+    );
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix });
   }
 
   /** Observes one stage event. */
   onStageEvent(event: StageEvent): void {
-    let latency = this.latencyChildren.get(event.stage);
-    if (latency === undefined) {
-      latency = this.latency.labels(event.stage);
-      this.latencyChildren.set(event.stage, latency);
+    let series = this.stages.get(event.stage);
+    if (series === undefined) {
+      series = {
+        buckets: new Float64Array(this.bounds.length + 1),
+        sumSeconds: 0,
+        count: 0,
+        outcomes: new Map(),
+      };
+      this.stages.set(event.stage, series);
     }
-    latency.observe(event.latency_ms / 1000);
+    const seconds = event.latency_ms / 1000;
+    series.buckets[this.bucketOf(seconds)]!++;
+    series.sumSeconds += seconds;
+    series.count++;
+    let reasons = series.outcomes.get(event.outcome);
+    if (reasons === undefined) {
+      reasons = new Map();
+      series.outcomes.set(event.outcome, reasons);
+    }
     let reason = event.reason ?? '';
     if (reason !== '' && !this.reasons.has(reason)) {
       if (this.reasons.size < this.maxReasons) this.reasons.add(reason);
       else reason = '(other)';
     }
-    const key = `${event.stage}\u0000${event.outcome}\u0000${reason}`;
-    let counter = this.eventChildren.get(key);
-    if (counter === undefined) {
-      counter = this.events.labels(event.stage, event.outcome, reason);
-      this.eventChildren.set(key, counter);
-    }
-    counter.inc();
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
   }
 
   /** Mirrors a run counter increment. */
   onCount(name: RunCounterName, by: number): void {
-    if (by > 0) this.counters[name].inc(by);
+    if (by > 0) this.runCounters[name] += by;
   }
 
   /** Mirrors a gauge. */
   onGauge(name: string, value: number): void {
-    this.gauge.set({ name }, value);
+    this.gauges.set(name, value);
+  }
+
+  /** Index of the first bucket whose upper bound is >= seconds (binary search). */
+  private bucketOf(seconds: number): number {
+    const bounds = this.bounds;
+    let low = 0;
+    let high = bounds.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (seconds <= bounds[mid]!) high = mid;
+      else low = mid + 1;
+    }
+    return low;
+  }
+
+  private latencySamples(name: string): MetricSample[] {
+    const samples: MetricSample[] = [];
+    for (const [stage, series] of this.stages) {
+      let cumulative = 0;
+      for (let i = 0; i < this.bounds.length; i++) {
+        cumulative += series.buckets[i]!;
+        samples.push({
+          value: cumulative,
+          labels: { le: this.bounds[i]!, stage },
+          metricName: `${name}_bucket`,
+        });
+      }
+      samples.push({ value: series.count, labels: { le: '+Inf', stage }, metricName: `${name}_bucket` });
+      samples.push({ value: series.sumSeconds, labels: { stage }, metricName: `${name}_sum` });
+      samples.push({ value: series.count, labels: { stage }, metricName: `${name}_count` });
+    }
+    return samples;
+  }
+
+  private eventSamples(): MetricSample[] {
+    const samples: MetricSample[] = [];
+    for (const [stage, series] of this.stages) {
+      for (const [outcome, reasons] of series.outcomes) {
+        for (const [reason, value] of reasons) samples.push({ value, labels: { stage, outcome, reason } });
+      }
+    }
+    return samples;
+  }
+
+  private register(
+    name: string,
+    help: string,
+    type: ScrapedMetric['type'],
+    samples: () => MetricSample[],
+  ): void {
+    const metric: ScrapedMetric = {
+      name,
+      help,
+      type,
+      aggregator: 'sum',
+      get: async () => ({ name, help, type, aggregator: 'sum', values: samples() }),
+      reset: () => {},
+    };
+    // prom-client registers any object with name/help/type/get(); its own types list only its classes.
+    this.registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 }
 
