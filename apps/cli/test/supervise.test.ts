@@ -310,6 +310,53 @@ describe('loop supervise: files', () => {
     expect(existsSync(join(runDir, 'supervisor.lock'))).toBe(false);
   });
 
+  it('stops the orphaned child of a supervisor that was SIGKILLed before starting a new one', async () => {
+    const runDir = tempDir();
+    const first = supervise(
+      ['--run-dir', runDir, '--', 'sh', '-c', 'sleep 300 & echo $! > grandchild.pid; wait'],
+      {
+        cwd: runDir,
+      },
+    );
+    await waitFor(
+      () =>
+        existsSync(join(runDir, 'supervisor_state.json')) &&
+        readState(runDir).status === 'running' &&
+        existsSync(join(runDir, 'grandchild.pid')) &&
+        readFileSync(join(runDir, 'grandchild.pid'), 'utf8').endsWith('\n'),
+    );
+    const orphan = readState(runDir).child_pid!;
+    const grandchild = Number(readFileSync(join(runDir, 'grandchild.pid'), 'utf8'));
+    strays.push(orphan, grandchild);
+    // Not `done`: the orphan still holds the dead supervisor's stdout, so its pipes never close.
+    const killed = new Promise((resolve) => first.child.once('exit', resolve));
+    first.child.kill('SIGKILL');
+    await killed;
+    expect(isProcessAlive(orphan)).toBe(true);
+    const second = await supervise(['--run-dir', runDir, '--kill-timeout-s', '2', '--', 'true']).done;
+    expect(second.code).toBe(0);
+    expect(isProcessAlive(orphan)).toBe(false);
+    expect(isProcessAlive(grandchild)).toBe(false);
+    const log = readFileSync(join(runDir, 'supervisor.log'), 'utf8');
+    expect(log).toMatch(new RegExp(`orphan_group pid=${orphan} members=2 supervisor_pid=${first.child.pid}`));
+    expect(log).toContain(`took_over_lock_from=${first.child.pid}`);
+  });
+
+  it('leaves a process alone whose pid merely matches an old child_pid', async () => {
+    const runDir = tempDir();
+    expect((await supervise(['--run-dir', runDir, '--', 'true']).done).code).toBe(0);
+    // Pretend the last child was this test runner's own group leader, started long ago.
+    const state = JSON.parse(readFileSync(join(runDir, 'supervisor_state.json'), 'utf8'));
+    const bystander = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
+    strays.push(bystander.pid!);
+    state.child_pid = bystander.pid;
+    state.child_started_at = new Date(Date.now() - 3_600_000).toISOString();
+    writeFileSync(join(runDir, 'supervisor_state.json'), JSON.stringify(state));
+    expect((await supervise(['--run-dir', runDir, '--', 'true']).done).code).toBe(0);
+    expect(isProcessAlive(bystander.pid!)).toBe(true);
+    expect(readFileSync(join(runDir, 'supervisor.log'), 'utf8')).not.toContain('orphan_group');
+  });
+
   it('--child-log appends the output, which also passes through', async () => {
     const runDir = tempDir();
     const result = await supervise([

@@ -5,15 +5,37 @@ function errnoCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 
-/** Fields of /proc/<pid>/stat after the command name: state and process group. Undefined if not readable. */
-function procStat(pid: number | string): { state: string; pgrp: number } | undefined {
+/** Fields of /proc/<pid>/stat after the command name: state, process group, start time in clock ticks since boot. */
+function procStat(pid: number | string): { state: string; pgrp: number; startTicks: number } | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state: rest[0] ?? '', pgrp: Number(rest[2]) };
+    return { state: rest[0] ?? '', pgrp: Number(rest[2]), startTicks: Number(rest[19]) };
   } catch {
     return undefined;
   }
+}
+
+let bootTimeMs: number | undefined;
+/** Clock ticks per second of /proc/<pid>/stat start times (USER_HZ, 100 on Linux's common builds). */
+const USER_HZ = 100;
+
+/** Live (non-zombie) members of process group `pgid` with their start times in epoch ms. Linux only; else []. */
+export function processGroupMembers(pgid: number): { pid: number; startedMs: number }[] {
+  if (process.platform !== 'linux') return [];
+  try {
+    bootTimeMs ??= Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]) * 1000;
+  } catch {
+    return [];
+  }
+  const members: { pid: number; startedMs: number }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
+    const stat = procStat(entry);
+    if (stat === undefined || stat.pgrp !== pgid || stat.state === 'Z') continue;
+    members.push({ pid: Number(entry), startedMs: bootTimeMs + (stat.startTicks * 1000) / USER_HZ });
+  }
+  return members;
 }
 
 /** Sends `signal` to every process of group `pgid`. False when the group no longer exists. */

@@ -11,6 +11,7 @@ export type SupervisorEventType =
   | 'stop_requested'
   | 'kill_group'
   | 'group_leftover'
+  | 'orphan_group'
   | 'gave_up'
   | 'state_write_failed'
   | 'supervisor_exit';

@@ -1,7 +1,7 @@
 // The supervisor: runs the child in its own process group, restarts it per policy, writes state and log.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,7 +15,7 @@ import {
   resolveSupervisorOptions,
   type SupervisorOptions,
 } from './options.js';
-import { processGroupHasLiveMembers, signalProcessGroup } from './process-group.js';
+import { processGroupHasLiveMembers, processGroupMembers, signalProcessGroup } from './process-group.js';
 import { decideAfterExit, exitStatusOf } from './restart-decision.js';
 import { acquireRunDirLock, type RunDirLock } from './run-dir-lock.js';
 import {
@@ -168,8 +168,10 @@ export class Supervisor {
       command: this.#state.command_line,
       took_over_lock_from: this.#lock.tookOverFrom ?? null,
     });
+    await this.#stopOrphanedChild(stateFile);
     this.#publish();
-    this.#startChild();
+    if (this.#stopSignal === undefined) this.#startChild();
+    else this.#finish('stopped', 0);
     const outcome = await finished;
     try {
       await this.#drainChildOutput();
@@ -188,6 +190,48 @@ export class Supervisor {
       this.#lock.release();
     }
     return outcome;
+  }
+
+  /**
+   * A previous supervisor of this run dir that died without stopping its child (SIGKILL, OOM kill) left that
+   * child running unsupervised; starting another would run the bot twice. Its process group is stopped first
+   * (TERM, KILL at the kill timeout). Linux cannot reuse a pid while a process group of that id exists, so live
+   * members of group `child_pid` are that child's, unless a new leader of that pid started later.
+   */
+  async #stopOrphanedChild(stateFile: string): Promise<void> {
+    let previous: { supervisor_pid?: unknown; child_pid?: unknown; child_started_at?: unknown };
+    try {
+      previous = JSON.parse(readFileSync(stateFile, 'utf8')) as typeof previous;
+    } catch {
+      return;
+    }
+    const pgid = previous.child_pid;
+    const childStartedMs = Date.parse(String(previous.child_started_at));
+    if (
+      typeof pgid !== 'number' ||
+      !Number.isSafeInteger(pgid) ||
+      pgid <= 1 ||
+      !Number.isFinite(childStartedMs)
+    ) {
+      return;
+    }
+    const members = processGroupMembers(pgid);
+    const leader = members.find((member) => member.pid === pgid);
+    if (
+      members.length === 0 ||
+      (leader !== undefined && Math.abs(leader.startedMs - childStartedMs) > 2000)
+    ) {
+      return;
+    }
+    this.#emit('orphan_group', {
+      pid: pgid,
+      members: members.length,
+      supervisor_pid: typeof previous.supervisor_pid === 'number' ? previous.supervisor_pid : null,
+    });
+    signalProcessGroup(pgid, 'SIGTERM');
+    this.#killDeadlineMs = performance.now() + this.options.killTimeoutS * 1000;
+    await this.#drainGroup(pgid, false);
+    this.#killDeadlineMs = undefined;
   }
 
   /**
@@ -483,8 +527,8 @@ export class Supervisor {
    * The child exited but processes of its group live on (a grandchild that ignored the signal, or one left
    * running in the background): TERM them, and KILL them at the kill deadline. Nothing outlives its child.
    */
-  async #drainGroup(pgid: number): Promise<void> {
-    this.#emit('group_leftover', { pid: pgid });
+  async #drainGroup(pgid: number, leftover = true): Promise<void> {
+    if (leftover) this.#emit('group_leftover', { pid: pgid });
     if (this.#killDeadlineMs === undefined) {
       signalProcessGroup(pgid, 'SIGTERM');
       this.#killDeadlineMs = performance.now() + this.options.killTimeoutS * 1000;
