@@ -393,6 +393,8 @@ export class Supervisor {
     });
     const exit = { code, signal, uptimeMs, hung };
     if (processGroupHasLiveMembers(pid)) {
+      this.#state!.status = 'stopping';
+      this.#publish();
       void this.#drainGroup(pid).then(() => this.#afterExit(exit));
       return;
     }
