@@ -79,6 +79,9 @@ export class Supervisor {
   #finished = false;
   #resolve: ((outcome: SupervisionOutcome) => void) | undefined;
   readonly #onSignal = (signal: NodeJS.Signals) => this.stop(signal);
+  readonly #onOutputError = () => {
+    // A closed reader of the passed-through output (`loop supervise ... | head`) must not end supervision.
+  };
   readonly #onProcessExit = () => {
     // Last resort if this process dies with a child still running: no orphan is left behind.
     try {
@@ -159,6 +162,9 @@ export class Supervisor {
     if (this.options.handleSignals)
       for (const signal of FORWARDED_SIGNALS) process.on(signal, this.#onSignal);
     process.on('exit', this.#onProcessExit);
+    if (this.#piped)
+      for (const stream of [this.options.stdout, this.options.stderr])
+        stream.on('error', this.#onOutputError);
     const finished = new Promise<SupervisionOutcome>((resolve) => {
       this.#resolve = resolve;
     });
@@ -185,6 +191,10 @@ export class Supervisor {
       if (this.options.handleSignals)
         for (const signal of FORWARDED_SIGNALS) process.off(signal, this.#onSignal);
       process.off('exit', this.#onProcessExit);
+      if (this.#piped) {
+        for (const stream of [this.options.stdout, this.options.stderr])
+          stream.off('error', this.#onOutputError);
+      }
       if (this.#childLog) await new Promise<void>((resolve) => this.#childLog!.end(resolve));
       this.#log.close();
       this.#lock.release();
