@@ -24,6 +24,9 @@ function files(): Record<string, string[]> {
 
 const line = (i: number, pad = 0) => `{"n":${i}${pad > 0 ? `,"p":"${'x'.repeat(pad)}"` : ''}}\n`;
 
+/** Chronological order of a metrics file name: `.1` first, the current file last. */
+const fileOrder = (name: string) => (name === 'metrics.ndjson' ? Number.MAX_SAFE_INTEGER : Number(name.split('.').pop()));
+
 describe('RotatingNdjsonWriter', () => {
   it('never puts more than maxLines lines in a file; .1 is the oldest', () => {
     const writer = new RotatingNdjsonWriter({ dir, maxLines: 5 });
@@ -37,6 +40,25 @@ describe('RotatingNdjsonWriter', () => {
     expect(all['metrics.ndjson.1']).toEqual([0, 1, 2, 3, 4].map((i) => line(i).trimEnd()).concat(''));
     expect(all['metrics.ndjson']).toEqual([20, 21, 22].map((i) => line(i).trimEnd()).concat(''));
     expect(writer.getStats()).toMatchObject({ lines_written: 23, rotations: 4, write_errors: 0 });
+  });
+
+  it('loses no line when many rotations happen between two flushes, whatever the buffer size', () => {
+    for (const [maxLines, bufferBytes, total] of [
+      [5, undefined, 2000],
+      [37, 4096, 1000],
+      [1, 1024, 500],
+    ] as const) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.mkdirSync(dir);
+      const writer = new RotatingNdjsonWriter({ dir, maxLines, ...(bufferBytes ? { bufferBytes } : {}) });
+      for (let i = 0; i < total; i++) writer.writeLine(line(i));
+      writer.close();
+      const numbers = Object.entries(files())
+        .sort(([a], [b]) => fileOrder(a) - fileOrder(b))
+        .flatMap(([, lines]) => lines.filter(Boolean).map((l) => (JSON.parse(l) as { n: number }).n));
+      expect(numbers).toEqual(Array.from({ length: total }, (_, i) => i));
+      expect(writer.getStats()).toMatchObject({ lines_written: total, lines_dropped: 0, write_errors: 0 });
+    }
   });
 
   it('never lets a file exceed maxBytes, except a single larger line alone in its file', () => {

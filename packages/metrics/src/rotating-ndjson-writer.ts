@@ -190,7 +190,13 @@ export class RotatingNdjsonWriter {
       if (!this.renameCurrent()) return false;
       this.splitAt = -1;
     }
-    if (this.start === this.end) return true;
+    if (this.start === this.end) {
+      // Everything is written (a rotation can empty the buffer mid-way): rewind, or the free space
+      // shrinks with every rotation until lines are dropped.
+      this.start = 0;
+      this.end = 0;
+      return true;
+    }
     if (!this.writeRange(this.end)) return false;
     this.start = 0;
     this.end = 0;
