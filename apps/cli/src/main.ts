@@ -1,13 +1,36 @@
 // Dispatches `loop <command> ...` to its command and turns errors into one line and an exit status.
 import type { Command, CommandIo } from './command.js';
-import { dashboardCommand } from './commands/dashboard.js';
-import { runCommand } from './commands/run.js';
-import { superviseCommand } from './commands/supervise.js';
 import { isLoopCliError } from './errors.js';
 import { cliVersion } from './version.js';
 
-/** Every subcommand of `loop`, in the order `--help` lists them. */
-export const commands: readonly Command[] = [runCommand, dashboardCommand, superviseCommand];
+/** A subcommand as `loop --help` lists it; its module is loaded only when it runs. */
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}
+
+/**
+ * Every subcommand of `loop`, in the order `--help` lists them. Loaded lazily so that, say, a 24/7
+ * `loop supervise` does not carry the engine, metrics and dashboard in its memory.
+ */
+export const commands: readonly CommandEntry[] = [
+  {
+    name: 'run',
+    summary: 'run the trading loop (seeded simulated or real clock, synthetic or replayed feed)',
+    load: async () => (await import('./commands/run.js')).runCommand,
+  },
+  {
+    name: 'dashboard',
+    summary: 'render a run dir as one self-contained HTML page, or serve it live',
+    load: async () => (await import('./commands/dashboard.js')).dashboardCommand,
+  },
+  {
+    name: 'supervise',
+    summary: 'keep a command running: restarts with backoff, signal forwarding, hang watchdog, state file',
+    load: async () => (await import('./commands/supervise.js')).superviseCommand,
+  },
+];
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
@@ -46,7 +69,7 @@ export async function main(
     return 2;
   }
   try {
-    return await command.run(rest, io);
+    return await (await command.load()).run(rest, io);
   } catch (error) {
     if (isLoopCliError(error)) {
       io.stderr.write(`${error.message}\n`);
