@@ -119,3 +119,106 @@ describe('LatencyHistogram.percentilesUs', () => {
     expect(histogram.percentilesUs(wanted)[4]).toBe(histogram.maxMicros);
   });
 });
+
+describe('LatencyHistogram.add', () => {
+  it('merges counts, clamped, mean and max as if every value had been recorded in one histogram', () => {
+    const random = rng(7);
+    const range = { lowestUs: 1, highestUs: 10_000_000 };
+    const left = new LatencyHistogram(range);
+    const right = new LatencyHistogram(range);
+    const together = new LatencyHistogram(range);
+    for (let i = 0; i < 50_000; i++) {
+      const ms = i === 17 ? 60_000 : 0.01 / (1 - random()) ** (1 / 1.1); // one clamped value (60 s > 10 s)
+      (i % 3 === 0 ? left : right).recordMs(ms);
+      together.recordMs(ms);
+    }
+    left.add(right);
+    expect(left.count).toBe(50_000);
+    expect(left.clamped).toBe(together.clamped);
+    expect(left.clamped).toBe(1);
+    expect(left.maxMicros).toBe(together.maxMicros);
+    expect(left.meanMicros).toBeCloseTo(together.meanMicros, 6);
+    const ps = [0, 1, 50, 90, 99, 99.9, 100];
+    expect(left.percentilesUs(ps)).toEqual(together.percentilesUs(ps));
+    expect(right.count).toBe(50_000 - 16_667); // the added histogram is unchanged
+  });
+
+  it('adding an empty histogram changes nothing; adding into an empty one copies', () => {
+    const full = new LatencyHistogram();
+    for (const ms of [1, 2, 3, 400]) full.recordMs(ms);
+    const before = full.percentilesUs([50, 100]);
+    full.add(new LatencyHistogram());
+    expect(full.percentilesUs([50, 100])).toEqual(before);
+    const empty = new LatencyHistogram();
+    empty.add(full);
+    expect(empty.count).toBe(4);
+    expect(empty.percentilesUs([50, 100])).toEqual(before);
+    expect(empty.meanMicros).toBe(full.meanMicros);
+  });
+
+  it('refuses a histogram of another range or precision with a coded error', () => {
+    const base = new LatencyHistogram();
+    for (const other of [
+      new LatencyHistogram({ lowestUs: 1, highestUs: 1_000_000 }),
+      new LatencyHistogram(undefined, { precisionBits: 5 }),
+    ]) {
+      let caught: unknown;
+      try {
+        base.add(other);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isMetricsError(caught) && caught.code).toBe('LOOP_METRICS_OPTION_INVALID');
+    }
+  });
+});
+
+describe('LatencyHistogram precisionBits', () => {
+  it('keeps percentiles within 2^-precisionBits of an exact sort, in proportionally less memory', () => {
+    const random = rng(11);
+    const values: number[] = [];
+    const coarse = new LatencyHistogram(undefined, { precisionBits: 5 });
+    const fine = new LatencyHistogram();
+    for (let i = 0; i < 100_000; i++) {
+      const z = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+      const ms = Math.exp(z * 2);
+      coarse.recordMs(ms);
+      fine.recordMs(ms);
+      values.push(Math.round(ms * 1000));
+    }
+    values.sort((a, b) => a - b);
+    expect(coarse.relativeError).toBe(1 / 32);
+    expect(fine.relativeError).toBe(LatencyHistogram.RELATIVE_ERROR);
+    let worst = 0;
+    for (const p of [1, 10, 50, 90, 95, 99, 99.9]) {
+      const exact = exactPercentile(values, p);
+      const error = Math.abs(coarse.percentileUs(p) - exact) / exact;
+      expect(error, `p${p}`).toBeLessThanOrEqual(1 / 32);
+      worst = Math.max(worst, error);
+    }
+    expect(worst).toBeGreaterThan(LatencyHistogram.RELATIVE_ERROR); // coarser than the default, as documented
+    expect(coarse.maxMicros).toBe(values.at(-1));
+    // Default range: 22 buckets x 2,048 counters (~360 KB) against 28 x 32 (~7 KB).
+    expect(fine.counterBytes).toBe(22 * 2048 * 8);
+    expect(coarse.counterBytes).toBe(28 * 32 * 8);
+  });
+
+  it('keeps values exact below 2^(precisionBits + 1) µs at any precision', () => {
+    const histogram = new LatencyHistogram(undefined, { precisionBits: 3 });
+    for (let us = 0; us < 16; us++) histogram.recordMs(us / 1000);
+    expect([6.25, 50, 93.75].map((p) => histogram.percentileUs(p))).toEqual([0, 7, 14]);
+    histogram.recordMs(1_000); // 1,000,000 µs, kept to 1/8
+    expect(Math.abs(histogram.percentileUs(99.9) - 1_000_000) / 1_000_000).toBeLessThanOrEqual(1 / 8);
+  });
+
+  it.each([1, 15, 2.5, Number.NaN])('rejects precisionBits %s naming the option', (bits) => {
+    let caught: unknown;
+    try {
+      new LatencyHistogram(undefined, { precisionBits: bits });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isMetricsError(caught) && caught.code).toBe('LOOP_METRICS_OPTION_INVALID');
+    expect((caught as Error).message).toContain('precisionBits');
+  });
+});

@@ -15,11 +15,35 @@ export const DEFAULT_LATENCY_RANGE: Readonly<LatencyRange> = Object.freeze({
   highestUs: 3_600_000_000,
 });
 
-/** Sub-buckets per power of two: values are kept to 1 part in 2,048 (at most 0.049% relative error). */
-const SUB_BUCKET_HALF_MAGNITUDE = 11;
-const SUB_BUCKET_HALF = 1 << SUB_BUCKET_HALF_MAGNITUDE; // 2048
+/** Options of a {@link LatencyHistogram} beyond its range. */
+export interface LatencyHistogramOptions {
+  /**
+   * Resolution: each power of two is split into 2^precisionBits linear sub-buckets, so a reported value is
+   * within 1 part in 2^precisionBits of the true one. Integer from 2 to 14; default 11 (1/2,048, 0.049%,
+   * ~360 KB for the default range). Memory is linear in 2^precisionBits: 5 keeps 1/32 (~3%) in ~7 KB, for
+   * the many small histograms of a chart (one per time bucket and stage).
+   */
+  precisionBits?: number;
+}
+
+/** Default {@link LatencyHistogramOptions.precisionBits}: 1 part in 2,048 (at most 0.049% relative error). */
+export const DEFAULT_LATENCY_PRECISION_BITS = 11;
+const SUB_BUCKET_HALF = 1 << DEFAULT_LATENCY_PRECISION_BITS; // 2048
 const SUB_BUCKET_COUNT = SUB_BUCKET_HALF * 2; // 4096
 const TWO_POW_32 = 4_294_967_296;
+const MIN_PRECISION_BITS = 2;
+const MAX_PRECISION_BITS = 14;
+
+/** Checks `precisionBits`, throwing `LOOP_METRICS_OPTION_INVALID` naming it. */
+function validatePrecisionBits(bits: number): number {
+  if (!Number.isInteger(bits) || bits < MIN_PRECISION_BITS || bits > MAX_PRECISION_BITS) {
+    throw new MetricsError(
+      'LOOP_METRICS_OPTION_INVALID',
+      `histogram precisionBits must be an integer from ${MIN_PRECISION_BITS} to ${MAX_PRECISION_BITS}, got ${bits}`,
+    );
+  }
+  return bits;
+}
 
 /** Checks a range, throwing `LOOP_METRICS_OPTION_INVALID` naming the bad field. */
 export function validateLatencyRange(range: LatencyRange): LatencyRange {
@@ -50,7 +74,8 @@ function bitLength(value: number): number {
  * monomorphic `recordMs`. Compared with hdr-histogram-js at 3 significant digits (1 part in 1,024) it keeps
  * twice the resolution and records faster (see the bench). Mean and max are exact; percentiles are
  * nearest-rank like an exact sort, with at most 0.049% relative error. Memory is fixed (~360 KB for the
- * default range) whatever the number of values.
+ * default range) whatever the number of values; a coarser `precisionBits` makes it smaller (see
+ * {@link LatencyHistogramOptions}). Histograms of the same range and precision merge with {@link add}.
  */
 export class LatencyHistogram {
   /** Number of recorded values. */
@@ -61,14 +86,62 @@ export class LatencyHistogram {
   private maxUs = 0;
   private readonly highestUs: number;
   private readonly unitMagnitude: number;
+  /** log2 of the sub-buckets per half bucket (the precision bits). */
+  private readonly halfMagnitude: number;
   private readonly counts: Float64Array;
 
-  constructor(range: LatencyRange = DEFAULT_LATENCY_RANGE) {
+  constructor(range: LatencyRange = DEFAULT_LATENCY_RANGE, options: LatencyHistogramOptions = {}) {
     validateLatencyRange(range);
+    const half = validatePrecisionBits(options.precisionBits ?? DEFAULT_LATENCY_PRECISION_BITS);
+    this.halfMagnitude = half;
     this.highestUs = range.highestUs;
     this.unitMagnitude = bitLength(range.lowestUs) - 1;
-    const buckets = Math.max(1, bitLength(range.highestUs) - this.unitMagnitude - SUB_BUCKET_HALF_MAGNITUDE);
-    this.counts = new Float64Array((buckets + 1) * SUB_BUCKET_HALF);
+    const buckets = Math.max(1, bitLength(range.highestUs) - this.unitMagnitude - half);
+    this.counts = new Float64Array((buckets + 1) * (1 << half));
+  }
+
+  /** Largest relative error of a reported percentile for this histogram's precision: 2^-precisionBits. */
+  get relativeError(): number {
+    return 1 / (1 << this.halfMagnitude);
+  }
+
+  /** Bytes held by the counters (the histogram's memory, fixed at construction). */
+  get counterBytes(): number {
+    return this.counts.byteLength;
+  }
+
+  /**
+   * Adds every value of `other` into this histogram (counts, clamped, exact mean and max), as if they had
+   * been recorded here; `other` is unchanged. Used to merge per-stage histograms or time buckets.
+   *
+   * @throws MetricsError `LOOP_METRICS_OPTION_INVALID` if `other` has a different range or precision.
+   */
+  add(other: LatencyHistogram): void {
+    if (
+      other.counts.length !== this.counts.length ||
+      other.unitMagnitude !== this.unitMagnitude ||
+      other.halfMagnitude !== this.halfMagnitude ||
+      other.highestUs !== this.highestUs
+    ) {
+      throw new MetricsError(
+        'LOOP_METRICS_OPTION_INVALID',
+        'histograms of different range or precisionBits cannot be added',
+        {
+          context: {
+            highestUs: [this.highestUs, other.highestUs],
+            precisionBits: [this.halfMagnitude, other.halfMagnitude],
+          },
+        },
+      );
+    }
+    if (other.count === 0) return;
+    const into = this.counts;
+    const from = other.counts;
+    for (let i = 0; i < from.length; i++) into[i]! += from[i]!;
+    this.count += other.count;
+    this.clamped += other.clamped;
+    this.sumUs += other.sumUs;
+    if (other.maxUs > this.maxUs) this.maxUs = other.maxUs;
   }
 
   /** Records one latency in milliseconds (rounded to the microsecond; negative counts as 0). */
@@ -129,27 +202,30 @@ export class LatencyHistogram {
     return this.count === 0 ? 0 : this.sumUs / this.count;
   }
 
-  /** Largest relative error of a reported percentile against the true value: 1 / 2048. */
+  /** Largest relative error of a reported percentile at the default precision: 1 / 2048. */
   static readonly RELATIVE_ERROR = 1 / SUB_BUCKET_HALF;
 
   private indexOf(us: number): number {
     const unit = this.unitMagnitude;
-    const bucket = Math.max(0, bitLength(us) - unit - SUB_BUCKET_HALF_MAGNITUDE - 1);
+    const half = this.halfMagnitude;
+    const bucket = Math.max(0, bitLength(us) - unit - half - 1);
     const shift = bucket + unit;
     const sub = us < TWO_POW_32 ? us >>> shift : Math.floor(us / 2 ** shift);
-    return ((bucket + 1) << SUB_BUCKET_HALF_MAGNITUDE) + sub - SUB_BUCKET_HALF;
+    return ((bucket + 1) << half) + sub - (1 << half);
   }
 
   private valueAt(index: number): number {
-    let bucket = (index >> SUB_BUCKET_HALF_MAGNITUDE) - 1;
-    let sub = (index & (SUB_BUCKET_HALF - 1)) + SUB_BUCKET_HALF;
+    const half = this.halfMagnitude;
+    const halfCount = 1 << half;
+    let bucket = (index >> half) - 1;
+    let sub = (index & (halfCount - 1)) + halfCount;
     if (bucket < 0) {
-      sub -= SUB_BUCKET_HALF;
+      sub -= halfCount;
       bucket = 0;
     }
     return sub * 2 ** (bucket + this.unitMagnitude);
   }
 }
 
-/** Sub-buckets per bucket, exported for tests of the layout. */
+/** Sub-buckets per bucket at the default precision, exported for tests of the layout. */
 export const LATENCY_SUB_BUCKETS = SUB_BUCKET_COUNT;
