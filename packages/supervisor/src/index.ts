@@ -11,6 +11,7 @@ export {
   readHeartbeatMtimeMs,
 } from './heartbeat.js';
 export {
+  parseExitStatusList,
   type ResolvedSupervisorOptions,
   resolveSupervisorOptions,
   SUPERVISOR_DEFAULTS,
@@ -23,10 +24,12 @@ export {
   exitStatusOf,
   HUNG_EXIT_STATUS,
   isFailure,
+  isRestartPrevented,
   RESTART_POLICIES,
   type RestartContext,
   type RestartDecision,
   type RestartPolicy,
+  type StopReason,
 } from './restart-decision.js';
 export { acquireRunDirLock, type RunDirLock, SUPERVISOR_LOCK_FILE } from './run-dir-lock.js';
 export {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isSupervisorError } from './errors.js';
-import { resolveSupervisorOptions, type SupervisorOptions } from './options.js';
+import { parseExitStatusList, resolveSupervisorOptions, type SupervisorOptions } from './options.js';
 
 const base: SupervisorOptions = { command: ['true'], runDir: '/tmp/run' };
 
@@ -25,6 +25,7 @@ describe('resolveSupervisorOptions', () => {
       killTimeoutS: 10,
       jitter: false,
       heartbeatFile: undefined,
+      preventRestartExitStatus: [],
     });
   });
 
@@ -52,9 +53,46 @@ describe('resolveSupervisorOptions', () => {
     [{ heartbeatFile: '/x' }, 'heartbeatFile'],
     [{ resetAfterS: Number.NaN }, 'resetAfterS'],
     [{ restart: 'sometimes' as never }, 'restart'],
+    [{ preventRestartExitStatus: [256] }, 'preventRestartExitStatus'],
+    [{ preventRestartExitStatus: [-1] }, 'preventRestartExitStatus'],
+    [{ preventRestartExitStatus: [3.5] }, 'preventRestartExitStatus'],
   ])('rejects %j naming %s', (over, option) => {
     const error = optionError({ ...base, ...over });
     expect(isSupervisorError(error)).toBe(true);
     expect(error).toMatchObject({ code: 'LOOP_SUPERVISOR_OPTION_INVALID', context: { option } });
+  });
+});
+
+describe('parseExitStatusList', () => {
+  it('reads one or more comma-separated codes, spaces allowed, duplicates once', () => {
+    expect(parseExitStatusList('3')).toEqual([3]);
+    expect(parseExitStatusList('3,4')).toEqual([3, 4]);
+    expect(parseExitStatusList(' 0 , 255,3,3')).toEqual([0, 255, 3]);
+  });
+
+  it.each([
+    ['', /got nothing/],
+    [' ', /got nothing/],
+    ['3,', /empty item in "3,"/],
+    ['3,,4', /empty item in "3,,4"/],
+    [',3', /empty item/],
+    ['x', /from 0 to 255, got "x"/],
+    ['3.5', /got "3.5"/],
+    ['-1', /got "-1"/],
+    ['256', /got "256"/],
+    ['1e2', /got "1e2"/],
+    ['0x3', /got "0x3"/],
+  ])('rejects %j naming preventRestartExitStatus', (text, message) => {
+    let error: unknown;
+    try {
+      parseExitStatusList(text);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({
+      code: 'LOOP_SUPERVISOR_OPTION_INVALID',
+      context: { option: 'preventRestartExitStatus' },
+    });
+    expect((error as Error).message).toMatch(message);
   });
 });

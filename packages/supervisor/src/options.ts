@@ -24,6 +24,12 @@ export interface SupervisorOptions {
   jitterSeed?: number;
   /** A run at least this long resets the backoff to attempt 0 (default 60). */
   resetAfterS?: number;
+  /**
+   * Exit codes (0-255) after which the child is not restarted whatever `restart` says: supervision ends
+   * (`stopped`, stop reason `restart-prevented`) with that code. Default none; for `loop run` pass `[3]`
+   * (its kill switch halted trading), so a restart does not undo the kill switch.
+   */
+  preventRestartExitStatus?: readonly number[];
   /** Seconds between the stop signal and SIGKILL of the child's process group (default 10); above 0. */
   killTimeoutS?: number;
   /** File the child touches while healthy; defaults to `<runDir>/heartbeat` when a timeout is set. */
@@ -66,6 +72,7 @@ export const SUPERVISOR_DEFAULTS = {
   jitter: false,
   resetAfterS: 60,
   killTimeoutS: 10,
+  preventRestartExitStatus: [],
 } as const satisfies Partial<SupervisorOptions>;
 
 function invalid(option: string, message: string): SupervisorError {
@@ -88,10 +95,54 @@ function checkNumber(
   }
 }
 
+/** Largest exit code a process can report. */
+const MAX_EXIT_CODE = 255;
+
+function checkExitCodes(codes: readonly number[]): number[] {
+  if (!Array.isArray(codes)) throw invalid('preventRestartExitStatus', 'expected a list of exit codes');
+  for (const code of codes) {
+    if (!Number.isInteger(code) || code < 0 || code > MAX_EXIT_CODE) {
+      throw invalid(
+        'preventRestartExitStatus',
+        `expected exit codes from 0 to ${MAX_EXIT_CODE}, got ${code}`,
+      );
+    }
+  }
+  return [...new Set(codes)];
+}
+
+/**
+ * Parses a comma-separated list of exit codes as `--prevent-restart-exit-status` takes it (`3`, `3,4`; spaces
+ * around items allowed). Throws `LOOP_SUPERVISOR_OPTION_INVALID` for `preventRestartExitStatus` on an empty list
+ * or item, a non-integer, or a code outside 0-255.
+ */
+export function parseExitStatusList(text: string): number[] {
+  if (text.trim() === '')
+    throw invalid('preventRestartExitStatus', 'expected comma-separated exit codes, got nothing');
+  const items = text.split(',').map((item) => item.trim());
+  const codes: number[] = [];
+  for (const item of items) {
+    if (item === '') {
+      throw invalid(
+        'preventRestartExitStatus',
+        `expected comma-separated exit codes, got an empty item in "${text}"`,
+      );
+    }
+    if (!/^\d+$/.test(item) || Number(item) > MAX_EXIT_CODE) {
+      throw invalid(
+        'preventRestartExitStatus',
+        `expected exit codes from 0 to ${MAX_EXIT_CODE}, got "${item}" in "${text}"`,
+      );
+    }
+    codes.push(Number(item));
+  }
+  return checkExitCodes(codes);
+}
+
 /**
  * Fills in defaults and checks every option; throws `LOOP_SUPERVISOR_OPTION_INVALID` naming the option
  * (`context.option`) on the first problem: a missing command, a negative value, a cap below the base, a zero
- * timeout. A zero backoff is valid and means restart at once.
+ * timeout, an exit code outside 0-255. A zero backoff is valid and means restart at once.
  */
 export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSupervisorOptions {
   if (!Array.isArray(options.command) || options.command.length === 0 || options.command[0] === '') {
@@ -117,6 +168,9 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
   checkNumber('resetAfterS', resetAfterS, { min: 0 });
   const killTimeoutS = options.killTimeoutS ?? SUPERVISOR_DEFAULTS.killTimeoutS;
   checkNumber('killTimeoutS', killTimeoutS, { min: 0, exclusive: true });
+  const preventRestartExitStatus = checkExitCodes(
+    options.preventRestartExitStatus ?? SUPERVISOR_DEFAULTS.preventRestartExitStatus,
+  );
   if (options.jitterSeed !== undefined)
     checkNumber('jitterSeed', options.jitterSeed, { min: 0, integer: true });
   let heartbeatFile = options.heartbeatFile;
@@ -142,6 +196,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
     jitterSeed: options.jitterSeed,
     resetAfterS,
     killTimeoutS,
+    preventRestartExitStatus,
     heartbeatFile,
     heartbeatTimeoutS,
     childLog: options.childLog,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decideAfterExit, exitStatusOf, HUNG_EXIT_STATUS, type RestartContext } from './restart-decision.js';
+import {
+  decideAfterExit,
+  exitStatusOf,
+  HUNG_EXIT_STATUS,
+  isRestartPrevented,
+  type RestartContext,
+} from './restart-decision.js';
 
 const context = (over: Partial<RestartContext> = {}): RestartContext => ({
   policy: 'on-failure',
@@ -70,5 +76,51 @@ describe('exitStatusOf', () => {
     expect(exitStatusOf({ code: null, signal: 'SIGTERM' })).toBe(143);
     expect(exitStatusOf({ code: null, signal: 'SIGKILL' })).toBe(137);
     expect(exitStatusOf({ code: null, signal: null })).toBe(1);
+  });
+});
+
+describe('preventRestartExitStatus', () => {
+  const prevent = (over: Partial<RestartContext> = {}) =>
+    context({ preventRestartExitStatus: [3, 4], ...over });
+  const halted = { code: 3, signal: null, uptimeMs: 10 };
+
+  it('a listed code stops with that code whatever the policy, before the give-up check', () => {
+    for (const policy of ['on-failure', 'always', 'never'] as const) {
+      expect(decideAfterExit(halted, prevent({ policy }))).toEqual({
+        action: 'stop',
+        reason: 'restart-prevented',
+        exitCode: 3,
+      });
+    }
+    expect(decideAfterExit(halted, prevent({ attempt: 3 }))).toMatchObject({ reason: 'restart-prevented' });
+    expect(
+      decideAfterExit({ ...halted, code: 0 }, prevent({ policy: 'always', preventRestartExitStatus: [0] })),
+    ).toMatchObject({ action: 'stop', reason: 'restart-prevented', exitCode: 0 });
+  });
+
+  it('other codes, signals, hung children and failed starts restart as before', () => {
+    expect(decideAfterExit({ ...halted, code: 5 }, prevent({ policy: 'always' }))).toMatchObject({
+      action: 'restart',
+    });
+    expect(decideAfterExit(halted, context({ policy: 'always' }))).toMatchObject({ action: 'restart' });
+    // SIGQUIT is 128 + 3 = 131, not 3; a hung child's code does not count; 127 of a failed start is not the child's.
+    expect(decideAfterExit({ code: null, signal: 'SIGQUIT', uptimeMs: 10 }, prevent())).toMatchObject({
+      action: 'restart',
+    });
+    expect(decideAfterExit({ ...halted, hung: true }, prevent())).toMatchObject({ action: 'restart' });
+    expect(
+      decideAfterExit(
+        { code: 127, signal: null, uptimeMs: 0, spawnFailed: true },
+        prevent({ preventRestartExitStatus: [127] }),
+      ),
+    ).toMatchObject({ action: 'restart' });
+  });
+
+  it('isRestartPrevented needs the code of an exit of the child itself', () => {
+    expect(isRestartPrevented({ code: 3 }, [3])).toBe(true);
+    expect(isRestartPrevented({ code: 3 }, [])).toBe(false);
+    expect(isRestartPrevented({ code: 3 }, undefined)).toBe(false);
+    expect(isRestartPrevented({ code: null }, [3])).toBe(false);
+    expect(isRestartPrevented({ code: 3, hung: true }, [3])).toBe(false);
   });
 });

@@ -18,6 +18,8 @@ export interface ChildExit {
   uptimeMs: number;
   /** True when the heartbeat watchdog stopped the child: always a failure, whatever its exit code. */
   hung?: boolean;
+  /** True when the child could not be started (its code, 126 or 127, is the supervisor's, not the child's). */
+  spawnFailed?: boolean;
 }
 
 /** The facts the decision needs besides the exit. */
@@ -30,12 +32,23 @@ export interface RestartContext {
   /** The backoff attempt the next restart would use (restarts in a row since the last stable run). */
   attempt: number;
   backoff: BackoffPolicy;
+  /**
+   * Exit codes after which the child is never restarted, whatever the policy (systemd's
+   * RestartPreventExitStatus=): e.g. 3, the code of `loop run` halted by its kill switch. Default none.
+   */
+  preventRestartExitStatus?: readonly number[];
 }
+
+/**
+ * Why supervision stopped by decision: a clean exit under `on-failure`, the `never` policy, or an exit code
+ * listed in `preventRestartExitStatus`.
+ */
+export type StopReason = 'clean-exit' | 'policy-never' | 'restart-prevented';
 
 /** The outcome of {@link decideAfterExit}. */
 export type RestartDecision =
   | { action: 'restart'; attempt: number; delayMs: number; stableRun: boolean }
-  | { action: 'stop'; reason: 'clean-exit' | 'policy-never'; exitCode: number }
+  | { action: 'stop'; reason: StopReason; exitCode: number }
   | { action: 'give-up'; exitCode: number; attempt: number };
 
 /** Status of a run the watchdog stopped as hung, whatever the child's own code (as timeout(1) does). */
@@ -58,11 +71,29 @@ export function isFailure(exit: ChildExit): boolean {
 }
 
 /**
+ * True when the child exited by itself with a code listed in `codes`. A child killed by a signal, stopped by
+ * the watchdog (status 124) or that could not start (126/127, no code of its own) never matches: only the child's own exit code counts.
+ */
+export function isRestartPrevented(
+  exit: Pick<ChildExit, 'code' | 'hung' | 'spawnFailed'>,
+  codes: readonly number[] | undefined,
+): boolean {
+  if (codes === undefined || codes.length === 0) return false;
+  if (exit.hung === true || exit.spawnFailed === true || exit.code === null) return false;
+  return codes.includes(exit.code);
+}
+
+/**
  * Decides what follows a child exit. The delay before restart n is `min(cap, base * 2^n)`; a run that lasted
- * at least `resetAfterMs` resets n to 0; `maxRestarts` restarts in a row without a stable run give up.
+ * at least `resetAfterMs` resets n to 0; `maxRestarts` restarts in a row without a stable run give up. An exit
+ * code listed in `preventRestartExitStatus` stops first (`restart-prevented`, whatever the policy, before the
+ * give-up check), with that code as the exit status.
  */
 export function decideAfterExit(exit: ChildExit, context: RestartContext): RestartDecision {
   const exitStatus = exitStatusOf(exit);
+  if (isRestartPrevented(exit, context.preventRestartExitStatus)) {
+    return { action: 'stop', reason: 'restart-prevented', exitCode: exitStatus };
+  }
   if (context.policy === 'never') return { action: 'stop', reason: 'policy-never', exitCode: exitStatus };
   if (context.policy === 'on-failure' && !isFailure(exit)) {
     return { action: 'stop', reason: 'clean-exit', exitCode: exitStatus };

@@ -52,6 +52,8 @@ export const supervisorStateSchema = z.object({
   kill_timeout_s: z.number().positive(),
   heartbeat_file: z.string().nullable(),
   heartbeat_timeout_s: z.number().positive().nullable(),
+  /** Exit codes after which the child is not restarted (`--prevent-restart-exit-status`). */
+  prevent_restart_exit_status: z.array(z.number().int().min(0).max(255)),
   /** Backoff attempt n of the last (or pending) restart: its delay was min(cap, base * 2^n). */
   attempt: z.number().int().nonnegative(),
   /** Restarts since this supervisor started. */
@@ -66,6 +68,8 @@ export const supervisorStateSchema = z.object({
   next_start_at: isoTime.nullable(),
   /** The signal that asked the supervisor to stop. */
   stop_signal: z.string().nullable(),
+  /** Why the status is `stopped`; `restart-prevented`: the exit code is in `prevent_restart_exit_status`. */
+  stop_reason: z.enum(['signal', 'clean-exit', 'policy-never', 'restart-prevented']).nullable(),
   /** The supervisor's own exit status, once `stopped` or `gave_up`. */
   exit_code: z.number().int().nullable(),
   started_at: isoTime,

@@ -1,6 +1,7 @@
 // The shape of supervisor_state.json and the atomic writer that replaces it.
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import type { StopReason } from './restart-decision.js';
 
 /** Version of the supervisor_state.json format written by this package. */
 export const SUPERVISOR_STATE_VERSION = 1 as const;
@@ -50,6 +51,8 @@ export interface SupervisorState {
   kill_timeout_s: number;
   heartbeat_file: string | null;
   heartbeat_timeout_s: number | null;
+  /** Exit codes after which the child is not restarted (`--prevent-restart-exit-status`); empty by default. */
+  prevent_restart_exit_status: number[];
   /** Backoff attempt n of the last (or pending) restart: its delay was min(cap, base * 2^n). */
   attempt: number;
   /** Restarts since this supervisor started. */
@@ -64,6 +67,11 @@ export interface SupervisorState {
   next_start_at: string | null;
   /** The signal that asked the supervisor to stop. */
   stop_signal: string | null;
+  /**
+   * Why the status is `stopped`: `signal` (see `stop_signal`), `clean-exit` (exit 0 under `on-failure`),
+   * `policy-never`, or `restart-prevented` (the exit code is in `prevent_restart_exit_status`); null otherwise.
+   */
+  stop_reason: 'signal' | StopReason | null;
   /** The supervisor's own exit status, once `stopped` or `gave_up`. */
   exit_code: number | null;
   started_at: string;

@@ -13,6 +13,7 @@ export type SupervisorEventType =
   | 'group_leftover'
   | 'orphan_group'
   | 'gave_up'
+  | 'restart_prevented'
   | 'state_write_failed'
   | 'supervisor_exit';
 

@@ -16,7 +16,7 @@ import {
   type SupervisorOptions,
 } from './options.js';
 import { processGroupHasLiveMembers, processGroupMembers, signalProcessGroup } from './process-group.js';
-import { decideAfterExit, exitStatusOf } from './restart-decision.js';
+import { type ChildExit, decideAfterExit, exitStatusOf } from './restart-decision.js';
 import { acquireRunDirLock, type RunDirLock } from './run-dir-lock.js';
 import {
   AtomicJsonFile,
@@ -31,8 +31,13 @@ import { SUPERVISOR_LOG_FILE, SupervisorLog } from './supervisor-log.js';
 
 /** How supervision ended. */
 export interface SupervisionOutcome {
-  /** `stopped`: on request, by policy, or after a clean exit; `gave_up`: too many restarts in a row. */
+  /**
+   * `stopped`: on request, by policy, after a clean exit, or after an exit code listed in
+   * `preventRestartExitStatus`; `gave_up`: too many restarts in a row.
+   */
   status: 'stopped' | 'gave_up';
+  /** Why it `stopped` (as `stop_reason` in the state file); null when it gave up. */
+  stopReason: SupervisorState['stop_reason'];
   /** Exit status for the supervisor: the last child run's status (code, 128 + signal, 124 when hung). */
   exitCode: number;
   /** Restarts performed. */
@@ -177,12 +182,13 @@ export class Supervisor {
     await this.#stopOrphanedChild(stateFile);
     this.#publish();
     if (this.#stopSignal === undefined) this.#startChild();
-    else this.#finish('stopped', 0);
+    else this.#finish('stopped', 0, 'signal');
     const outcome = await finished;
     try {
       await this.#drainChildOutput();
       this.#emit('supervisor_exit', {
         status: outcome.status,
+        stop_reason: outcome.stopReason,
         exit_code: outcome.exitCode,
         restarts: outcome.restarts,
       });
@@ -258,7 +264,7 @@ export class Supervisor {
     if (this.#backoffTimer !== undefined) {
       clearTimeout(this.#backoffTimer);
       this.#backoffTimer = undefined;
-      this.#finish('stopped', this.#lastStatus);
+      this.#finish('stopped', this.#lastStatus, 'signal');
       return;
     }
     if (this.#child?.pid !== undefined) this.#terminate(this.#child.pid, 'stop', signal);
@@ -282,6 +288,7 @@ export class Supervisor {
       kill_timeout_s: o.killTimeoutS,
       heartbeat_file: o.heartbeatFile ?? null,
       heartbeat_timeout_s: o.heartbeatTimeoutS ?? null,
+      prevent_restart_exit_status: [...o.preventRestartExitStatus],
       attempt: 0,
       restarts: 0,
       child_pid: null,
@@ -291,6 +298,7 @@ export class Supervisor {
       last_delay_ms: null,
       next_start_at: null,
       stop_signal: null,
+      stop_reason: null,
       exit_code: null,
       started_at: iso(startedMs),
       updated_at: iso(startedMs),
@@ -373,7 +381,7 @@ export class Supervisor {
       { pid: null, code, signal: null, reason: 'spawn-error', startedMs, endedMs: Date.now() },
       String(error),
     );
-    this.#afterExit({ code, signal: null, uptimeMs: 0 });
+    this.#afterExit({ code, signal: null, uptimeMs: 0, spawnFailed: true });
   }
 
   #onChildExit(pid: number, code: number | null, signal: NodeJS.Signals | null): void {
@@ -444,15 +452,10 @@ export class Supervisor {
     state.last_signal = run.signal;
   }
 
-  #afterExit(exit: {
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    uptimeMs: number;
-    hung?: boolean;
-  }): void {
+  #afterExit(exit: ChildExit): void {
     if (this.#finished) return;
     if (this.#stopSignal !== undefined) {
-      this.#finish('stopped', this.#lastStatus);
+      this.#finish('stopped', this.#lastStatus, 'signal');
       return;
     }
     const o = this.options;
@@ -462,10 +465,21 @@ export class Supervisor {
       resetAfterMs: o.resetAfterS * 1000,
       attempt: this.#nextAttempt,
       backoff: { baseS: o.backoffBaseS, capS: o.backoffCapS, jitter: o.jitter, random: this.#random },
+      preventRestartExitStatus: o.preventRestartExitStatus,
     });
     const state = this.#state!;
     if (decision.action === 'stop') {
-      this.#finish('stopped', decision.exitCode);
+      if (decision.reason === 'restart-prevented') {
+        // Said in the log why a policy that restarts did not: the code is one the child uses to say "stay down".
+        this.#emit('restart_prevented', {
+          pid: state.exits.at(-1)?.pid ?? null,
+          code: exit.code,
+          prevent_restart_exit_status: o.preventRestartExitStatus.join(','),
+          restart: o.restart,
+          restarts: this.#restarts,
+        });
+      }
+      this.#finish('stopped', decision.exitCode, decision.reason);
       return;
     }
     if (decision.action === 'give-up') {
@@ -474,7 +488,7 @@ export class Supervisor {
         max_restarts: o.maxRestarts,
         exit_code: decision.exitCode,
       });
-      this.#finish('gave_up', decision.exitCode);
+      this.#finish('gave_up', decision.exitCode, null);
       return;
     }
     this.#nextAttempt = decision.attempt + 1;
@@ -502,7 +516,11 @@ export class Supervisor {
     }, decision.delayMs);
   }
 
-  #finish(status: SupervisionOutcome['status'], exitCode: number): void {
+  #finish(
+    status: SupervisionOutcome['status'],
+    exitCode: number,
+    stopReason: SupervisionOutcome['stopReason'],
+  ): void {
     if (this.#finished) return;
     this.#finished = true;
     clearInterval(this.#watchdogTimer);
@@ -511,10 +529,11 @@ export class Supervisor {
     const state = this.#state!;
     state.status = status;
     state.exit_code = exitCode;
+    state.stop_reason = stopReason;
     state.child_pid = null;
     state.next_start_at = null;
     this.#publish();
-    this.#resolve?.({ status, exitCode, restarts: this.#restarts });
+    this.#resolve?.({ status, stopReason, exitCode, restarts: this.#restarts });
   }
 
   /** Sends `signal` to the child's group and arms SIGKILL of the group after the kill timeout. */

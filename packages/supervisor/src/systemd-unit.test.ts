@@ -54,6 +54,19 @@ describe('renderSystemdUnit', () => {
     );
   });
 
+  it('carries the prevented exit codes: RestartPreventExitStatus= and the inner flag; none by default', () => {
+    const text = unit({ restart: 'always', preventRestartExitStatus: [3, 4] });
+    expect(directive(text, 'RestartPreventExitStatus')).toBe('3 4');
+    expect(directive(text, 'Restart')).toBe('always');
+    expect(directive(text, 'ExecStart')).toBe(
+      '/usr/bin/node /opt/loop/bin.js supervise --run-dir "/srv/run 1" --restart never --kill-timeout-s 7 ' +
+        '--prevent-restart-exit-status 3,4 -- /usr/bin/loop run --run-dir "/srv/run 1"',
+    );
+    const plain = unit({});
+    expect(directive(plain, 'RestartPreventExitStatus')).toBeUndefined();
+    expect(directive(plain, 'ExecStart')).not.toMatch(/prevent-restart/);
+  });
+
   it('maps the policies: always, never, and max-restarts 0 (no restart)', () => {
     expect(directive(unit({ restart: 'always' }), 'Restart')).toBe('always');
     expect(directive(unit({ restart: 'never' }), 'Restart')).toBe('no');

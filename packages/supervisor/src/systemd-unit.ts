@@ -57,7 +57,9 @@ export function startLimitFor(
  * control group at TimeoutStopSec= (KillMode=mixed). The
  * service itself is `loop supervise --restart never`, which keeps supervisor_state.json, supervisor.log, the
  * child log and the heartbeat watchdog: a hung child is stopped and the supervisor exits 124, which systemd
- * counts as a failure and restarts. WatchdogSec= is not used because the child does not speak sd_notify.
+ * counts as a failure and restarts. The inner supervisor exits with the child's code, so
+ * RestartPreventExitStatus= (the codes of `preventRestartExitStatus`) keeps a child that exited with one of them
+ * down, as the supervisor itself would. WatchdogSec= is not used because the child does not speak sd_notify.
  */
 export function renderSystemdUnit(input: SystemdUnitInput): string {
   const o = input.options;
@@ -67,6 +69,9 @@ export function renderSystemdUnit(input: SystemdUnitInput): string {
     inner.push('--heartbeat-file', o.heartbeatFile!, '--heartbeat-timeout-s', String(o.heartbeatTimeoutS));
   }
   if (o.childLog !== undefined) inner.push('--child-log', o.childLog);
+  const prevented = o.preventRestartExitStatus;
+  // The inner supervisor does not restart anyway; the flag makes its state file and log say why it ended.
+  if (prevented.length > 0) inner.push('--prevent-restart-exit-status', prevented.join(','));
   inner.push('--', ...o.command);
   const restart = o.maxRestarts === 0 || o.restart === 'never' ? 'no' : o.restart;
   const limit = startLimitFor(o);
@@ -91,6 +96,7 @@ export function renderSystemdUnit(input: SystemdUnitInput): string {
     lines.push(`Environment=${quoteSystemdArg(`${key}=${value}`)}`);
   }
   lines.push(`ExecStart=${inner.map(quoteSystemdArg).join(' ')}`, `Restart=${restart}`);
+  if (prevented.length > 0) lines.push(`RestartPreventExitStatus=${prevented.join(' ')}`);
   lines.push(`RestartSec=${seconds(o.backoffBaseS)}`);
   if (o.backoffBaseS > 0 && o.backoffCapS > o.backoffBaseS) {
     lines.push(`RestartSteps=${Math.ceil(Math.log2(o.backoffCapS / o.backoffBaseS))}`);

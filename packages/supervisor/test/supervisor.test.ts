@@ -89,7 +89,7 @@ describe('restart and backoff', () => {
       backoffCapS: 0.4,
     });
     const outcome = await run.done;
-    expect(outcome).toEqual({ status: 'gave_up', exitCode: 3, restarts: 4 });
+    expect(outcome).toEqual({ status: 'gave_up', stopReason: null, exitCode: 3, restarts: 4 });
     const expected = [100, 200, 400, 400];
     expect(ofType(run.events, 'backoff').map((e) => e.fields.delay_ms)).toEqual(expected);
     const exits = ofType(run.events, 'child_exit');
@@ -114,10 +114,10 @@ describe('restart and backoff', () => {
 
   it('honours max-restarts with zero backoff (restart at once) and with zero restarts', async () => {
     const many = start({ command: ['sh', '-c', 'exit 7'], maxRestarts: 3, backoffBaseS: 0, backoffCapS: 0 });
-    expect(await many.done).toEqual({ status: 'gave_up', exitCode: 7, restarts: 3 });
+    expect(await many.done).toEqual({ status: 'gave_up', stopReason: null, exitCode: 7, restarts: 3 });
     expect(ofType(many.events, 'child_start')).toHaveLength(4);
     const none = start({ command: ['sh', '-c', 'exit 7'], maxRestarts: 0 });
-    expect(await none.done).toEqual({ status: 'gave_up', exitCode: 7, restarts: 0 });
+    expect(await none.done).toEqual({ status: 'gave_up', stopReason: null, exitCode: 7, restarts: 0 });
     expect(ofType(none.events, 'child_start')).toHaveLength(1);
   });
 
@@ -143,18 +143,26 @@ describe('restart and backoff', () => {
   });
 
   it.each([
-    ['on-failure', 'stopped', 1, 0],
-    ['never', 'stopped', 1, 0],
-    ['always', 'gave_up', 3, 2],
-  ] as const)('restart %s on exit 0: %s after %i runs', async (restart, status, runs, restarts) => {
-    const run = start({ command: ['sh', '-c', 'exit 0'], restart, maxRestarts: 2, backoffBaseS: 0 });
-    expect(await run.done).toEqual({ status, exitCode: 0, restarts });
-    expect(ofType(run.events, 'child_start')).toHaveLength(runs);
-  });
+    ['on-failure', 'stopped', 'clean-exit', 1, 0],
+    ['never', 'stopped', 'policy-never', 1, 0],
+    ['always', 'gave_up', null, 3, 2],
+  ] as const)(
+    'restart %s on exit 0: %s (%s) after %i runs',
+    async (restart, status, stopReason, runs, restarts) => {
+      const run = start({ command: ['sh', '-c', 'exit 0'], restart, maxRestarts: 2, backoffBaseS: 0 });
+      expect(await run.done).toEqual({ status, stopReason, exitCode: 0, restarts });
+      expect(ofType(run.events, 'child_start')).toHaveLength(runs);
+    },
+  );
 
   it('restart never ends after a failure with the child status', async () => {
     const run = start({ command: ['sh', '-c', 'exit 5'], restart: 'never' });
-    expect(await run.done).toEqual({ status: 'stopped', exitCode: 5, restarts: 0 });
+    expect(await run.done).toEqual({
+      status: 'stopped',
+      stopReason: 'policy-never',
+      exitCode: 5,
+      restarts: 0,
+    });
   });
 
   it('a command that disappears is a failed run with status 127, not a crash', async () => {
@@ -169,8 +177,82 @@ describe('restart and backoff', () => {
       handleSignals: false,
     });
     rmSync(script);
-    expect(await supervisor.run()).toEqual({ status: 'stopped', exitCode: 127, restarts: 0 });
+    expect(await supervisor.run()).toEqual({
+      status: 'stopped',
+      stopReason: 'policy-never',
+      exitCode: 127,
+      restarts: 0,
+    });
     expect(readState(join(dir, 'run')).exits[0]).toMatchObject({ reason: 'spawn-error', status: 127 });
+  });
+});
+
+describe('prevent restart exit status', () => {
+  it('restart always: exit 4 is restarted, exit 3 is not; stopped with 3, and the state and log say why', async () => {
+    const runDir = tempDir();
+    // Runs 1 and 2 exit 4, run 3 exits 3 (as `loop run` does when its kill switch halts trading).
+    const script =
+      'n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; [ $n -lt 3 ] && exit 4; exit 3';
+    const run = start({
+      runDir,
+      cwd: runDir,
+      command: ['sh', '-c', script],
+      restart: 'always',
+      backoffBaseS: 0,
+      preventRestartExitStatus: [3],
+    });
+    expect(await run.done).toEqual({
+      status: 'stopped',
+      stopReason: 'restart-prevented',
+      exitCode: 3,
+      restarts: 2,
+    });
+    expect(ofType(run.events, 'child_start')).toHaveLength(3);
+    expect(readFileSync(join(runDir, 'count'), 'utf8').trim()).toBe('3');
+    const state = readState(runDir);
+    expect(state).toMatchObject({
+      status: 'stopped',
+      stop_reason: 'restart-prevented',
+      prevent_restart_exit_status: [3],
+      exit_code: 3,
+      last_exit_code: 3,
+      restarts: 2,
+      child_pid: null,
+    });
+    expect(state.exits.map((e) => e.status)).toEqual([4, 4, 3]);
+    const log = readFileSync(join(runDir, SUPERVISOR_LOG_FILE), 'utf8');
+    const lastPid = state.exits[2]!.pid;
+    expect(log).toMatch(
+      new RegExp(
+        `restart_prevented pid=${lastPid} code=3 prevent_restart_exit_status=3 restart=always restarts=2\n`,
+      ),
+    );
+    expect(log).toMatch(
+      /supervisor_exit status=stopped stop_reason=restart-prevented exit_code=3 restarts=2\n/,
+    );
+  });
+
+  it('an unlisted code is still restarted until max-restarts; by default nothing is prevented', async () => {
+    const listed = start({
+      command: ['sh', '-c', 'exit 4'],
+      restart: 'always',
+      maxRestarts: 2,
+      backoffBaseS: 0,
+      preventRestartExitStatus: [3],
+    });
+    expect(await listed.done).toEqual({ status: 'gave_up', stopReason: null, exitCode: 4, restarts: 2 });
+    expect(ofType(listed.events, 'restart_prevented')).toHaveLength(0);
+    const unlisted = start({ command: ['sh', '-c', 'exit 3'], maxRestarts: 1, backoffBaseS: 0 });
+    expect(await unlisted.done).toEqual({ status: 'gave_up', stopReason: null, exitCode: 3, restarts: 1 });
+    expect(ofType(unlisted.events, 'child_start')).toHaveLength(2);
+  });
+
+  it('a bad code is refused before anything is written', () => {
+    const runDir = join(tempDir(), 'run');
+    expect(() => new Supervisor({ command: ['true'], runDir, preventRestartExitStatus: [3, 300] })).toThrow(
+      /preventRestartExitStatus: expected exit codes from 0 to 255, got 300/,
+    );
+    expect(existsSync(runDir)).toBe(false);
   });
 });
 
@@ -189,7 +271,7 @@ describe('stopping', () => {
     });
     await waitFor(() => existsSync(join(runDir, 'ready')));
     run.supervisor.stop('SIGTERM');
-    expect(await run.done).toEqual({ status: 'stopped', exitCode: 0, restarts: 0 });
+    expect(await run.done).toEqual({ status: 'stopped', stopReason: 'signal', exitCode: 0, restarts: 0 });
     expect(readFileSync(join(runDir, 'marker'), 'utf8').trim()).toBe('got-term');
     expect(ofType(run.events, 'kill_group')).toHaveLength(0);
     expect(readState(runDir)).toMatchObject({ status: 'stopped', stop_signal: 'SIGTERM', exit_code: 0 });
@@ -217,7 +299,7 @@ describe('stopping', () => {
     run.supervisor.stop('SIGTERM');
     const outcome = await run.done;
     expect(performance.now() - stopAt).toBeGreaterThanOrEqual(450);
-    expect(outcome).toEqual({ status: 'stopped', exitCode: 137, restarts: 0 });
+    expect(outcome).toEqual({ status: 'stopped', stopReason: 'signal', exitCode: 137, restarts: 0 });
     expect(ofType(run.events, 'kill_group')).toHaveLength(1);
     expect(isProcessAlive(child)).toBe(false);
     expect(isProcessAlive(grandchild)).toBe(false);
@@ -243,7 +325,7 @@ describe('stopping', () => {
     const run = start({ command: ['sh', '-c', 'exit 4'], backoffBaseS: 30 });
     await waitFor(() => ofType(run.events, 'backoff').length === 1);
     run.supervisor.stop('SIGINT');
-    expect(await run.done).toEqual({ status: 'stopped', exitCode: 4, restarts: 1 });
+    expect(await run.done).toEqual({ status: 'stopped', stopReason: 'signal', exitCode: 4, restarts: 1 });
     expect(ofType(run.events, 'child_start')).toHaveLength(1);
   });
 });
@@ -260,7 +342,7 @@ describe('hang watchdog', () => {
       maxRestarts: 1,
       backoffBaseS: 0,
     });
-    expect(await run.done).toEqual({ status: 'gave_up', exitCode: 124, restarts: 1 });
+    expect(await run.done).toEqual({ status: 'gave_up', stopReason: null, exitCode: 124, restarts: 1 });
     expect(ofType(run.events, 'watchdog_hung')).toHaveLength(2);
     const starts = ofType(run.events, 'child_start').map((e) => Number(e.fields.pid));
     expect(starts).toHaveLength(2);
@@ -282,7 +364,7 @@ describe('hang watchdog', () => {
       // Shorter than the run (2.5 s): a child that stopped beating would be caught.
       heartbeatTimeoutS: 1,
     });
-    expect(await run.done).toEqual({ status: 'stopped', exitCode: 0, restarts: 0 });
+    expect(await run.done).toEqual({ status: 'stopped', stopReason: 'clean-exit', exitCode: 0, restarts: 0 });
     expect(ofType(run.events, 'watchdog_hung')).toHaveLength(0);
   });
 });
