@@ -92,3 +92,53 @@ describe('RunHistory', () => {
     ]);
   });
 });
+
+describe('RunHistory percentiles', () => {
+  const exact = (sorted: number[], p: number) =>
+    sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1]!;
+
+  it('keeps stage and overall percentiles to 1/2048 and chart buckets (merged on widening) to 1/32', () => {
+    const history = new RunHistory({ maxBuckets: 4 });
+    const byStage = new Map<string, number[]>();
+    const byBucket = new Map<number, number[]>(); // exec latencies per 1-minute bucket
+    let x = 12_345;
+    for (let i = 0; i < 24_000; i++) {
+      x = (x * 48_271) % 2_147_483_647;
+      const stage = i % 2 === 0 ? 'exec' : 'risk';
+      const latency = Math.round(((x % 1_000_000) / 1000) ** 1.5) / 1000; // skewed, 0 .. ~31.6 ms, µs steps
+      const ts = T0 + i * 10; // 240 s: widened from 10 ms to 1-minute buckets
+      history.addEvent(event(ts, stage, latency), 'f', i + 1);
+      if (!byStage.has(stage)) byStage.set(stage, []);
+      byStage.get(stage)!.push(latency);
+      const minute = Math.floor(ts / 60_000) * 60_000;
+      if (stage === 'exec') {
+        if (!byBucket.has(minute)) byBucket.set(minute, []);
+        byBucket.get(minute)!.push(latency);
+      }
+    }
+    const all = [...byStage.values()].flat().sort((a, b) => a - b);
+    const overall = history.overallLatency();
+    expect(overall.count).toBe(24_000);
+    for (const [got, p] of [
+      [overall.p50_ms, 50],
+      [overall.p95_ms, 95],
+      [overall.p99_ms, 99],
+    ] as const)
+      expect(Math.abs(got - exact(all, p)) / exact(all, p), `overall p${p}`).toBeLessThanOrEqual(1 / 2048);
+    for (const row of history.stageRows()) {
+      const sorted = byStage.get(row.stage)!.sort((a, b) => a - b);
+      expect(Math.abs(row.p99_ms - exact(sorted, 99)) / exact(sorted, 99)).toBeLessThanOrEqual(1 / 2048);
+      expect(row.max_ms).toBe(sorted.at(-1));
+    }
+    const series = history.latencySeries();
+    expect(series.bucketMs).toBe(60_000);
+    const points = series.stages.find((s) => s.stage === 'exec')!.points;
+    expect(points.map((p) => p[0])).toEqual([...byBucket.keys()]);
+    for (const [ts, p50, p95, count] of points) {
+      const sorted = byBucket.get(ts)!.sort((a, b) => a - b);
+      expect(count).toBe(sorted.length);
+      expect(Math.abs(p50 - exact(sorted, 50)) / exact(sorted, 50)).toBeLessThanOrEqual(1 / 32);
+      expect(Math.abs(p95 - exact(sorted, 95)) / exact(sorted, 95)).toBeLessThanOrEqual(1 / 32);
+    }
+  });
+});

@@ -1,14 +1,6 @@
 // The pure, bounded-memory aggregate of a stream of stage events: per-stage histograms, outcomes, reasons,
 // fixed-count time buckets (re-bucketed as the history grows), a ring buffer for the tail, skipped lines.
-import { OTHER_REASON, type StageEventLine, type StageOutcome } from '@loop/metrics';
-import { ChartLatencyHistogram } from './chart-latency-histogram.js';
-import {
-  createLatencyHistogram,
-  type LatencyHistogram,
-  latencyPercentileMs,
-  mergeLatencyHistogram,
-  recordLatencyMs,
-} from './latency-histogram.js';
+import { LatencyHistogram, OTHER_REASON, type StageEventLine, type StageOutcome } from '@loop/metrics';
 import type { AttrSeries, ReasonRow, SkippedLine, StageLatencySeries, StageRow, TailEvent } from './model.js';
 import { BUCKET_WIDTHS_MS, nextBucketWidth } from './time-buckets.js';
 
@@ -41,10 +33,20 @@ export const DEFAULT_RUN_HISTORY_LIMITS: Readonly<RunHistoryLimits> = Object.fre
   maxAttrKeys: 4,
 });
 
+/**
+ * Precision of the per-time-bucket chart histograms: 1 part in 32 (~3%, plenty for a chart's pixels) in about
+ * 7 KB each, where the whole-history precision (1/2,048) would take ~360 KB for each of up to 96 buckets x 8
+ * charted stages.
+ */
+export const CHART_PRECISION_BITS = 5;
+
 /** Stage name under which stages beyond `maxStages` are counted. */
 export const OTHER_STAGES = '(other stages)';
 /** Reason under which reasons beyond `maxReasonsPerStage` are counted (the same word as the summary's). */
 export const OTHER_REASONS = OTHER_REASON;
+
+const STAGE_PERCENTILES: readonly number[] = [50, 95, 99];
+const CHART_PERCENTILES: readonly number[] = [50, 95];
 
 interface StageAggregate {
   stage: string;
@@ -64,7 +66,7 @@ interface StageAggregate {
 interface TimeBucket {
   index: number;
   /** Per chart slot: the stage's latencies in this bucket (undefined when it had none). */
-  latency: Array<ChartLatencyHistogram | undefined>;
+  latency: Array<LatencyHistogram | undefined>;
   /** Per attribute slot: the last value seen in this bucket. */
   attrs: Array<number | undefined>;
 }
@@ -144,7 +146,7 @@ export class RunHistory {
     }
     stage.sumMs += latency;
     if (latency > stage.maxMs) stage.maxMs = latency;
-    recordLatencyMs(stage.histogram, latency);
+    stage.histogram.recordMs(latency);
     if (latency > this.overallMaxMs) this.overallMaxMs = latency;
     if (event.reason !== undefined) this.countReason(stage, outcome, event.reason);
 
@@ -152,7 +154,7 @@ export class RunHistory {
     if (stage.chartSlot >= 0) {
       let histogram = bucket.latency[stage.chartSlot];
       if (histogram === undefined) {
-        histogram = new ChartLatencyHistogram();
+        histogram = new LatencyHistogram(undefined, { precisionBits: CHART_PRECISION_BITS });
         bucket.latency[stage.chartSlot] = histogram;
       }
       histogram.recordMs(latency);
@@ -183,18 +185,21 @@ export class RunHistory {
 
   /** Stage rows in first-seen order. */
   stageRows(): StageRow[] {
-    return [...this.stages.values()].map((s) => ({
-      stage: s.stage,
-      count: s.count,
-      p50_ms: latencyPercentileMs(s.histogram, 50),
-      p95_ms: latencyPercentileMs(s.histogram, 95),
-      p99_ms: latencyPercentileMs(s.histogram, 99),
-      max_ms: s.maxMs,
-      mean_ms: s.count === 0 ? 0 : s.sumMs / s.count,
-      ok: s.ok,
-      rejected: s.rejected,
-      error: s.error,
-    }));
+    return [...this.stages.values()].map((s) => {
+      const [p50, p95, p99] = s.histogram.percentilesUs(STAGE_PERCENTILES);
+      return {
+        stage: s.stage,
+        count: s.count,
+        p50_ms: p50! / 1000,
+        p95_ms: p95! / 1000,
+        p99_ms: p99! / 1000,
+        max_ms: s.maxMs,
+        mean_ms: s.count === 0 ? 0 : s.sumMs / s.count,
+        ok: s.ok,
+        rejected: s.rejected,
+        error: s.error,
+      };
+    });
   }
 
   /** Reason rows, most frequent first. */
@@ -216,15 +221,16 @@ export class RunHistory {
 
   /** Latency over all events. */
   overallLatency(): { p50_ms: number; p95_ms: number; p99_ms: number; max_ms: number; count: number } {
-    // Merged on demand rather than recorded per event: one HDR record per event is the hot path's budget.
-    const overall = createLatencyHistogram(3);
-    for (const s of this.stages.values()) mergeLatencyHistogram(overall, s.histogram);
+    // Merged on demand rather than recorded per event: one histogram record per event is the hot path's budget.
+    const overall = new LatencyHistogram();
+    for (const s of this.stages.values()) overall.add(s.histogram);
+    const [p50, p95, p99] = overall.percentilesUs(STAGE_PERCENTILES);
     return {
-      p50_ms: latencyPercentileMs(overall, 50),
-      p95_ms: latencyPercentileMs(overall, 95),
-      p99_ms: latencyPercentileMs(overall, 99),
+      p50_ms: p50! / 1000,
+      p95_ms: p95! / 1000,
+      p99_ms: p99! / 1000,
       max_ms: this.overallMaxMs,
-      count: overall.hdr.totalCount,
+      count: overall.count,
     };
   }
 
@@ -258,12 +264,8 @@ export class RunHistory {
       for (const bucket of ordered) {
         const histogram = bucket.latency[slot];
         if (histogram === undefined) continue;
-        points.push([
-          bucket.index * this.bucketWidth,
-          histogram.percentileMs(50),
-          histogram.percentileMs(95),
-          histogram.total,
-        ]);
+        const [p50, p95] = histogram.percentilesUs(CHART_PERCENTILES);
+        points.push([bucket.index * this.bucketWidth, p50! / 1000, p95! / 1000, histogram.count]);
       }
       return { stage, points };
     });
@@ -333,7 +335,7 @@ export class RunHistory {
       error: 0,
       sumMs: 0,
       maxMs: 0,
-      histogram: createLatencyHistogram(3),
+      histogram: new LatencyHistogram(),
       reasons: new Map(),
       chartSlot,
     };
