@@ -89,3 +89,65 @@ it('restarts a `loop run` whose heartbeat stops (frozen with SIGSTOP), and stops
   expect(isProcessAlive(second)).toBe(false);
   expect(state()).toMatchObject({ status: 'stopped', exit_code: 0, restarts: 1, stop_signal: 'SIGTERM' });
 });
+
+it('--prevent-restart-exit-status 3: a `loop run` halted by its kill switch is started once, and exit 3 stands', async () => {
+  const runDir = mkdtempSync(join(tmpdir(), 'loop-supervise-halt-'));
+  const botDir = join(runDir, 'bot');
+  const supervisor = spawn(
+    process.execPath,
+    [
+      bin,
+      'supervise',
+      '--run-dir',
+      runDir,
+      '--restart',
+      'always',
+      '--backoff-base-s',
+      '0',
+      '--max-restarts',
+      '3',
+      '--prevent-restart-exit-status',
+      '3',
+      '--',
+      process.execPath,
+      bin,
+      'run',
+      '--run-dir',
+      botDir,
+      '--fault-rate',
+      '1',
+      '--max-consecutive-errors',
+      '2',
+      '--max-steps',
+      '50',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  spawned.push(supervisor);
+  let stdout = '';
+  let stderr = '';
+  supervisor.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  supervisor.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => supervisor.on('close', resolve));
+  expect(code).toBe(3);
+  // The child really was halted by its kill switch (its own summary), and nothing undid it.
+  expect(stdout).toMatch(/HALTED by the kill switch/);
+  expect(stderr).toMatch(/not restarting: exit status 3 is in --prevent-restart-exit-status/);
+  const state = parseSupervisorState(readFileSync(join(runDir, 'supervisor_state.json'), 'utf8'));
+  expect(state).toMatchObject({
+    status: 'stopped',
+    stop_reason: 'restart-prevented',
+    exit_code: 3,
+    restarts: 0,
+  });
+  expect(state.exits).toHaveLength(1);
+  expect(state.exits[0]).toMatchObject({ code: 3, status: 3, reason: 'exit' });
+  const log = readFileSync(join(runDir, 'supervisor.log'), 'utf8');
+  expect(log.match(/ child_start /g)).toHaveLength(1);
+  expect(log).toMatch(/ restart_prevented pid=\d+ code=3 prevent_restart_exit_status=3 restart=always /);
+  expect(existsSync(join(botDir, 'run.json'))).toBe(true);
+});

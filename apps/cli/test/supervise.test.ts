@@ -108,6 +108,38 @@ describe('loop supervise: bad input', () => {
       /--restart: expected one of on-failure, always, never/,
     ],
     [['--run-dir', 'RUN', '--bogus', '--', 'true'], /unknown flag --bogus/],
+    [
+      ['--run-dir', 'RUN', '--prevent-restart-exit-status', '', '--', 'true'],
+      /--prevent-restart-exit-status: expected comma-separated exit codes, got nothing/,
+    ],
+    [
+      ['--run-dir', 'RUN', '--prevent-restart-exit-status', '3,,4', '--', 'true'],
+      /--prevent-restart-exit-status: expected comma-separated exit codes, got an empty item in "3,,4"/,
+    ],
+    [
+      ['--run-dir', 'RUN', '--prevent-restart-exit-status', '3,', '--', 'true'],
+      /--prevent-restart-exit-status: .*empty item/,
+    ],
+    [
+      ['--run-dir', 'RUN', '--prevent-restart-exit-status', 'halt', '--', 'true'],
+      /--prevent-restart-exit-status: expected exit codes from 0 to 255, got "halt"/,
+    ],
+    [
+      ['--run-dir', 'RUN', '--prevent-restart-exit-status', '3,256', '--', 'true'],
+      /--prevent-restart-exit-status: expected exit codes from 0 to 255, got "256" in "3,256"/,
+    ],
+    [
+      ['--run-dir', 'RUN', '--prevent-restart-exit-status', '-1', '--', 'true'],
+      /--prevent-restart-exit-status: expected exit codes from 0 to 255, got "-1"/,
+    ],
+    [
+      ['--run-dir', 'RUN', '--prevent-restart-exit-status', '3.5', '--', 'true'],
+      /--prevent-restart-exit-status: expected exit codes from 0 to 255, got "3.5"/,
+    ],
+    [
+      ['--run-dir', 'RUN', '--prevent-restart-exit-status', '3,x', '--print-systemd-unit', '--', 'true'],
+      /--prevent-restart-exit-status: expected exit codes from 0 to 255, got "x"/,
+    ],
   ])('%j: exit 2, a message naming the problem, nothing written', async (args, message) => {
     const dir = tempDir();
     const runDir = join(dir, 'run');
@@ -378,7 +410,106 @@ describe('loop supervise: files', () => {
   });
 });
 
+describe('loop supervise --prevent-restart-exit-status', () => {
+  it('--restart always: a child exiting 3 is not restarted; exit 3, and the state, log and stderr say why', async () => {
+    const runDir = tempDir();
+    const result = await supervise([
+      '--run-dir',
+      runDir,
+      '--restart',
+      'always',
+      '--backoff-base-s',
+      '0',
+      '--prevent-restart-exit-status',
+      '3,4',
+      '--',
+      'sh',
+      '-c',
+      'exit 3',
+    ]).done;
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe(
+      'loop supervise: not restarting: exit status 3 is in --prevent-restart-exit-status\n',
+    );
+    const state = readState(runDir);
+    expect(state).toMatchObject({
+      status: 'stopped',
+      stop_reason: 'restart-prevented',
+      prevent_restart_exit_status: [3, 4],
+      exit_code: 3,
+      restarts: 0,
+    });
+    expect(state.exits).toHaveLength(1);
+    const log = readFileSync(join(runDir, 'supervisor.log'), 'utf8');
+    expect(log.match(/ child_start /g)).toHaveLength(1);
+    expect(log).toMatch(
+      / restart_prevented pid=\d+ code=3 prevent_restart_exit_status="3,4" restart=always restarts=0\n/,
+    );
+    expect(log).toMatch(/ supervisor_exit status=stopped stop_reason=restart-prevented exit_code=3 /);
+  });
+
+  it('a code not in the list is still restarted (exit 4 with 3 listed gives up after --max-restarts)', async () => {
+    const runDir = tempDir();
+    const result = await supervise([
+      '--run-dir',
+      runDir,
+      '--restart',
+      'always',
+      '--backoff-base-s',
+      '0',
+      '--max-restarts',
+      '2',
+      '--prevent-restart-exit-status',
+      '3',
+      '--',
+      'sh',
+      '-c',
+      'exit 4',
+    ]).done;
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(/gave up after 2 restarts/);
+    expect(readState(runDir)).toMatchObject({ status: 'gave_up', stop_reason: null, restarts: 2 });
+    const log = readFileSync(join(runDir, 'supervisor.log'), 'utf8');
+    expect(log.match(/ child_start /g)).toHaveLength(3);
+    expect(log).not.toMatch(/restart_prevented/);
+  });
+
+  it('--help says to pass 3 for `loop run`', async () => {
+    const result = await supervise(['--help']).done;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /--prevent-restart-exit-status <CODES> +exit codes \(0-255, comma-separated\)/,
+    );
+    expect(result.stdout).toMatch(/For `loop run`, pass --prevent-restart-exit-status 3/);
+  });
+});
+
 describe('loop supervise --print-systemd-unit', () => {
+  it('carries --prevent-restart-exit-status as RestartPreventExitStatus= and in ExecStart', async () => {
+    const runDir = join(tempDir(), 'run');
+    const result = await supervise([
+      '--run-dir',
+      runDir,
+      '--restart',
+      'always',
+      '--prevent-restart-exit-status',
+      '3, 4',
+      '--print-systemd-unit',
+      '--',
+      'sh',
+      '-c',
+      'exit 3',
+    ]).done;
+    expect(result.code).toBe(0);
+    expect(existsSync(runDir)).toBe(false);
+    const lines = result.stdout.split('\n');
+    expect(lines).toContain('RestartPreventExitStatus=3 4');
+    expect(lines).toContain('Restart=always');
+    expect(lines.find((l) => l.startsWith('ExecStart='))).toMatch(
+      / --restart never --kill-timeout-s 10 --prevent-restart-exit-status 3,4 -- \S+ -c "exit 3"$/,
+    );
+  });
+
   it('prints a unit running the same supervision, and writes nothing', async () => {
     const runDir = join(tempDir(), 'run');
     const result = await supervise([

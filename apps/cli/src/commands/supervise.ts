@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   isSupervisorError,
+  parseExitStatusList,
   RESTART_POLICIES,
   renderSystemdUnit,
   resolveCommand,
@@ -28,7 +29,9 @@ const USAGE = 'Usage: loop supervise --run-dir <DIR> [flags] -- <command> [args.
 const SUMMARY =
   'Runs <command> and keeps it running: restarts it with exponential backoff, stops its whole process group\n' +
   'on SIGINT/SIGTERM/SIGHUP, restarts it when its heartbeat goes stale, and records supervisor_state.json and\n' +
-  'supervisor.log in the run dir. Exits with the last run of the command: its code, or 128 + signal, or 124 when hung.';
+  'supervisor.log in the run dir. Exits with the last run of the command: its code, or 128 + signal, or 124 when hung.\n' +
+  'For `loop run`, pass --prevent-restart-exit-status 3: it exits 3 when its kill switch halts trading, and a\n' +
+  'restart must not undo that.';
 
 const specs: FlagSpecs = {
   'run-dir': {
@@ -59,6 +62,13 @@ const specs: FlagSpecs = {
     valueName: RESTART_POLICIES.join('|'),
     description: 'on-failure: a clean exit (0) ends supervision; always: restart after any exit; never',
     defaultText: SUPERVISOR_DEFAULTS.restart,
+  },
+  'prevent-restart-exit-status': {
+    type: 'string',
+    valueName: 'CODES',
+    description:
+      'exit codes (0-255, comma-separated) after which the command is never restarted, whatever --restart says; supervision stops with that code (`loop run`: 3)',
+    defaultText: 'none',
   },
   'reset-after-s': {
     type: 'string',
@@ -107,6 +117,7 @@ const schema = z.object({
   'backoff-base-s': numberFlag({ min: 0 }).optional(),
   'backoff-cap-s': numberFlag({ min: 0 }).optional(),
   restart: enumFlag(['on-failure', 'always', 'never']).optional(),
+  'prevent-restart-exit-status': z.string().optional(),
   'reset-after-s': numberFlag({ min: 0 }).optional(),
   'kill-timeout-s': numberFlag({ min: 0, exclusiveMin: true }).optional(),
   'heartbeat-timeout-s': numberFlag({ min: 0, exclusiveMin: true }).optional(),
@@ -122,6 +133,7 @@ const flagOfOption: Record<string, string> = {
   command: 'command (after --)',
   runDir: '--run-dir',
   restart: '--restart',
+  preventRestartExitStatus: '--prevent-restart-exit-status',
   maxRestarts: '--max-restarts',
   backoffBaseS: '--backoff-base-s',
   backoffCapS: '--backoff-cap-s',
@@ -167,10 +179,18 @@ async function supervise(argv: string[], io: CommandIo): Promise<number> {
   if (flags['heartbeat-file'] !== undefined && flags['heartbeat-timeout-s'] === undefined) {
     throw usageError('loop supervise: --heartbeat-file: needs --heartbeat-timeout-s too');
   }
+  let preventRestartExitStatus: number[] | undefined;
+  try {
+    const codes = flags['prevent-restart-exit-status'];
+    preventRestartExitStatus = codes === undefined ? undefined : parseExitStatusList(codes);
+  } catch (error) {
+    throw toCliError(error);
+  }
   const options: SupervisorOptions = {
     command: parsed.rest,
     runDir: absolute(flags['run-dir']),
     restart: flags.restart,
+    preventRestartExitStatus,
     maxRestarts: flags['max-restarts'],
     backoffBaseS: flags['backoff-base-s'],
     backoffCapS: flags['backoff-cap-s'],
@@ -208,6 +228,11 @@ async function supervise(argv: string[], io: CommandIo): Promise<number> {
     if (outcome.status === 'gave_up') {
       io.stderr.write(
         `loop supervise: gave up after ${outcome.restarts} restarts; last exit status ${outcome.exitCode}\n`,
+      );
+    }
+    if (outcome.stopReason === 'restart-prevented') {
+      io.stderr.write(
+        `loop supervise: not restarting: exit status ${outcome.exitCode} is in --prevent-restart-exit-status\n`,
       );
     }
     return outcome.exitCode;
