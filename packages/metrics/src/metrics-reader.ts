@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError, MetricsError } from './errors.js';
+import { snapshotMetricsFiles } from './metrics-file-snapshot.js';
 import { METRICS_FILE, ROTATED_FILE_PATTERN } from './rotating-ndjson-writer.js';
 import { type StageEventLine, stageEventLineSchema } from './schema.js';
 
@@ -151,53 +152,14 @@ export class MetricsEventStream implements AsyncIterable<ReadEvent> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<ReadEvent> {
-    // Snapshot: open the current file first, then list the rotated ones and open them newest first (up to
-    // a bound). Pruning deletes oldest first, so once a file is missing every older one is gone too: what
-    // we hold is a gap-free run of files. If a live writer rotated the current file meanwhile, it shows up
-    // as a `.N` with the same inode: that `.N` and anything newer are left out, and the current file is
-    // read through the handle opened first. Open handles survive renames and pruning.
-    const handles = new Map<string, fs.promises.FileHandle>();
+    // A snapshot (see snapshotMetricsFiles): the current file opened first, the rotated ones newest first,
+    // a rotated file with the current file's inode left out. Open handles survive renames and pruning.
+    const snapshot = await snapshotMetricsFiles(this.runDir, { maxOpen: EAGER_OPEN_LIMIT });
     try {
-      const currentPath = path.join(path.resolve(this.runDir), METRICS_FILE);
-      const current = await openOrUndefined(currentPath);
-      if (current) handles.set(METRICS_FILE, current);
-      const currentStat = current ? await current.stat() : undefined;
-      const rotated = (await listMetricsFiles(this.runDir)).filter((f) => f.index !== null);
-      const eagerFrom = Math.max(0, rotated.length - EAGER_OPEN_LIMIT);
-      let oldestHeld = rotated.length;
-      for (let i = rotated.length - 1; i >= eagerFrom; i--) {
-        const info = rotated[i]!;
-        const handle = await openOrUndefined(info.path);
-        if (handle === undefined) break;
-        const stat = await handle.stat();
-        if (currentStat && stat.ino === currentStat.ino && stat.dev === currentStat.dev) {
-          await handle.close();
-          for (const newer of rotated.slice(i + 1)) {
-            await handles.get(newer.name)?.close();
-            handles.delete(newer.name);
-          }
-          rotated.length = i;
-          oldestHeld = i;
-          continue;
-        }
-        handles.set(info.name, handle);
-        oldestHeld = i;
-      }
-      const order: MetricsFileInfo[] = [];
-      for (const [i, info] of rotated.entries()) {
-        // Listed but pruned before we could open it (older than what we hold): not read.
-        if (i >= eagerFrom && i < oldestHeld) this.stats.vanished.push(info.name);
-        else order.push(info);
-      }
-      if (current)
-        order.push({ name: METRICS_FILE, path: currentPath, index: null, size: currentStat!.size });
-      for (const info of order) {
-        let handle = handles.get(info.name);
-        if (handle === undefined && info.index !== null) {
-          // Beyond the eager bound (more than 256 rotated files): opened lazily, may have been pruned.
-          handle = await openOrUndefined(info.path);
-          if (handle) handles.set(info.name, handle);
-        }
+      this.stats.vanished.push(...snapshot.vanished);
+      for (const info of snapshot.files) {
+        // Beyond the eager bound (more than 256 rotated files) a file is opened now and may have been pruned.
+        const handle = await snapshot.open(info);
         if (handle === undefined) {
           this.stats.vanished.push(info.name);
           continue;
@@ -206,12 +168,11 @@ export class MetricsEventStream implements AsyncIterable<ReadEvent> {
         try {
           yield* this.readFile(handle, info.name);
         } finally {
-          handles.delete(info.name);
           await handle.close();
         }
       }
     } finally {
-      for (const handle of handles.values()) await handle.close();
+      await snapshot.close();
     }
   }
 

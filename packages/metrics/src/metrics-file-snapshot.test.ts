@@ -1,0 +1,121 @@
+// The snapshot of a run dir's metrics files: order, and no gap or repeat when a rotation lands mid-snapshot.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { isMetricsError } from './errors.js';
+import { type MetricsFileSnapshot, snapshotMetricsFiles } from './metrics-file-snapshot.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loop-snapshot-'));
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Writes lines `from`..`to - 1` (one number per line) to `name`. */
+function write(name: string, from: number, to: number): void {
+  let text = '';
+  for (let i = from; i < to; i++) text += `${i}\n`;
+  fs.writeFileSync(path.join(dir, name), text);
+}
+
+/** Reads every file of the snapshot through its handle, in order, and closes it. */
+async function readAll(snapshot: MetricsFileSnapshot): Promise<number[]> {
+  const lines: number[] = [];
+  try {
+    for (const file of snapshot.files) {
+      const handle = await snapshot.open(file);
+      if (handle === undefined) continue;
+      try {
+        const text = (await handle.readFile()).toString('utf8');
+        for (const line of text.split('\n')) if (line !== '') lines.push(Number(line));
+      } finally {
+        await handle.close();
+      }
+    }
+  } finally {
+    await snapshot.close();
+  }
+  return lines;
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+/** Makes the snapshot's directory listing run `rotate` first (a writer rotating mid-snapshot), once. */
+function rotateBeforeListing(rotate: () => void): { calls: () => number } {
+  const readdir = fs.promises.readdir.bind(fs.promises);
+  let calls = 0;
+  vi.spyOn(fs.promises, 'readdir').mockImplementation(((...args: Parameters<typeof readdir>) => {
+    calls++;
+    if (calls === 1) rotate();
+    return readdir(...args);
+  }) as typeof fs.promises.readdir);
+  return { calls: () => calls };
+}
+
+describe('snapshotMetricsFiles', () => {
+  it('orders rotated files by number (.10 after .9), then the current file, ignoring other names', async () => {
+    for (let n = 1; n <= 10; n++) write(`metrics.ndjson.${n}`, n * 10, n * 10 + 10);
+    write('metrics.ndjson', 110, 115);
+    write('metrics.ndjson.bak', 0, 3);
+    write('metrics_summary.json', 0, 1);
+    const snapshot = await snapshotMetricsFiles(dir);
+    expect(snapshot.files.map((f) => f.index)).toEqual([...range(1, 11), null]);
+    expect(snapshot.files.at(-1)).toMatchObject({ name: 'metrics.ndjson', size: 20 });
+    expect(snapshot.vanished).toEqual([]);
+    expect(await readAll(snapshot)).toEqual(range(10, 115));
+  });
+
+  it('is empty for a missing run dir and rejects a bad maxOpen', async () => {
+    const snapshot = await snapshotMetricsFiles(path.join(dir, 'nope'));
+    expect(snapshot.files).toEqual([]);
+    const caught = await snapshotMetricsFiles(dir, { maxOpen: -1 }).catch((e: unknown) => e);
+    expect(isMetricsError(caught) && caught.code).toBe('LOOP_METRICS_OPTION_INVALID');
+  });
+
+  it('leaves out the current file renamed by a rotation after it was opened, and reads it once', async () => {
+    write('metrics.ndjson.1', 0, 10);
+    write('metrics.ndjson.2', 10, 20);
+    write('metrics.ndjson', 20, 30);
+    rotateBeforeListing(() => {
+      fs.appendFileSync(path.join(dir, 'metrics.ndjson'), '30\n31\n');
+      fs.renameSync(path.join(dir, 'metrics.ndjson'), path.join(dir, 'metrics.ndjson.3'));
+      fs.rmSync(path.join(dir, 'metrics.ndjson.1')); // pruned (keep 2)
+      write('metrics.ndjson', 32, 40);
+    });
+    const snapshot = await snapshotMetricsFiles(dir);
+    expect(snapshot.files.map((f) => f.name)).toEqual(['metrics.ndjson.2', 'metrics.ndjson']);
+    // The current file is the one opened first (now `.3`): every line up to then, none twice, no gap.
+    expect(await readAll(snapshot)).toEqual(range(10, 32));
+  });
+
+  it('tries again when the current file was rotated and pruned before the listing', async () => {
+    write('metrics.ndjson.1', 0, 10);
+    write('metrics.ndjson', 10, 20);
+    const listing = rotateBeforeListing(() => {
+      fs.renameSync(path.join(dir, 'metrics.ndjson'), path.join(dir, 'metrics.ndjson.2'));
+      write('metrics.ndjson', 20, 30);
+      fs.renameSync(path.join(dir, 'metrics.ndjson'), path.join(dir, 'metrics.ndjson.3'));
+      write('metrics.ndjson', 30, 40);
+      fs.rmSync(path.join(dir, 'metrics.ndjson.1')); // keep 1
+      fs.rmSync(path.join(dir, 'metrics.ndjson.2'));
+    });
+    const snapshot = await snapshotMetricsFiles(dir);
+    expect(listing.calls()).toBe(2);
+    expect(snapshot.files.map((f) => f.name)).toEqual(['metrics.ndjson.3', 'metrics.ndjson']);
+    expect(await readAll(snapshot)).toEqual(range(20, 40));
+  });
+
+  it('opens only the newest maxOpen rotated files up front; an older one pruned before it is opened is missed', async () => {
+    for (let n = 1; n <= 5; n++) write(`metrics.ndjson.${n}`, n * 10, n * 10 + 10);
+    const snapshot = await snapshotMetricsFiles(dir, { maxOpen: 2 });
+    expect(snapshot.files.map((f) => f.index)).toEqual([1, 2, 3, 4, 5]);
+    for (let n = 1; n <= 5; n++) fs.rmSync(path.join(dir, `metrics.ndjson.${n}`));
+    // .4 and .5 were held open; .1 to .3 are opened on demand and are gone.
+    expect(await snapshot.open(snapshot.files[0]!)).toBeUndefined();
+    expect(await readAll(snapshot)).toEqual(range(40, 60));
+  });
+});

@@ -1,0 +1,214 @@
+// A gap-free, chronological set of a run dir's metrics files, opened so a live writer's rotation cannot break it.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describeError, MetricsError } from './errors.js';
+import type { MetricsFileInfo } from './metrics-reader.js';
+import { METRICS_FILE, ROTATED_FILE_PATTERN } from './rotating-ndjson-writer.js';
+
+/** One file of a {@link MetricsFileSnapshot}: its name and size plus the identity of the file itself. */
+export interface SnapshotFile extends MetricsFileInfo {
+  /** Device of the file (with `ino`, follows it when rotation renames it). */
+  dev: number;
+  /** Inode of the file. */
+  ino: number;
+}
+
+/** Options of {@link snapshotMetricsFiles}. */
+export interface SnapshotOptions {
+  /** Rotated files opened up front, the newest ones (besides the current file); default 256. */
+  maxOpen?: number;
+}
+
+/** Attempts at a snapshot when the current file was rotated and pruned while it was taken. */
+const SNAPSHOT_ATTEMPTS = 3;
+
+/**
+ * The metrics files of a run dir at one moment, oldest first (`metrics.ndjson.1`, `.2`, ..., then
+ * `metrics.ndjson`), with open handles, so that reading them all gives every line up to the moment the
+ * snapshot was taken with no gap and no line twice, even while a live writer rotates and prunes. Lines
+ * written later may be read too (the current file keeps growing) but only at the end. Take each file's
+ * handle with {@link open} and close it; {@link close} closes those not taken.
+ */
+export class MetricsFileSnapshot {
+  /** @internal Use {@link snapshotMetricsFiles}. */
+  constructor(
+    /** Files in chronological order, gap-free. */
+    readonly files: readonly SnapshotFile[],
+    /** Rotated files listed but pruned by the writer before they could be opened (older than `files`). */
+    readonly vanished: readonly string[],
+    private readonly handles: Map<string, fs.promises.FileHandle>,
+  ) {}
+
+  /**
+   * The open handle of `file`, now owned by the caller (who closes it); a file beyond the `maxOpen` bound is
+   * opened now. `undefined` if it has been pruned since it was listed (only possible beyond the bound).
+   *
+   * @throws MetricsError `LOOP_METRICS_READ_FAILED` if the file cannot be opened.
+   */
+  async open(file: SnapshotFile): Promise<fs.promises.FileHandle | undefined> {
+    const handle = this.handles.get(file.name);
+    if (handle !== undefined) {
+      this.handles.delete(file.name);
+      return handle;
+    }
+    return openOrUndefined(file.path);
+  }
+
+  /** Closes the handles not taken with {@link open}. */
+  async close(): Promise<void> {
+    const handles = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all(handles.map((h) => h.close()));
+  }
+}
+
+/**
+ * Takes a {@link MetricsFileSnapshot} of `runDir` (empty if it does not exist). The current file is opened
+ * first, then the rotated ones are listed and opened newest first: pruning deletes oldest first, so once one
+ * is missing every older one is gone and what is held is a gap-free run. A rotated file with the current
+ * file's inode is the current file renamed by rotation meanwhile: it and anything newer are left out, the
+ * current file being read through the handle opened first. Beyond `maxOpen` rotated files the oldest are
+ * only listed, opened by {@link MetricsFileSnapshot.open}; one pruned before then is missed.
+ *
+ * @throws MetricsError `LOOP_METRICS_READ_FAILED` if the run dir cannot be listed or a file cannot be opened.
+ */
+export async function snapshotMetricsFiles(
+  runDir: string,
+  options: SnapshotOptions = {},
+): Promise<MetricsFileSnapshot> {
+  const maxOpen = options.maxOpen ?? 256;
+  if (!Number.isSafeInteger(maxOpen) || maxOpen < 0) {
+    throw new MetricsError('LOOP_METRICS_OPTION_INVALID', `maxOpen must be an integer >= 0, got ${maxOpen}`);
+  }
+  const dir = path.resolve(runDir);
+  for (let attempt = 1; ; attempt++) {
+    const snapshot = await trySnapshot(dir, maxOpen, attempt === SNAPSHOT_ATTEMPTS);
+    if (snapshot !== undefined) return snapshot;
+  }
+}
+
+/**
+ * One attempt. `undefined` (unless `lastAttempt`) when the current file was unlinked by the time the rotated
+ * files were listed: rotated and pruned meanwhile, it would belong before files that were not held, so the
+ * caller tries again.
+ */
+async function trySnapshot(
+  dir: string,
+  maxOpen: number,
+  lastAttempt: boolean,
+): Promise<MetricsFileSnapshot | undefined> {
+  const handles = new Map<string, fs.promises.FileHandle>();
+  let done = false;
+  try {
+    const currentPath = path.join(dir, METRICS_FILE);
+    const current = await openOrUndefined(currentPath);
+    if (current !== undefined) handles.set(METRICS_FILE, current);
+    const currentStat = current === undefined ? undefined : await statOf(current, currentPath);
+    let names: string[];
+    try {
+      names = await fs.promises.readdir(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw readFailed(dir, error);
+      names = [];
+    }
+    const rotated: Array<{ name: string; index: number; path: string }> = [];
+    for (const name of names) {
+      const match = ROTATED_FILE_PATTERN.exec(name);
+      if (match) rotated.push({ name, index: Number(match[1]), path: path.join(dir, name) });
+    }
+    rotated.sort((a, b) => a.index - b.index);
+    const held: Array<SnapshotFile | undefined> = new Array(rotated.length);
+    const eagerFrom = Math.max(0, rotated.length - maxOpen);
+    let end = rotated.length; // rotated[0, end) are older than the current file
+    let oldestHeld = end;
+    for (let i = rotated.length - 1; i >= eagerFrom; i--) {
+      const entry = rotated[i]!;
+      const handle = await openOrUndefined(entry.path);
+      if (handle === undefined) break; // pruned: every older file is gone too
+      handles.set(entry.name, handle);
+      const stat = await statOf(handle, entry.path);
+      if (currentStat !== undefined && stat.ino === currentStat.ino && stat.dev === currentStat.dev) {
+        // The current file, renamed by a rotation after we opened it: it and anything newer are left out.
+        for (let j = i; j < end; j++) {
+          const name = rotated[j]!.name;
+          await handles.get(name)?.close();
+          handles.delete(name);
+          held[j] = undefined;
+        }
+        end = i;
+        oldestHeld = i;
+        continue;
+      }
+      held[i] = { ...fileInfo(entry), size: stat.size, dev: stat.dev, ino: stat.ino };
+      oldestHeld = i;
+    }
+    const vanished: string[] = [];
+    const files: SnapshotFile[] = [];
+    const eagerComplete = oldestHeld === eagerFrom;
+    for (let i = 0; i < eagerFrom; i++) {
+      // Beyond the bound: listed only. Once a file is gone every older one is gone too.
+      const entry = rotated[i]!;
+      let stat: fs.Stats | undefined;
+      if (eagerComplete) stat = await statOrUndefined(entry.path);
+      if (stat === undefined) vanished.push(entry.name);
+      else files.push({ ...fileInfo(entry), size: stat.size, dev: stat.dev, ino: stat.ino });
+    }
+    for (let i = eagerFrom; i < end; i++) {
+      const file = held[i];
+      if (file === undefined) vanished.push(rotated[i]!.name);
+      else files.push(file);
+    }
+    if (current !== undefined && currentStat !== undefined) {
+      if (!lastAttempt && (await statOf(current, currentPath)).nlink === 0) return undefined;
+      files.push({
+        name: METRICS_FILE,
+        path: currentPath,
+        index: null,
+        size: currentStat.size,
+        dev: currentStat.dev,
+        ino: currentStat.ino,
+      });
+    }
+    done = true;
+    return new MetricsFileSnapshot(files, vanished, handles);
+  } finally {
+    if (!done) await Promise.all([...handles.values()].map((h) => h.close()));
+  }
+}
+
+function fileInfo(entry: { name: string; index: number; path: string }): MetricsFileInfo {
+  return { name: entry.name, path: entry.path, index: entry.index, size: 0 };
+}
+
+async function statOf(handle: fs.promises.FileHandle, file: string): Promise<fs.Stats> {
+  try {
+    return await handle.stat();
+  } catch (error) {
+    throw readFailed(file, error);
+  }
+}
+
+async function statOrUndefined(file: string): Promise<fs.Stats | undefined> {
+  try {
+    return await fs.promises.stat(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw readFailed(file, error);
+  }
+}
+
+async function openOrUndefined(file: string): Promise<fs.promises.FileHandle | undefined> {
+  try {
+    return await fs.promises.open(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw readFailed(file, error);
+  }
+}
+
+function readFailed(file: string, error: unknown): MetricsError {
+  return new MetricsError('LOOP_METRICS_READ_FAILED', `${file}: ${describeError(error)}`, {
+    cause: error,
+    context: { file },
+  });
+}
