@@ -8,11 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { readEvents } from '@loop/metrics';
+import { listMetricsFiles, readEvents } from '@loop/metrics';
 import { composeDashboardModel } from '../src/compose-model.js';
 import { buildModel, renderDashboard } from '../src/index.js';
 import { readMetricsSummary, readRunInfo } from '../src/run-dir-documents.js';
-import { listMetricsFiles } from '../src/run-dir-files.js';
 import { RunHistory } from '../src/run-history.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);

@@ -1,5 +1,5 @@
 // Streams the complete lines of one NDJSON file from a byte offset, with a fixed-size buffer.
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 
 /** Lines longer than this are skipped (reported as one over-long line) so one bad line cannot exhaust memory. */
 export const MAX_LINE_BYTES = 4 * 1024 * 1024;
@@ -26,17 +26,18 @@ export interface NdjsonLineSink {
 }
 
 /**
- * Reads `path` from byte `offset` to its current end and reports each complete line. `\n` is searched for in
- * bytes (it never occurs inside a UTF-8 sequence), so offsets stay exact for resuming.
+ * Reads a file (a path, or a handle the caller keeps and closes) from byte `offset` to its current end and
+ * reports each complete line. `\n` is searched for in bytes (it never occurs inside a UTF-8 sequence), so
+ * offsets stay exact for resuming.
  */
 export async function readNdjsonLines(
-  path: string,
+  file: string | FileHandle,
   sink: NdjsonLineSink,
   options: { offset?: number; firstLine?: number } = {},
 ): Promise<NdjsonReadResult> {
   let position = options.offset ?? 0;
   let lineNo = options.firstLine ?? 1;
-  const handle = await open(path, 'r');
+  const handle = typeof file === 'string' ? await open(file, 'r') : file;
   try {
     let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
     let filled = 0; // bytes of a pending, unterminated line at the start of `buffer`
@@ -91,6 +92,6 @@ export async function readNdjsonLines(
         : null;
     return { endOffset, nextLine: lineNo, trailing };
   } finally {
-    await handle.close();
+    if (typeof file === 'string') await handle.close();
   }
 }

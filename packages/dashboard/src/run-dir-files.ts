@@ -1,5 +1,5 @@
-// Names of the files in a run dir, and the chronological order of the rotated NDJSON files.
-import { readdir } from 'node:fs/promises';
+// Names of the files in a run dir, and the chronological order of the rotated NDJSON files (pure; the
+// rotation-safe listing that the reader uses is @loop/metrics' snapshotMetricsFiles).
 import { join } from 'node:path';
 import { METRICS_FILE, ROTATED_FILE_PATTERN, SUMMARY_FILE } from '@loop/metrics';
 
@@ -35,9 +35,4 @@ export function orderMetricsFiles(runDir: string, names: readonly string[]): Met
     if (match) files.push({ name, path: join(runDir, name), rotation: Number(match[1]) });
   }
   return files.sort((a, b) => a.rotation - b.rotation);
-}
-
-/** Lists a run dir's NDJSON files in chronological order. */
-export async function listMetricsFiles(runDir: string): Promise<MetricsFileRef[]> {
-  return orderMetricsFiles(runDir, await readdir(runDir));
 }

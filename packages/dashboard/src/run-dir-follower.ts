@@ -1,9 +1,9 @@
 // Reads a run dir's NDJSON files into a RunHistory and, when called again, reads only what was appended,
 // following the current file through rotation (same inode, new name).
-import { stat } from 'node:fs/promises';
+import { type MetricsFileSnapshot, snapshotMetricsFiles } from '@loop/metrics';
 import { LoopDashboardError } from './errors.js';
 import { readNdjsonLines } from './ndjson-file-reader.js';
-import { listMetricsFiles, METRICS_FILE } from './run-dir-files.js';
+import { METRICS_FILE } from './run-dir-files.js';
 import { RunHistory, type RunHistoryLimits } from './run-history.js';
 import { readStageEventLine } from './stage-event-line.js';
 
@@ -60,37 +60,42 @@ export class RunDirFollower {
   }
 
   private async pass(final: boolean): Promise<'changed' | 'unchanged' | 'inconsistent'> {
-    let files: Awaited<ReturnType<typeof listMetricsFiles>>;
+    // A rotation-safe snapshot (@loop/metrics, the same as readEvents): the files are opened before they are
+    // read, so a writer rotating and pruning meanwhile cannot make a line be skipped or read twice.
+    let snapshot: MetricsFileSnapshot;
     try {
-      files = await listMetricsFiles(this.runDir);
+      snapshot = await snapshotMetricsFiles(this.runDir);
     } catch (cause) {
       throw new LoopDashboardError('LOOP_DASHBOARD_READ_FAILED', `cannot list run dir ${this.runDir}`, {
         cause,
         context: { runDir: this.runDir },
       });
     }
-    let changed = false;
-    let seenKnownAfter = false;
-    const keys: string[] = [];
-    const stats = [];
-    for (const file of files) {
-      try {
-        const s = await stat(file.path);
-        stats.push({ file, key: `${s.dev}:${s.ino}`, size: s.size });
-      } catch {
-        // Rotated away or deleted between listing and stat: the next refresh sees it under its new name.
-      }
+    try {
+      return await this.readSnapshot(snapshot, final);
+    } finally {
+      await snapshot.close();
     }
+  }
+
+  private async readSnapshot(
+    snapshot: MetricsFileSnapshot,
+    final: boolean,
+  ): Promise<'changed' | 'unchanged' | 'inconsistent'> {
+    const files = snapshot.files;
+    const keys = files.map((file) => `${file.dev}:${file.ino}`);
     // A file never read before that is older than one already read means the history was replaced.
-    for (let i = stats.length - 1; i >= 0; i--) {
-      const known = this.progress.get(stats[i]!.key);
+    let seenKnownAfter = false;
+    for (let i = files.length - 1; i >= 0; i--) {
+      const known = this.progress.get(keys[i]!);
       if (known) {
-        if (stats[i]!.size < known.offset) return 'inconsistent';
+        if (files[i]!.size < known.offset) return 'inconsistent';
         seenKnownAfter = true;
       } else if (seenKnownAfter) return 'inconsistent';
     }
-    for (const { file, key, size } of stats) {
-      keys.push(key);
+    let changed = false;
+    for (const [i, file] of files.entries()) {
+      const key = keys[i]!;
       let p = this.progress.get(key);
       if (!p) {
         p = { name: file.name, offset: 0, nextLine: 1, bytes: 0 };
@@ -100,12 +105,16 @@ export class RunDirFollower {
       }
       p.name = file.name;
       const complete = final || file.name !== METRICS_FILE;
-      if (size > p.offset) {
-        const progress = p;
-        let result: Awaited<ReturnType<typeof readNdjsonLines>>;
+      if (file.size <= p.offset) continue;
+      const progress = p;
+      let result: Awaited<ReturnType<typeof readNdjsonLines>>;
+      try {
+        const handle = await snapshot.open(file);
+        // Pruned before it could be opened (only beyond the snapshot's bound of open files): nothing to read.
+        if (handle === undefined) continue;
         try {
           result = await readNdjsonLines(
-            file.path,
+            handle,
             {
               line: (text, line) => {
                 const read = readStageEventLine(text);
@@ -116,29 +125,30 @@ export class RunDirFollower {
             },
             { offset: p.offset, firstLine: p.nextLine },
           );
-        } catch (cause) {
-          // Deleted since it was listed (rotation with a keep limit removes the oldest files): nothing to read.
-          if ((cause as NodeJS.ErrnoException).code === 'ENOENT') continue;
-          throw new LoopDashboardError('LOOP_DASHBOARD_READ_FAILED', `cannot read ${file.path}`, {
-            cause,
-            context: { file: file.path },
-          });
+        } finally {
+          await handle.close();
         }
-        if (result.endOffset !== p.offset || result.nextLine !== p.nextLine) changed = true;
-        p.bytes += result.endOffset - p.offset;
-        p.offset = result.endOffset;
-        p.nextLine = result.nextLine;
-        if (result.trailing && complete) {
-          // The file will not grow: its unterminated last line is what a crash left behind.
-          const read = readStageEventLine(result.trailing.text);
-          if (typeof read === 'string')
-            this.history.addSkipped(p.name, result.trailing.line, 'torn last line (no newline)');
-          else this.history.addEvent(read, p.name, result.trailing.line);
-          p.bytes += Buffer.byteLength(result.trailing.text);
-          p.offset = size;
-          p.nextLine += 1;
-          changed = true;
-        }
+      } catch (cause) {
+        throw new LoopDashboardError('LOOP_DASHBOARD_READ_FAILED', `cannot read ${file.path}`, {
+          cause,
+          context: { file: file.path },
+        });
+      }
+      if (result.endOffset !== p.offset || result.nextLine !== p.nextLine) changed = true;
+      p.bytes += result.endOffset - p.offset;
+      p.offset = result.endOffset;
+      p.nextLine = result.nextLine;
+      if (result.trailing && complete) {
+        // The file will not grow: its unterminated last line is what a crash left behind.
+        const read = readStageEventLine(result.trailing.text);
+        if (typeof read === 'string')
+          this.history.addSkipped(p.name, result.trailing.line, 'torn last line (no newline)');
+        else this.history.addEvent(read, p.name, result.trailing.line);
+        const trailingBytes = Buffer.byteLength(result.trailing.text);
+        p.bytes += trailingBytes;
+        p.offset += trailingBytes;
+        p.nextLine += 1;
+        changed = true;
       }
     }
     this.order.sort((a, b) => keys.indexOf(a) - keys.indexOf(b));
