@@ -581,18 +581,26 @@ export class Supervisor {
     if (this.#child?.pid !== pid || this.#terminating !== undefined) return;
     const file = this.options.heartbeatFile!;
     const timeoutMs = this.options.heartbeatTimeoutS! * 1000;
-    const ageMs = heartbeatAgeMs({
-      nowMs: Date.now(),
-      heartbeatMtimeMs: readHeartbeatMtimeMs(file),
-      childStartedMs: this.#childStartedMs,
-    });
+    const heartbeatMtimeMs = readHeartbeatMtimeMs(file);
+    const ageMs = heartbeatAgeMs({ nowMs: Date.now(), heartbeatMtimeMs, childStartedMs: this.#childStartedMs });
     if (ageMs <= timeoutMs) return;
+    // A child that never beat at all is more often a wrong --heartbeat-file than a hang: say so.
+    // (File mtimes come from the kernel's coarse clock and can trail Date.now() by a few ms.)
+    const seen = heartbeatMtimeMs !== undefined && heartbeatMtimeMs >= this.#childStartedMs - 50;
     this.#emit('watchdog_hung', {
       pid,
       heartbeat_file: file,
       heartbeat_age_ms: Math.round(ageMs),
       timeout_ms: timeoutMs,
+      heartbeat_seen: seen,
     });
+    if (!seen) {
+      this.options.stderr.write(
+        `loop supervise: watchdog: ${file} was not touched since the command started ` +
+          `${Math.round(ageMs / 1000)} s ago; stopping it as hung. If the command is healthy, point ` +
+          `--heartbeat-file at the file it touches (loop run touches <its --run-dir>/heartbeat).\n`,
+      );
+    }
     this.#terminate(pid, 'watchdog', 'SIGTERM');
   }
 

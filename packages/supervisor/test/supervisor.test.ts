@@ -352,6 +352,26 @@ describe('hang watchdog', () => {
       ['watchdog', 'SIGTERM', 124],
       ['watchdog', 'SIGTERM', 124],
     ]);
+    // It did beat once per start, so this is a hang, not a wrong --heartbeat-file: no hint.
+    expect(ofType(run.events, 'watchdog_hung').map((e) => e.fields.heartbeat_seen)).toEqual([true, true]);
+    expect(run.output()).not.toContain('was not touched');
+  });
+
+  it('says so when the child never touched the heartbeat file (a wrong --heartbeat-file, most likely)', async () => {
+    const runDir = tempDir();
+    const run = start({
+      runDir,
+      cwd: runDir,
+      command: ['sh', '-c', 'touch elsewhere; exec sleep 300'],
+      heartbeatFile: join(runDir, 'heartbeat'),
+      heartbeatTimeoutS: 0.4,
+      killTimeoutS: 1,
+      restart: 'never',
+    });
+    expect(await run.done).toMatchObject({ status: 'stopped', exitCode: 124 });
+    expect(ofType(run.events, 'watchdog_hung').map((e) => e.fields.heartbeat_seen)).toEqual([false]);
+    expect(run.output()).toContain(`${join(runDir, 'heartbeat')} was not touched since the command started`);
+    expect(run.output()).toContain('--heartbeat-file');
   });
 
   it('leaves a child that keeps beating alone', async () => {
