@@ -25,7 +25,8 @@ function files(): Record<string, string[]> {
 const line = (i: number, pad = 0) => `{"n":${i}${pad > 0 ? `,"p":"${'x'.repeat(pad)}"` : ''}}\n`;
 
 /** Chronological order of a metrics file name: `.1` first, the current file last. */
-const fileOrder = (name: string) => (name === 'metrics.ndjson' ? Number.MAX_SAFE_INTEGER : Number(name.split('.').pop()));
+const fileOrder = (name: string) =>
+  name === 'metrics.ndjson' ? Number.MAX_SAFE_INTEGER : Number(name.split('.').pop());
 
 describe('RotatingNdjsonWriter', () => {
   it('never puts more than maxLines lines in a file; .1 is the oldest', () => {
