@@ -582,7 +582,11 @@ export class Supervisor {
     const file = this.options.heartbeatFile!;
     const timeoutMs = this.options.heartbeatTimeoutS! * 1000;
     const heartbeatMtimeMs = readHeartbeatMtimeMs(file);
-    const ageMs = heartbeatAgeMs({ nowMs: Date.now(), heartbeatMtimeMs, childStartedMs: this.#childStartedMs });
+    const ageMs = heartbeatAgeMs({
+      nowMs: Date.now(),
+      heartbeatMtimeMs,
+      childStartedMs: this.#childStartedMs,
+    });
     if (ageMs <= timeoutMs) return;
     // A child that never beat at all is more often a wrong --heartbeat-file than a hang: say so.
     // (File mtimes come from the kernel's coarse clock and can trail Date.now() by a few ms.)
