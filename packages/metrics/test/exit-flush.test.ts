@@ -1,4 +1,4 @@
-// A batch not yet flushed is written on SIGTERM, on an uncaught exception and on process.exit().
+// A batch not yet flushed is written on SIGTERM, SIGINT, on an uncaught exception and on process.exit().
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -17,6 +17,7 @@ afterEach(() => {
 describe('flush on exit', () => {
   it.each([
     ['sigterm', (r: ReturnType<typeof spawnSync>) => expect(r.signal).toBe('SIGTERM')],
+    ['sigint', (r: ReturnType<typeof spawnSync>) => expect(r.signal).toBe('SIGINT')],
     ['throw', (r: ReturnType<typeof spawnSync>) => expect(r.status).toBe(1)],
     ['exit', (r: ReturnType<typeof spawnSync>) => expect(r.status).toBe(3)],
   ])('%s: every recorded event reaches the file and the summary is written', async (mode, checkExit) => {
