@@ -1,6 +1,6 @@
 // `loop run`: parses and validates the flags (and the feed file), composes an engine loop with the
 // run dir's observers (heartbeat, metrics, progress), runs it until done, halted or signalled, and
-// records the run in run.json.
+// records the run in run.json. Holds <run-dir>/run.lock for its whole life: one live run per run dir.
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import {
   createLoop,
@@ -23,6 +23,7 @@ import {
   runFlagSchema,
   runFlagSpecs,
 } from '../run-flags.js';
+import { acquireRunLock, type RunLock } from '../run-lock.js';
 import { type MetricsFlagValues, metricsFlagSpecs, openRunMetrics, type RunMetrics } from '../run-metrics.js';
 import { feedRecord, Heartbeat, RunRecord } from '../run-record.js';
 import { formatRunSummary, ProgressLine } from '../run-report.js';
@@ -33,8 +34,10 @@ const SUMMARY =
   'Runs the trading loop (strategy -> risk -> exec -> position) on a seeded synthetic or replayed feed,\n' +
   'against a paper exchange. Writes <run-dir>/run.json and touches <run-dir>/heartbeat at each step.\n' +
   'SIGINT/SIGTERM finish the current step and end the run cleanly (exit 0); a second one exits at once.\n' +
-  'Exit status: 0 completed or stopped by a signal, 1 failed, 2 bad input (nothing written), 3 halted by\n' +
-  'the kill switch (too many consecutive stage errors).';
+  'Holds <run-dir>/run.lock (the pid) while it runs: a run dir another live `loop run` uses is refused\n' +
+  '(exit 1, naming the pid); a lock left by a dead process is taken over. The lock is removed at exit.\n' +
+  'Exit status: 0 completed or stopped by a signal, 1 failed (or the run dir is in use), 2 bad input\n' +
+  '(nothing written), 3 halted by the kill switch (too many consecutive stage errors).';
 
 /** Exit status of a run that the kill switch halted. */
 export const EXIT_HALTED = 3;
@@ -60,7 +63,6 @@ export const runCommand: Command = {
 
 async function runLoopCommand(values: RunFlagValues, io: CommandIo): Promise<number> {
   const runDir = values['run-dir']!;
-  const deterministic = values.clock === 'simulated';
 
   // Everything that can be refused is checked before the run dir is touched.
   const feed = values.feed === 'synthetic' ? undefined : await loadFeed(values);
@@ -71,6 +73,36 @@ async function runLoopCommand(values: RunFlagValues, io: CommandIo): Promise<num
   }
 
   mkdirSync(runDir, { recursive: true });
+  // A refusal (the dir is in use, the metrics lock or port is taken) must leave no trace: remove the run
+  // dir if we made it and it is empty.
+  const removeIfMade = () => {
+    if (!runDirExisted && readdirSync(runDir).length === 0) rmdirSync(runDir);
+  };
+  let lock: RunLock;
+  try {
+    lock = acquireRunLock(runDir);
+  } catch (error) {
+    removeIfMade();
+    throw error;
+  }
+  try {
+    return await runInLockedDir(values, io, setup, feed, lock, removeIfMade);
+  } finally {
+    lock.release();
+  }
+}
+
+/** The run proper, once the run dir is ours: metrics, run.json, heartbeat, the loop, the summary. */
+async function runInLockedDir(
+  values: RunFlagValues,
+  io: CommandIo,
+  setup: LoopSetup,
+  feed: ReplayFeed | undefined,
+  lock: RunLock,
+  removeIfMade: () => void,
+): Promise<number> {
+  const runDir = values['run-dir']!;
+  const deterministic = values.clock === 'simulated';
   let metrics: RunMetrics | undefined;
   try {
     metrics = await openRunMetrics(metricsValues(values), {
@@ -79,8 +111,8 @@ async function runLoopCommand(values: RunFlagValues, io: CommandIo): Promise<num
       clockNowMs: () => setup.clock.now(),
     });
   } catch (error) {
-    // A refusal by the metrics side must leave no trace either: remove the run dir if we made it and it is empty.
-    if (!runDirExisted && readdirSync(runDir).length === 0) rmdirSync(runDir);
+    lock.release();
+    removeIfMade();
     throw error;
   }
 
