@@ -13,6 +13,8 @@ const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
 const hasPrometheus = existsSync(PROMETHEUS);
 if (!hasPrometheus) {
+  if (process.env.CI)
+    throw new Error(`prometheus.test: ${PROMETHEUS} not found; CI must run the scrape test`);
   console.warn(
     `prometheus.test: SKIPPED: ${PROMETHEUS} not found (apt-get install prometheus, or set PROMETHEUS_BIN)`,
   );
