@@ -9,8 +9,6 @@ export interface CommandIo {
 /** A `loop` subcommand. */
 export interface Command {
   name: string;
-  /** One line for `loop --help`. */
-  summary: string;
   /** Runs the command and resolves to the process exit status. Usage errors are thrown as LoopCliError. */
   run(argv: string[], io: CommandIo): Promise<number>;
 }

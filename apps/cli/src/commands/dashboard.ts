@@ -154,6 +154,5 @@ async function dashboard(argv: string[], io: CommandIo): Promise<number> {
 /** `loop dashboard`. */
 export const dashboardCommand: Command = {
   name: 'dashboard',
-  summary: 'render a run dir as one self-contained HTML page, or serve it live',
   run: dashboard,
 };

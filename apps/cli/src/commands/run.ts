@@ -44,7 +44,6 @@ export const EXIT_HALTED = 3;
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run the trading loop (seeded simulated or real clock, synthetic or replayed feed)',
   async run(argv, io) {
     const parsed = parseFlags('run', argv, runFlagSpecs, runFlagSchema);
     if (parsed.help) {

@@ -244,6 +244,5 @@ async function supervise(argv: string[], io: CommandIo): Promise<number> {
 /** `loop supervise`. */
 export const superviseCommand: Command = {
   name: 'supervise',
-  summary: 'keep a command running: restarts with backoff, signal forwarding, hang watchdog, state file',
   run: supervise,
 };
