@@ -4,6 +4,7 @@ export * from './latency-histogram.js';
 export * from './metrics-file-snapshot.js';
 export * from './metrics-reader.js';
 export * from './metrics-recorder.js';
+export * from './pid-lock.js';
 export * from './rotating-ndjson-writer.js';
 export * from './schema.js';
 export * from './stage-event.js';
