@@ -1,7 +1,8 @@
 // A gap-free, chronological set of a run dir's metrics files, opened so a live writer's rotation cannot break it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describeError, MetricsError } from './errors.js';
+import { MetricsError } from './errors.js';
+import { openOrUndefined, readFailed } from './metrics-file-open.js';
 import type { MetricsFileInfo } from './metrics-reader.js';
 import { METRICS_FILE, ROTATED_FILE_PATTERN } from './rotating-ndjson-writer.js';
 
@@ -195,20 +196,4 @@ async function statOrUndefined(file: string): Promise<fs.Stats | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw readFailed(file, error);
   }
-}
-
-async function openOrUndefined(file: string): Promise<fs.promises.FileHandle | undefined> {
-  try {
-    return await fs.promises.open(file, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw readFailed(file, error);
-  }
-}
-
-function readFailed(file: string, error: unknown): MetricsError {
-  return new MetricsError('LOOP_METRICS_READ_FAILED', `${file}: ${describeError(error)}`, {
-    cause: error,
-    context: { file },
-  });
 }

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError, MetricsError } from './errors.js';
+import { openOrUndefined, readFailed } from './metrics-file-open.js';
 import { snapshotMetricsFiles } from './metrics-file-snapshot.js';
 import { METRICS_FILE, ROTATED_FILE_PATTERN } from './rotating-ndjson-writer.js';
 import { type StageEventLine, stageEventLineSchema } from './schema.js';
@@ -333,20 +334,4 @@ export async function tailEvents(runDir: string, n: number, options: ReadOptions
   }
   result.events = newestFirst.reverse();
   return result;
-}
-
-async function openOrUndefined(file: string): Promise<fs.promises.FileHandle | undefined> {
-  try {
-    return await fs.promises.open(file, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw readFailed(file, error);
-  }
-}
-
-function readFailed(file: string, error: unknown): MetricsError {
-  return new MetricsError('LOOP_METRICS_READ_FAILED', `${file}: ${describeError(error)}`, {
-    cause: error,
-    context: { file },
-  });
 }
