@@ -30,7 +30,10 @@ export interface DashboardServerOptions {
   heartbeatMs?: number;
   /** Interval of the polling fallback, for file systems where fs.watch misses changes (default 1 s). */
   pollMs?: number;
-  /** Changes closer together than this are read as one update (default 100 ms). */
+  /**
+   * Changes closer together than this are read as one update (default 500 ms). Each update sends the whole
+   * model (tens of KB), so this bounds what a busy loop costs every open page: at most two updates a second.
+   */
   debounceMs?: number;
   limits?: Partial<Omit<RunHistoryLimits, 'tailLines'>>;
 }
@@ -61,7 +64,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const { runDir, host = '127.0.0.1', port = 0 } = options;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const pollMs = options.pollMs ?? 1_000;
-  const debounceMs = options.debounceMs ?? 100;
+  const debounceMs = options.debounceMs ?? 500;
   await assertRunDir(runDir);
   const follower = new RunDirFollower(runDir, { ...options.limits, tailLines: options.tailLines ?? 50 });
   await follower.refresh();
