@@ -1,43 +1,17 @@
 // End-to-end: `loop run --enable-metrics ...` as a real process; the metrics files and summary on disk.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type MetricsSummary, metricsSummarySchema, readEvents, type StageEventLine } from '@loop/metrics';
-import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
-const made: string[] = [];
-beforeAll(() => {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`pnpm build\` first`);
-});
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
-
-/** Runs the built `loop`; never rejects on a non-zero exit. */
-function loop(args: string[]) {
-  return execa(process.execPath, [BIN, ...args], { reject: false, timeout: 60_000 });
-}
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'loop-metrics-cli-'));
-  made.push(dir);
-  return dir;
-}
-
-function readRunDir(dir: string): Record<string, Buffer> {
-  return Object.fromEntries(
-    readdirSync(dir)
-      .sort()
-      .map((name) => [name, readFileSync(join(dir, name))]),
-  );
-}
+import { describe, expect, it } from 'vitest';
+import { loop, readRunDir, start, startLoop, tempDir, waitFor } from './harness.js';
 
 const SIM = ['--clock', 'simulated', '--exchange', 'paper', '--seed', '42'];
+
+/** `loop run` in `dir`: simulated (seed 42) for `steps` steps, then `flags`. */
+function simRun(dir: string, steps: number, ...flags: string[]) {
+  return loop(['run', '--run-dir', dir, ...SIM, '--max-steps', String(steps), ...flags], { timeout: 60_000 });
+}
 
 function metricsFiles(dir: string): string[] {
   return readdirSync(dir).filter((name) => /^metrics\.ndjson(\.\d+)?$/.test(name));
@@ -51,6 +25,20 @@ function summaryOf(dir: string): MetricsSummary {
   return metricsSummarySchema.parse(JSON.parse(readFileSync(join(dir, 'metrics_summary.json'), 'utf8')));
 }
 
+/** sha256 of each rotated metrics file (`metrics.ndjson.N`), by name. */
+function rotatedDigests(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    metricsFiles(dir)
+      .filter((n) => n !== 'metrics.ndjson')
+      .map((n) => [
+        n,
+        createHash('sha256')
+          .update(readFileSync(join(dir, n)))
+          .digest('hex'),
+      ]),
+  );
+}
+
 async function eventsOf(dir: string): Promise<{ events: StageEventLine[]; skipped: number }> {
   const stream = readEvents(dir);
   const events: StageEventLine[] = [];
@@ -61,17 +49,7 @@ async function eventsOf(dir: string): Promise<{ events: StageEventLine[]; skippe
 describe('loop run --enable-metrics', () => {
   it('writes every stage of every step, rotated at exactly 5 lines, and a summary that matches the files', async () => {
     const dir = join(tempDir(), 'run');
-    const result = await loop([
-      'run',
-      '--run-dir',
-      dir,
-      ...SIM,
-      '--max-steps',
-      '20',
-      '--enable-metrics',
-      '--metrics-rotate-max-lines',
-      '5',
-    ]);
+    const result = await simRun(dir, 20, '--enable-metrics', '--metrics-rotate-max-lines', '5');
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('metrics: 80 stage events');
     const files = metricsFiles(dir);
@@ -103,17 +81,7 @@ describe('loop run --enable-metrics', () => {
   it('gives byte-identical metrics files for the same seed and flags', async () => {
     const [a, b] = [join(tempDir(), 'a'), join(tempDir(), 'b')];
     for (const dir of [a, b]) {
-      const result = await loop([
-        'run',
-        '--run-dir',
-        dir,
-        ...SIM,
-        '--max-steps',
-        '60',
-        '--enable-metrics',
-        '--metrics-rotate-max-lines',
-        '50',
-      ]);
+      const result = await simRun(dir, 60, '--enable-metrics', '--metrics-rotate-max-lines', '50');
       expect(result.exitCode, result.stderr).toBe(0);
     }
     const pick = (dir: string) =>
@@ -133,19 +101,15 @@ describe('loop run --enable-metrics', () => {
   it('never lets a file exceed --metrics-rotate-max-mb and keeps only --metrics-rotate-keep rotated files', async () => {
     const dir = join(tempDir(), 'run');
     const maxBytes = Math.floor(0.002 * 1024 * 1024);
-    const result = await loop([
-      'run',
-      '--run-dir',
+    const result = await simRun(
       dir,
-      ...SIM,
-      '--max-steps',
-      '100',
+      100,
       '--enable-metrics',
       '--metrics-rotate-max-mb',
       '0.002',
       '--metrics-rotate-keep',
       '3',
-    ]);
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     const files = metricsFiles(dir).sort();
     const rotated = files
@@ -168,30 +132,13 @@ describe('loop run --enable-metrics', () => {
 
   it('continues after the highest rotated file on a restart in the same run dir, overwriting nothing', async () => {
     const dir = join(tempDir(), 'run');
-    const args = [
-      'run',
-      '--run-dir',
-      dir,
-      ...SIM,
-      '--max-steps',
-      '20',
-      '--enable-metrics',
-      '--metrics-rotate-max-lines',
-      '6',
-    ];
-    expect((await loop(args)).exitCode).toBe(0);
-    const hash = (name: string) =>
-      createHash('sha256')
-        .update(readFileSync(join(dir, name)))
-        .digest('hex');
-    const before = Object.fromEntries(
-      metricsFiles(dir)
-        .filter((n) => n !== 'metrics.ndjson')
-        .map((n) => [n, hash(n)]),
-    );
+    const run = () => simRun(dir, 20, '--enable-metrics', '--metrics-rotate-max-lines', '6');
+    expect((await run()).exitCode).toBe(0);
+    const before = rotatedDigests(dir);
     const current = readFileSync(join(dir, 'metrics.ndjson'), 'utf8');
-    expect((await loop(args)).exitCode).toBe(0);
-    for (const [name, digest] of Object.entries(before)) expect(hash(name), `${name} changed`).toBe(digest);
+    expect((await run()).exitCode).toBe(0);
+    const after = rotatedDigests(dir);
+    for (const [name, digest] of Object.entries(before)) expect(after[name], `${name} changed`).toBe(digest);
     const rotatedCount = Object.keys(before).length;
     // The old current file became the next .N, unchanged.
     expect(readFileSync(join(dir, `metrics.ndjson.${rotatedCount + 1}`), 'utf8').startsWith(current)).toBe(
@@ -207,38 +154,24 @@ describe('loop run --enable-metrics', () => {
   it('after SIGKILL of a real-clock run, a restart takes over the stale lock and appends without overwriting', async () => {
     const dir = join(tempDir(), 'run');
     const flags = ['--enable-metrics', '--metrics-rotate-max-lines', '10'];
-    const first = spawn(
-      process.execPath,
-      [BIN, 'run', '--run-dir', dir, '--clock', 'real', '--step-interval-ms', '10', ...flags],
+    const first = startLoop(
+      ['run', '--run-dir', dir, '--clock', 'real', '--step-interval-ms', '10', ...flags],
       {
-        stdio: 'ignore',
+        quiet: true,
       },
     );
-    try {
-      const deadline = Date.now() + 30_000;
-      while (!existsSync(join(dir, 'metrics.ndjson.3')) && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      expect(existsSync(join(dir, 'metrics.ndjson.3'))).toBe(true);
-    } finally {
-      first.kill('SIGKILL');
-    }
-    await new Promise((resolve) => first.once('exit', resolve));
-    expect(readFileSync(join(dir, 'metrics.lock'), 'utf8').trim()).toBe(String(first.pid));
-    const hash = (name: string) =>
-      createHash('sha256')
-        .update(readFileSync(join(dir, name)))
-        .digest('hex');
-    const before = Object.fromEntries(
-      metricsFiles(dir)
-        .filter((n) => n !== 'metrics.ndjson')
-        .map((n) => [n, hash(n)]),
-    );
+    await waitFor(() => existsSync(join(dir, 'metrics.ndjson.3')), 30_000);
+    expect(existsSync(join(dir, 'metrics.ndjson.3'))).toBe(true);
+    first.child.kill('SIGKILL');
+    await first.done;
+    expect(readFileSync(join(dir, 'metrics.lock'), 'utf8').trim()).toBe(String(first.child.pid));
+    const before = rotatedDigests(dir);
     const firstEvents = (await eventsOf(dir)).events;
 
-    const second = await loop(['run', '--run-dir', dir, ...SIM, '--max-steps', '5', ...flags]);
+    const second = await simRun(dir, 5, ...flags);
     expect(second.exitCode, second.stderr).toBe(0);
-    for (const [name, digest] of Object.entries(before)) expect(hash(name), `${name} changed`).toBe(digest);
+    const after = rotatedDigests(dir);
+    for (const [name, digest] of Object.entries(before)) expect(after[name], `${name} changed`).toBe(digest);
     const { events, skipped } = await eventsOf(dir);
     expect(skipped).toBeLessThanOrEqual(1); // at most the line the kill cut short
     expect(events.slice(0, firstEvents.length)).toEqual(firstEvents);
@@ -255,16 +188,12 @@ describe('loop run --enable-metrics', () => {
 
   it('refuses a run dir whose metrics another live process writes (exit 1, names the pid)', async () => {
     const dir = tempDir();
-    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
-    try {
-      writeFileSync(join(dir, 'metrics.lock'), `${holder.pid}\n`);
-      const result = await loop(['run', '--run-dir', dir, ...SIM, '--max-steps', '3', '--enable-metrics']);
-      expect(result.exitCode).toBe(1);
-      expect(result.stderr).toContain(`pid ${holder.pid}`);
-      expect(metricsFiles(dir)).toEqual([]);
-    } finally {
-      holder.kill('SIGKILL');
-    }
+    const holder = start(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']).child;
+    writeFileSync(join(dir, 'metrics.lock'), `${holder.pid}\n`);
+    const result = await simRun(dir, 3, '--enable-metrics');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`pid ${holder.pid}`);
+    expect(metricsFiles(dir)).toEqual([]);
   });
 
   it.each([
@@ -274,16 +203,7 @@ describe('loop run --enable-metrics', () => {
     [['--metrics-port', '70000'], '--metrics-port'],
   ])('rejects bad %j with exit 2 naming the flag, writing nothing', async (flags, flag) => {
     const dir = join(tempDir(), 'never');
-    const result = await loop([
-      'run',
-      '--run-dir',
-      dir,
-      ...SIM,
-      '--max-steps',
-      '3',
-      '--enable-metrics',
-      ...flags,
-    ]);
+    const result = await simRun(dir, 3, '--enable-metrics', ...flags);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(flag);
     expect(existsSync(dir)).toBe(false);
@@ -291,16 +211,7 @@ describe('loop run --enable-metrics', () => {
 
   it('rejects rotation flags without --enable-metrics (exit 2), writing nothing', async () => {
     const dir = join(tempDir(), 'never');
-    const result = await loop([
-      'run',
-      '--run-dir',
-      dir,
-      ...SIM,
-      '--max-steps',
-      '3',
-      '--metrics-rotate-max-lines',
-      '5',
-    ]);
+    const result = await simRun(dir, 3, '--metrics-rotate-max-lines', '5');
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('--metrics-rotate-max-lines needs --enable-metrics');
     expect(existsSync(dir)).toBe(false);
@@ -308,7 +219,7 @@ describe('loop run --enable-metrics', () => {
 
   it('writes nothing metrics-related without --enable-metrics', async () => {
     const dir = join(tempDir(), 'run');
-    expect((await loop(['run', '--run-dir', dir, ...SIM, '--max-steps', '3'])).exitCode).toBe(0);
+    expect((await simRun(dir, 3)).exitCode).toBe(0);
     expect(readdirSync(dir).filter((n) => n.startsWith('metrics'))).toEqual([]);
   });
 });

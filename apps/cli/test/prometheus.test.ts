@@ -1,15 +1,11 @@
 // A real Prometheus scrapes `loop run --clock real --metrics-port N`; PromQL through its HTTP API returns the
 // counts the loop recorded. Needs /usr/bin/prometheus (Debian package `prometheus`; CI installs it).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { metricsSummarySchema } from '@loop/metrics';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { freePort, start, startLoop, tempDir } from './harness.js';
 
-const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
 const hasPrometheus = existsSync(PROMETHEUS);
 if (!hasPrometheus) {
@@ -18,42 +14,6 @@ if (!hasPrometheus) {
   console.warn(
     `prometheus.test: SKIPPED: ${PROMETHEUS} not found (apt-get install prometheus, or set PROMETHEUS_BIN)`,
   );
-}
-
-const children: ChildProcess[] = [];
-const dirs: string[] = [];
-afterEach(() => {
-  for (const child of children.splice(0))
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function start(
-  command: string,
-  args: string[],
-): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let text = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  child.stderr!.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => text, exited };
 }
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -83,12 +43,10 @@ async function query(base: string, promql: string, time?: number): Promise<Sampl
 
 describe.skipIf(!hasPrometheus)('Prometheus scrape of loop run --metrics-port', () => {
   it('scrapes the running loop; PromQL returns the stage, outcome and step counts the loop recorded', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'loop-prometheus-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const runDir = join(dir, 'run');
     const [metricsPort, prometheusPort] = [await freePort(), await freePort()];
-    const run = start(process.execPath, [
-      BIN,
+    const run = startLoop([
       'run',
       '--run-dir',
       runDir,
@@ -166,7 +124,7 @@ describe.skipIf(!hasPrometheus)('Prometheus scrape of loop run --metrics-port', 
 
     // SIGINT ends the run cleanly; its summary holds at least what Prometheus saw.
     run.child.kill('SIGINT');
-    expect(await run.exited).toBe(0);
+    expect((await run.done).exitCode).toBe(0);
     const summary = metricsSummarySchema.parse(
       JSON.parse(readFileSync(join(runDir, 'metrics_summary.json'), 'utf8')),
     );

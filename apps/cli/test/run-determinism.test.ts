@@ -1,7 +1,7 @@
 // Same seed and flags -> byte-identical run dirs; another seed -> different files.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loop, readRunDir, TINY_FEED, tempDir } from './run-harness.js';
+import { loop, readRunDir, TINY_FEED, tempDir } from './harness.js';
 
 async function runDir(args: string[]): Promise<Record<string, Buffer>> {
   const dir = join(tempDir(), 'run');

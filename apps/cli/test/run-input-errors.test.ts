@@ -2,7 +2,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loop, tempDir } from './run-harness.js';
+import { loop, tempDir } from './harness.js';
 
 const cases: Array<[string, string[], RegExp]> = [
   ['unknown flag', ['--fast'], /^loop run: unknown flag --fast \(see --help\)$/],

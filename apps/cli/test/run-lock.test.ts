@@ -2,18 +2,9 @@
 // first run's files alone; a lock left by a dead process is taken over; the lock is gone after the run.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResultPromise } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loop, readRunJson, tempDir } from './run-harness.js';
-
-async function waitFor(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(20);
-  }
-}
+import { describe, expect, it } from 'vitest';
+import { loop, readRunJson, tempDir, waitFor } from './harness.js';
 
 /** True once run.json says that `pid`'s run is running. */
 function running(dir: string, pid: number | undefined): boolean {
@@ -33,18 +24,9 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
  */
 async function startLiveRun(dir: string): Promise<{ child: ResultPromise }> {
   const child = loop(['run', '--run-dir', dir, '--clock', 'real', '--step-interval-ms', '20']);
-  live.push(child);
   await waitFor(() => running(dir, child.pid) && existsSync(join(dir, 'heartbeat')));
   return { child };
 }
-
-const live: ResultPromise[] = [];
-afterEach(async () => {
-  for (const child of live.splice(0)) {
-    child.kill('SIGKILL');
-    await child;
-  }
-});
 
 describe('loop run: run-dir lock', () => {
   it('refuses a second run on a dir a live run uses, leaving its run.json alone', async () => {
@@ -104,7 +86,6 @@ describe('loop run: run-dir lock', () => {
     const { child: first } = await startLiveRun(dir);
     first.kill('SIGKILL');
     await first;
-    live.splice(live.indexOf(first), 1);
     expect(readFileSync(join(dir, 'run.lock'), 'utf8').trim()).toBe(String(first.pid)); // left behind
 
     const { child: second } = await startLiveRun(dir);

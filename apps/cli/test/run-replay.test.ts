@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loop, REAL_FEED, readRunJson, TINY_FEED, tempDir } from './run-harness.js';
+import { loop, REAL_FEED, readRunJson, TINY_FEED, tempDir } from './harness.js';
 
 describe('loop run --feed FILE', () => {
   it('strict: names the file and line of the malformed row, exits 2 and writes nothing', async () => {

@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loop, readRunJson, tempDir } from './run-harness.js';
+import { loop, readRunJson, tempDir } from './harness.js';
 
 describe('loop run (simulated)', () => {
   it('runs a seeded loop, prints a short summary and records the run', async () => {

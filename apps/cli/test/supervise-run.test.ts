@@ -1,46 +1,19 @@
 // End-to-end: `loop supervise --heartbeat-timeout-s N -- loop run ...` works out of the box, hang included.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { isProcessAlive } from '@loop/supervisor';
 import { parseSupervisorState } from '@loop/supervisor/state-schema';
-import { afterEach, expect, it } from 'vitest';
-
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
-const spawned: ChildProcess[] = [];
-const strays: number[] = [];
-
-afterEach(() => {
-  for (const child of spawned.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-  for (const pid of strays.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-});
-
-async function waitFor(check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await sleep(20);
-  }
-}
+import { expect, it } from 'vitest';
+import { BIN, killAfterTest, startLoop, tempDir, waitFor } from './harness.js';
 
 it('restarts a `loop run` whose heartbeat stops (frozen with SIGSTOP), and stops it cleanly on SIGTERM', async () => {
-  const runDir = mkdtempSync(join(tmpdir(), 'loop-supervise-run-'));
+  const runDir = tempDir();
   const statePath = join(runDir, 'supervisor_state.json');
   const logPath = join(runDir, 'supervisor.log');
   const state = () => parseSupervisorState(readFileSync(statePath, 'utf8'));
-  const supervisor = spawn(
-    process.execPath,
+  const supervisor = startLoop(
     [
-      bin,
       'supervise',
       '--run-dir',
       runDir,
@@ -52,7 +25,7 @@ it('restarts a `loop run` whose heartbeat stops (frozen with SIGSTOP), and stops
       '0',
       '--',
       process.execPath,
-      bin,
+      BIN,
       'run',
       '--run-dir',
       runDir,
@@ -61,22 +34,24 @@ it('restarts a `loop run` whose heartbeat stops (frozen with SIGSTOP), and stops
       '--step-interval-ms',
       '100',
     ],
-    { stdio: 'ignore' },
+    { quiet: true },
   );
-  spawned.push(supervisor);
-  const exited = new Promise<number | null>((resolve) => supervisor.on('close', resolve));
   await waitFor(
     () => existsSync(statePath) && state().status === 'running' && existsSync(join(runDir, 'heartbeat')),
+    20_000,
   );
   const first = state().child_pid!;
-  strays.push(first);
+  killAfterTest(first);
   // Beating: the watchdog leaves it alone for longer than its timeout.
   await sleep(2000);
   expect(state().child_pid).toBe(first);
   process.kill(first, 'SIGSTOP');
-  await waitFor(() => existsSync(statePath) && state().status === 'running' && state().child_pid !== first);
+  await waitFor(
+    () => existsSync(statePath) && state().status === 'running' && state().child_pid !== first,
+    20_000,
+  );
   const second = state().child_pid!;
-  strays.push(second);
+  killAfterTest(second);
   expect(isProcessAlive(first)).toBe(false);
   expect(state().exits[0]).toMatchObject({ pid: first, reason: 'watchdog', status: 124 });
   const log = readFileSync(logPath, 'utf8');
@@ -84,56 +59,42 @@ it('restarts a `loop run` whose heartbeat stops (frozen with SIGSTOP), and stops
   expect(log).toMatch(new RegExp(`kill_group pid=${first} signal=SIGKILL`));
   // The new run beats again, then a SIGTERM ends it the way `loop run` ends: cleanly, exit 0.
   await sleep(500);
-  supervisor.kill('SIGTERM');
-  expect(await exited).toBe(0);
+  supervisor.child.kill('SIGTERM');
+  expect((await supervisor.done).exitCode).toBe(0);
   expect(isProcessAlive(second)).toBe(false);
   expect(state()).toMatchObject({ status: 'stopped', exit_code: 0, restarts: 1, stop_signal: 'SIGTERM' });
 });
 
 it('--prevent-restart-exit-status 3: a `loop run` halted by its kill switch is started once, and exit 3 stands', async () => {
-  const runDir = mkdtempSync(join(tmpdir(), 'loop-supervise-halt-'));
+  const runDir = tempDir();
   const botDir = join(runDir, 'bot');
-  const supervisor = spawn(
+  const supervisor = startLoop([
+    'supervise',
+    '--run-dir',
+    runDir,
+    '--restart',
+    'always',
+    '--backoff-base-s',
+    '0',
+    '--max-restarts',
+    '3',
+    '--prevent-restart-exit-status',
+    '3',
+    '--',
     process.execPath,
-    [
-      bin,
-      'supervise',
-      '--run-dir',
-      runDir,
-      '--restart',
-      'always',
-      '--backoff-base-s',
-      '0',
-      '--max-restarts',
-      '3',
-      '--prevent-restart-exit-status',
-      '3',
-      '--',
-      process.execPath,
-      bin,
-      'run',
-      '--run-dir',
-      botDir,
-      '--fault-rate',
-      '1',
-      '--max-consecutive-errors',
-      '2',
-      '--max-steps',
-      '50',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  spawned.push(supervisor);
-  let stdout = '';
-  let stderr = '';
-  supervisor.stdout!.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  supervisor.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const code = await new Promise<number | null>((resolve) => supervisor.on('close', resolve));
-  expect(code).toBe(3);
+    BIN,
+    'run',
+    '--run-dir',
+    botDir,
+    '--fault-rate',
+    '1',
+    '--max-consecutive-errors',
+    '2',
+    '--max-steps',
+    '50',
+  ]);
+  const { exitCode, stdout, stderr } = await supervisor.done;
+  expect(exitCode).toBe(3);
   // The child really was halted by its kill switch (its own summary), and nothing undid it.
   expect(stdout).toMatch(/HALTED by the kill switch/);
   expect(stderr).toMatch(/not restarting: exit status 3 is in --prevent-restart-exit-status/);

@@ -1,73 +1,15 @@
 // End-to-end: `loop supervise` as a real process, with real signals, real children and its files on disk.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { isProcessAlive } from '@loop/supervisor';
 import { parseSupervisorState } from '@loop/supervisor/state-schema';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { BIN, killAfterTest, type Live, startLoop, tempDir, waitFor } from './harness.js';
 
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
-const spawned: ChildProcess[] = [];
-const strays: number[] = [];
-
-beforeAll(() => {
-  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`pnpm build\` first`);
-});
-
-afterEach(() => {
-  for (const child of spawned.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-  for (const pid of strays.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-});
-
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function supervise(
-  args: string[],
-  options: { cwd?: string } = {},
-): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(process.execPath, [bin, 'supervise', ...args], {
-    cwd: options.cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  spawned.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const done = new Promise<Finished>((resolve) => {
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-  return { child, done };
-}
-
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'loop-cli-supervise-'));
-}
-
-async function waitFor(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await sleep(10);
-  }
-}
+/** `loop supervise ...args`, live. */
+const supervise = (args: string[], options: { cwd?: string } = {}): Live =>
+  startLoop(['supervise', ...args], options);
 
 const readState = (runDir: string) =>
   parseSupervisorState(readFileSync(join(runDir, 'supervisor_state.json'), 'utf8'));
@@ -148,7 +90,7 @@ describe('loop supervise: bad input', () => {
       { cwd: dir },
     );
     const result = await done;
-    expect(result.code).toBe(2);
+    expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(existsSync(runDir)).toBe(false);
@@ -170,7 +112,7 @@ describe('loop supervise: bad input', () => {
       '-c',
       'exit 1',
     ]).done;
-    expect(result.code).toBe(1);
+    expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/gave up after 2 restarts/);
     expect(readState(runDir)).toMatchObject({ status: 'gave_up', restarts: 2, last_delay_ms: 0 });
   });
@@ -182,7 +124,7 @@ describe('loop supervise: jitter', () => {
       const runDir = join(tempDir(), 'run');
       const args = ['--run-dir', runDir, '--jitter', '--jitter-seed', '11', '--backoff-base-s', '0.05'];
       args.push('--backoff-cap-s', '0.2', '--max-restarts', '4', '--', 'sh', '-c', 'exit 1');
-      expect((await supervise(args).done).code).toBe(1);
+      expect((await supervise(args).done).exitCode).toBe(1);
       const log = readFileSync(join(runDir, 'supervisor.log'), 'utf8');
       return [...log.matchAll(/ backoff attempt=\d+ delay_ms=(\d+) /g)].map((m) => Number(m[1]));
     };
@@ -212,7 +154,7 @@ describe('loop supervise: signals', () => {
       await waitFor(() => existsSync(join(runDir, 'ready')));
       child.kill(signal);
       const result = await done;
-      expect(result.code).toBe(0);
+      expect(result.exitCode).toBe(0);
       expect(readFileSync(join(runDir, 'got'), 'utf8').trim()).toBe(signal.slice(3));
       expect(readState(runDir)).toMatchObject({
         status: 'stopped',
@@ -251,12 +193,12 @@ describe('loop supervise: signals', () => {
     );
     const childPid = readState(runDir).child_pid!;
     const grandchild = Number(readFileSync(join(runDir, 'grandchild.pid'), 'utf8'));
-    strays.push(childPid, grandchild);
+    killAfterTest(childPid, grandchild);
     expect(isProcessAlive(childPid)).toBe(true);
     expect(isProcessAlive(grandchild)).toBe(true);
     child.kill('SIGTERM');
     const result = await done;
-    expect(result.code).toBe(137);
+    expect(result.exitCode).toBe(137);
     expect(isProcessAlive(childPid)).toBe(false);
     expect(isProcessAlive(grandchild)).toBe(false);
     expect(readFileSync(join(runDir, 'supervisor.log'), 'utf8')).toMatch(
@@ -294,7 +236,7 @@ describe('loop supervise: files', () => {
       }
       await new Promise((resolve) => setImmediate(resolve));
     }
-    expect((await done).code).toBe(1);
+    expect((await done).exitCode).toBe(1);
     expect(failures).toEqual([]);
     expect(reads).toBeGreaterThan(20);
     expect(readState(runDir)).toMatchObject({ status: 'gave_up', restarts: 80 });
@@ -317,7 +259,7 @@ describe('loop supervise: files', () => {
       'sleep',
       '300',
     ]).done;
-    expect(result.code).toBe(124);
+    expect(result.exitCode).toBe(124);
     const log = readFileSync(join(runDir, 'supervisor.log'), 'utf8');
     expect(log.match(/ watchdog_hung /g)).toHaveLength(2);
     expect(log).toContain(`heartbeat_file=${join(runDir, 'heartbeat')}`);
@@ -330,14 +272,14 @@ describe('loop supervise: files', () => {
       () => existsSync(join(runDir, 'supervisor_state.json')) && readState(runDir).status === 'running',
     );
     const second = await supervise(['--run-dir', runDir, '--', 'true']).done;
-    expect(second.code).toBe(1);
+    expect(second.exitCode).toBe(1);
     expect(second.stderr).toMatch(new RegExp(`already supervised by pid ${first.child.pid}`));
     first.child.kill('SIGTERM');
-    expect((await first.done).code).toBe(143);
+    expect((await first.done).exitCode).toBe(143);
     const dead = spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim();
     writeFileSync(join(runDir, 'supervisor.lock'), `${dead}\n`);
     const third = await supervise(['--run-dir', runDir, '--', 'true']).done;
-    expect(third.code).toBe(0);
+    expect(third.exitCode).toBe(0);
     expect(readFileSync(join(runDir, 'supervisor.log'), 'utf8')).toContain(`took_over_lock_from=${dead}`);
     expect(existsSync(join(runDir, 'supervisor.lock'))).toBe(false);
   });
@@ -359,14 +301,14 @@ describe('loop supervise: files', () => {
     );
     const orphan = readState(runDir).child_pid!;
     const grandchild = Number(readFileSync(join(runDir, 'grandchild.pid'), 'utf8'));
-    strays.push(orphan, grandchild);
+    killAfterTest(orphan, grandchild);
     // Not `done`: the orphan still holds the dead supervisor's stdout, so its pipes never close.
     const killed = new Promise((resolve) => first.child.once('exit', resolve));
     first.child.kill('SIGKILL');
     await killed;
     expect(isProcessAlive(orphan)).toBe(true);
     const second = await supervise(['--run-dir', runDir, '--kill-timeout-s', '2', '--', 'true']).done;
-    expect(second.code).toBe(0);
+    expect(second.exitCode).toBe(0);
     expect(isProcessAlive(orphan)).toBe(false);
     expect(isProcessAlive(grandchild)).toBe(false);
     const log = readFileSync(join(runDir, 'supervisor.log'), 'utf8');
@@ -376,15 +318,15 @@ describe('loop supervise: files', () => {
 
   it('leaves a process alone whose pid merely matches an old child_pid', async () => {
     const runDir = tempDir();
-    expect((await supervise(['--run-dir', runDir, '--', 'true']).done).code).toBe(0);
+    expect((await supervise(['--run-dir', runDir, '--', 'true']).done).exitCode).toBe(0);
     // Pretend the last child was this test runner's own group leader, started long ago.
     const state = JSON.parse(readFileSync(join(runDir, 'supervisor_state.json'), 'utf8'));
     const bystander = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
-    strays.push(bystander.pid!);
+    killAfterTest(bystander.pid!);
     state.child_pid = bystander.pid;
     state.child_started_at = new Date(Date.now() - 3_600_000).toISOString();
     writeFileSync(join(runDir, 'supervisor_state.json'), JSON.stringify(state));
-    expect((await supervise(['--run-dir', runDir, '--', 'true']).done).code).toBe(0);
+    expect((await supervise(['--run-dir', runDir, '--', 'true']).done).exitCode).toBe(0);
     expect(isProcessAlive(bystander.pid!)).toBe(true);
     expect(readFileSync(join(runDir, 'supervisor.log'), 'utf8')).not.toContain('orphan_group');
   });
@@ -401,7 +343,7 @@ describe('loop supervise: files', () => {
       '-c',
       'echo hello; echo oops >&2',
     ]).done;
-    expect(result.code).toBe(0);
+    expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe('hello\n');
     expect(result.stderr).toBe('oops\n');
     expect(readFileSync(join(runDir, 'child.log'), 'utf8')).toMatch(
@@ -427,7 +369,7 @@ describe('loop supervise --prevent-restart-exit-status', () => {
       '-c',
       'exit 3',
     ]).done;
-    expect(result.code).toBe(3);
+    expect(result.exitCode).toBe(3);
     expect(result.stderr).toBe(
       'loop supervise: not restarting: exit status 3 is in --prevent-restart-exit-status\n',
     );
@@ -466,7 +408,7 @@ describe('loop supervise --prevent-restart-exit-status', () => {
       '-c',
       'exit 4',
     ]).done;
-    expect(result.code).toBe(4);
+    expect(result.exitCode).toBe(4);
     expect(result.stderr).toMatch(/gave up after 2 restarts/);
     expect(readState(runDir)).toMatchObject({ status: 'gave_up', stop_reason: null, restarts: 2 });
     const log = readFileSync(join(runDir, 'supervisor.log'), 'utf8');
@@ -476,7 +418,7 @@ describe('loop supervise --prevent-restart-exit-status', () => {
 
   it('--help says to pass 3 for `loop run`', async () => {
     const result = await supervise(['--help']).done;
-    expect(result.code).toBe(0);
+    expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(
       /--prevent-restart-exit-status <CODES> +exit codes \(0-255, comma-separated\)/,
     );
@@ -500,7 +442,7 @@ describe('loop supervise --print-systemd-unit', () => {
       '-c',
       'exit 3',
     ]).done;
-    expect(result.code).toBe(0);
+    expect(result.exitCode).toBe(0);
     expect(existsSync(runDir)).toBe(false);
     const lines = result.stdout.split('\n');
     expect(lines).toContain('RestartPreventExitStatus=3 4');
@@ -533,7 +475,7 @@ describe('loop supervise --print-systemd-unit', () => {
       '-c',
       'echo $HOME 100%',
     ]).done;
-    expect(result.code).toBe(0);
+    expect(result.exitCode).toBe(0);
     expect(existsSync(runDir)).toBe(false);
     const unit = result.stdout;
     const value = (key: string) =>
@@ -550,7 +492,7 @@ describe('loop supervise --print-systemd-unit', () => {
     expect(value('TimeoutStopSec')).toBe('25');
     const shPath = spawnSync('sh', ['-c', 'command -v sh']).stdout.toString().trim();
     expect(value('ExecStart')).toBe(
-      `${process.execPath} ${bin} supervise --run-dir ${runDir} --restart never --kill-timeout-s 20 ` +
+      `${process.execPath} ${BIN} supervise --run-dir ${runDir} --restart never --kill-timeout-s 20 ` +
         `--heartbeat-file ${join(runDir, 'heartbeat')} --heartbeat-timeout-s 30 -- ${shPath} -c "echo $$HOME 100%%"`,
     );
   });
@@ -563,7 +505,7 @@ describe('loop supervise --print-systemd-unit', () => {
       '--',
       'no-such-command-for-loop',
     ]).done;
-    expect(result.code).toBe(2);
+    expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/not found on PATH/);
   });
 });
