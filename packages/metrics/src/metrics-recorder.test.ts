@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { failingFileSystem } from '../test/failing-file-system.js';
 import { isMetricsError } from './errors.js';
 import { openMetricsRecorder } from './metrics-recorder.js';
 import type { WriterFileSystem } from './rotating-ndjson-writer.js';
@@ -111,13 +112,7 @@ describe('MetricsRecorder', () => {
 
   it('isolates write failures: the loop goes on, the failure is in the summary, writing resumes', () => {
     let failing = false;
-    const fileSystem: WriterFileSystem = {
-      ...fs,
-      writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
-        if (failing) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-        return (fs.writeSync as (...a: unknown[]) => number)(...args);
-      }) as typeof fs.writeSync,
-    };
+    const fileSystem = failingFileSystem('writeSync', () => failing, 'ENOSPC', 'no space left on device');
     const recorder = openMetricsRecorder({
       runDir: dir,
       fileSystem,

@@ -3,8 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { failingFileSystem } from '../test/failing-file-system.js';
 import { isMetricsError } from './errors.js';
-import { RotatingNdjsonWriter, type WriterFileSystem } from './rotating-ndjson-writer.js';
+import { RotatingNdjsonWriter } from './rotating-ndjson-writer.js';
 
 let dir: string;
 beforeEach(() => {
@@ -120,13 +121,7 @@ describe('RotatingNdjsonWriter', () => {
 
   it('counts an injected write failure, keeps accepting lines, and writes them all once the disk recovers', () => {
     let failing = true;
-    const fileSystem: WriterFileSystem = {
-      ...fs,
-      writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
-        if (failing) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-        return (fs.writeSync as (...a: unknown[]) => number)(...args);
-      }) as typeof fs.writeSync,
-    };
+    const fileSystem = failingFileSystem('writeSync', () => failing, 'ENOSPC', 'no space left on device');
     const writer = new RotatingNdjsonWriter({ dir, fileSystem });
     for (let i = 0; i < 10; i++) {
       writer.writeLine(line(i));
@@ -147,13 +142,7 @@ describe('RotatingNdjsonWriter', () => {
 
   it('drops and counts lines only when the buffer is full and the disk keeps failing', () => {
     let failing = true;
-    const fileSystem: WriterFileSystem = {
-      ...fs,
-      writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
-        if (failing) throw Object.assign(new Error('permission denied'), { code: 'EACCES' });
-        return (fs.writeSync as (...a: unknown[]) => number)(...args);
-      }) as typeof fs.writeSync,
-    };
+    const fileSystem = failingFileSystem('writeSync', () => failing, 'EACCES', 'permission denied');
     const writer = new RotatingNdjsonWriter({ dir, fileSystem, bufferBytes: 1024 });
     for (let i = 0; i < 200; i++) writer.writeLine(line(i, 20));
     const dropped = writer.getStats().lines_dropped;
@@ -168,13 +157,7 @@ describe('RotatingNdjsonWriter', () => {
 
   it('survives failed renames during rotation: counted, lines kept in order, limits still exact', () => {
     let failRenames = 2;
-    const fileSystem: WriterFileSystem = {
-      ...fs,
-      renameSync: ((from: fs.PathLike, to: fs.PathLike) => {
-        if (failRenames-- > 0) throw Object.assign(new Error('resource busy'), { code: 'EBUSY' });
-        fs.renameSync(from, to);
-      }) as typeof fs.renameSync,
-    };
+    const fileSystem = failingFileSystem('renameSync', () => failRenames-- > 0, 'EBUSY', 'resource busy');
     const writer = new RotatingNdjsonWriter({ dir, maxLines: 3, fileSystem });
     for (let i = 0; i < 10; i++) {
       writer.writeLine(line(i));
@@ -203,13 +186,7 @@ describe('RotatingNdjsonWriter', () => {
 
   it('drops (and counts) only what would overflow the next file while a rename keeps failing', () => {
     let renames = true;
-    const fileSystem: WriterFileSystem = {
-      ...fs,
-      renameSync: ((from: fs.PathLike, to: fs.PathLike) => {
-        if (!renames) throw Object.assign(new Error('read-only file system'), { code: 'EROFS' });
-        fs.renameSync(from, to);
-      }) as typeof fs.renameSync,
-    };
+    const fileSystem = failingFileSystem('renameSync', () => !renames, 'EROFS', 'read-only file system');
     const writer = new RotatingNdjsonWriter({ dir, maxLines: 2, fileSystem });
     renames = false;
     for (let i = 0; i < 7; i++) {

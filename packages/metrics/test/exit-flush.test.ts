@@ -1,18 +1,10 @@
 // A batch not yet flushed is written on SIGTERM, SIGINT, on an uncaught exception and on process.exit().
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readEvents, readSummary } from '../src/index.js';
-
-const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const fixture = path.join(packageDir, 'test/fixtures/numbered-writer.ts');
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+import { numberedWriter as fixture, packageDir, tempDir } from './numbered-writer-child.js';
 
 describe('flush on exit', () => {
   it.each([
@@ -21,8 +13,7 @@ describe('flush on exit', () => {
     ['throw', (r: ReturnType<typeof spawnSync>) => expect(r.status).toBe(1)],
     ['exit', (r: ReturnType<typeof spawnSync>) => expect(r.status).toBe(3)],
   ])('%s: every recorded event reaches the file and the summary is written', async (mode, checkExit) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `loop-exit-${mode}-`));
-    dirs.push(dir);
+    const dir = tempDir(`loop-exit-${mode}-`);
     const result = spawnSync(
       process.execPath,
       ['--import', 'tsx', fixture, dir, '0', '777', mode, '100000'],

@@ -1,24 +1,11 @@
 // Crash integrity: a child writing numbered events with rotation is SIGKILLed; what is on disk is a
 // gap-free prefix (no duplicate, no reordering, at most one torn line), and a restarted writer continues.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openMetricsRecorder, readEvents, tailEvents } from '../src/index.js';
-
-const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const fixture = path.join(packageDir, 'test/fixtures/numbered-writer.ts');
-const children: ChildProcess[] = [];
-const dirs: string[] = [];
-
-afterEach(() => {
-  for (const child of children.splice(0))
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+import { startNumberedWriter, tempDir, writerProgress } from './numbered-writer-child.js';
 
 function hashes(dir: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -35,30 +22,13 @@ function hashes(dir: string): Map<string, string> {
 
 describe('crash integrity', () => {
   it('SIGKILL mid-run leaves a gap-free prefix of >= 200,000 events; a restart continues without overwriting', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loop-integrity-'));
-    dirs.push(dir);
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir, '0', '5000000', 'run', '1000'], {
-      cwd: packageDir,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(child);
+    const dir = tempDir('loop-integrity-');
+    const child = startNumberedWriter([dir, '0', '5000000', 'run', '1000']);
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
       child.once('exit', (_code, signal) => resolve(signal)),
     );
-    let reported = 0;
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-        const last = chunk.trim().split('\n').at(-1);
-        reported = Number(last);
-        if (reported >= 210_000) {
-          child.kill('SIGKILL');
-          resolve();
-        }
-      });
-      child.once('exit', (code) =>
-        reject(new Error(`writer exited early with ${code} after ${reported} events`)),
-      );
-    });
+    const progress = writerProgress(child);
+    await progress.reached(210_000, () => child.kill('SIGKILL'));
     expect(await exited).toBe('SIGKILL');
 
     const before = hashes(dir);
@@ -71,7 +41,7 @@ describe('crash integrity', () => {
     }
     const survived = expected;
     expect(survived).toBeGreaterThanOrEqual(200_000);
-    expect(survived).toBeGreaterThanOrEqual(reported - 1000);
+    expect(survived).toBeGreaterThanOrEqual(progress.last() - 1000);
     expect(stream.stats.skippedCount).toBeLessThanOrEqual(1);
     expect(before.size).toBeGreaterThanOrEqual(200);
     for (const name of before.keys()) {
