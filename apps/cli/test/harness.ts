@@ -141,6 +141,11 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A command line's words: `argv('--max-steps 3 -- sh -c')` (for words without spaces or quotes). */
+export function argv(words: string): string[] {
+  return words.split(' ');
+}
+
 /** Every file of a run dir (flat), name -> bytes. */
 export function readRunDir(dir: string): Record<string, Buffer> {
   const files: Record<string, Buffer> = {};

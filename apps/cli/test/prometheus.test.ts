@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { metricsSummarySchema } from '@loop/metrics';
 import { describe, expect, it } from 'vitest';
-import { freePort, start, startLoop, tempDir } from './harness.js';
+import { argv, freePort, start, startLoop, tempDir } from './harness.js';
 
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
 const hasPrometheus = existsSync(PROMETHEUS);
@@ -50,12 +50,7 @@ describe.skipIf(!hasPrometheus)('Prometheus scrape of loop run --metrics-port', 
       'run',
       '--run-dir',
       runDir,
-      '--clock',
-      'real',
-      '--step-interval-ms',
-      '100',
-      '--enable-metrics',
-      '--metrics-port',
+      ...argv('--clock real --step-interval-ms 100 --enable-metrics --metrics-port'),
       String(metricsPort),
       '--metrics-host',
       '127.0.0.1',

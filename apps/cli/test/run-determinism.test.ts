@@ -1,7 +1,7 @@
 // Same seed and flags -> byte-identical run dirs; another seed -> different files.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loop, readRunDir, TINY_FEED, tempDir } from './harness.js';
+import { argv, loop, readRunDir, TINY_FEED, tempDir } from './harness.js';
 
 async function runDir(args: string[]): Promise<Record<string, Buffer>> {
   const dir = join(tempDir(), 'run');
@@ -11,16 +11,9 @@ async function runDir(args: string[]): Promise<Record<string, Buffer>> {
 }
 
 const base = [
-  '--clock',
-  'simulated',
-  '--exchange',
-  'paper',
-  '--max-steps',
-  '1500',
-  '--fault-rate',
-  '0.005',
-  '--max-consecutive-errors',
-  '100',
+  ...argv(
+    '--clock simulated --exchange paper --max-steps 1500 --fault-rate 0.005 --max-consecutive-errors 100',
+  ),
 ];
 
 describe('loop run determinism', () => {
@@ -49,17 +42,7 @@ describe('loop run determinism', () => {
   });
 
   it('is deterministic for a replay too', async () => {
-    const args = [
-      '--feed',
-      TINY_FEED,
-      '--feed-skip-bad-rows',
-      '--ma-fast',
-      '3',
-      '--ma-slow',
-      '8',
-      '--seed',
-      '1',
-    ];
+    const args = ['--feed', TINY_FEED, ...argv('--feed-skip-bad-rows --ma-fast 3 --ma-slow 8 --seed 1')];
     expect(await runDir(args)).toEqual(await runDir(args));
   });
 });

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loop, REAL_FEED, readRunJson, TINY_FEED, tempDir } from './harness.js';
+import { argv, loop, REAL_FEED, readRunJson, TINY_FEED, tempDir } from './harness.js';
 
 describe('loop run --feed FILE', () => {
   it('strict: names the file and line of the malformed row, exits 2 and writes nothing', async () => {
@@ -25,11 +25,7 @@ describe('loop run --feed FILE', () => {
       dir,
       '--feed',
       TINY_FEED,
-      '--feed-skip-bad-rows',
-      '--ma-fast',
-      '3',
-      '--ma-slow',
-      '8',
+      ...argv('--feed-skip-bad-rows --ma-fast 3 --ma-slow 8'),
     ]);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(r.stdout).toContain(
@@ -64,11 +60,7 @@ describe('loop run --feed FILE', () => {
       'run',
       '--run-dir',
       dir,
-      '--clock',
-      'real',
-      '--step-interval-ms',
-      '5',
-      '--feed',
+      ...argv('--clock real --step-interval-ms 5 --feed'),
       TINY_FEED,
       '--feed-skip-bad-rows',
     ];

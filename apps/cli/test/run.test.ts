@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loop, readRunJson, tempDir } from './harness.js';
+import { argv, loop, readRunJson, tempDir } from './harness.js';
 
 describe('loop run (simulated)', () => {
   it('runs a seeded loop, prints a short summary and records the run', async () => {
@@ -11,14 +11,7 @@ describe('loop run (simulated)', () => {
       'run',
       '--run-dir',
       dir,
-      '--clock',
-      'simulated',
-      '--exchange',
-      'paper',
-      '--seed',
-      '42',
-      '--max-steps',
-      '3000',
+      ...argv('--clock simulated --exchange paper --seed 42 --max-steps 3000'),
     ]);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(r.stderr).toBe('');
@@ -77,12 +70,7 @@ describe('loop run (simulated)', () => {
       'run',
       '--run-dir',
       dir,
-      '--fault-rate',
-      '1',
-      '--max-consecutive-errors',
-      '6',
-      '--max-steps',
-      '100',
+      ...argv('--fault-rate 1 --max-consecutive-errors 6 --max-steps 100'),
     ]);
     expect(r.exitCode, String(r.stderr)).toBe(3);
     expect(r.stdout).toMatch(/^loop run: HALTED by the kill switch after 2 steps/);

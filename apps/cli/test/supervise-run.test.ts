@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isProcessAlive } from '@loop/supervisor';
 import { parseSupervisorState } from '@loop/supervisor/state-schema';
 import { expect, it } from 'vitest';
-import { BIN, killAfterTest, startLoop, tempDir, waitFor } from './harness.js';
+import { argv, BIN, killAfterTest, startLoop, tempDir, waitFor } from './harness.js';
 
 it('restarts a `loop run` whose heartbeat stops (frozen with SIGSTOP), and stops it cleanly on SIGTERM', async () => {
   const runDir = tempDir();
@@ -17,22 +17,13 @@ it('restarts a `loop run` whose heartbeat stops (frozen with SIGSTOP), and stops
       'supervise',
       '--run-dir',
       runDir,
-      '--heartbeat-timeout-s',
-      '1.5',
-      '--kill-timeout-s',
-      '1',
-      '--backoff-base-s',
-      '0',
-      '--',
+      ...argv('--heartbeat-timeout-s 1.5 --kill-timeout-s 1 --backoff-base-s 0 --'),
       process.execPath,
       BIN,
       'run',
       '--run-dir',
       runDir,
-      '--clock',
-      'real',
-      '--step-interval-ms',
-      '100',
+      ...argv('--clock real --step-interval-ms 100'),
     ],
     { quiet: true },
   );
@@ -72,26 +63,13 @@ it('--prevent-restart-exit-status 3: a `loop run` halted by its kill switch is s
     'supervise',
     '--run-dir',
     runDir,
-    '--restart',
-    'always',
-    '--backoff-base-s',
-    '0',
-    '--max-restarts',
-    '3',
-    '--prevent-restart-exit-status',
-    '3',
-    '--',
+    ...argv('--restart always --backoff-base-s 0 --max-restarts 3 --prevent-restart-exit-status 3 --'),
     process.execPath,
     BIN,
     'run',
     '--run-dir',
     botDir,
-    '--fault-rate',
-    '1',
-    '--max-consecutive-errors',
-    '2',
-    '--max-steps',
-    '50',
+    ...argv('--fault-rate 1 --max-consecutive-errors 2 --max-steps 50'),
   ]);
   const { exitCode, stdout, stderr } = await supervisor.done;
   expect(exitCode).toBe(3);

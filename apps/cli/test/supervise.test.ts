@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { isProcessAlive } from '@loop/supervisor';
 import { parseSupervisorState } from '@loop/supervisor/state-schema';
 import { describe, expect, it } from 'vitest';
-import { BIN, killAfterTest, type Live, startLoop, tempDir, waitFor } from './harness.js';
+import { argv, BIN, killAfterTest, type Live, startLoop, tempDir, waitFor } from './harness.js';
 
 /** `loop supervise ...args`, live. */
 const supervise = (args: string[], options: { cwd?: string } = {}): Live =>
@@ -101,15 +101,7 @@ describe('loop supervise: bad input', () => {
     const result = await supervise([
       '--run-dir',
       runDir,
-      '--backoff-base-s',
-      '0',
-      '--backoff-cap-s',
-      '0',
-      '--max-restarts',
-      '2',
-      '--',
-      'sh',
-      '-c',
+      ...argv('--backoff-base-s 0 --backoff-cap-s 0 --max-restarts 2 -- sh -c'),
       'exit 1',
     ]).done;
     expect(result.exitCode).toBe(1);
@@ -174,11 +166,7 @@ describe('loop supervise: signals', () => {
       [
         '--run-dir',
         runDir,
-        '--kill-timeout-s',
-        '0.5',
-        '--',
-        'sh',
-        '-c',
+        ...argv('--kill-timeout-s 0.5 -- sh -c'),
         'trap "" TERM; sleep 300 & echo $! > grandchild.pid; wait',
       ],
       { cwd: runDir },
@@ -214,13 +202,7 @@ describe('loop supervise: files', () => {
     const { child, done } = supervise([
       '--run-dir',
       runDir,
-      '--backoff-base-s',
-      '0',
-      '--max-restarts',
-      '80',
-      '--',
-      'sh',
-      '-c',
+      ...argv('--backoff-base-s 0 --max-restarts 80 -- sh -c'),
       'exit 1',
     ]);
     let reads = 0;
@@ -247,17 +229,9 @@ describe('loop supervise: files', () => {
     const result = await supervise([
       '--run-dir',
       runDir,
-      '--heartbeat-timeout-s',
-      '0.4',
-      '--kill-timeout-s',
-      '1',
-      '--max-restarts',
-      '1',
-      '--backoff-base-s',
-      '0',
-      '--',
-      'sleep',
-      '300',
+      ...argv(
+        '--heartbeat-timeout-s 0.4 --kill-timeout-s 1 --max-restarts 1 --backoff-base-s 0 -- sleep 300',
+      ),
     ]).done;
     expect(result.exitCode).toBe(124);
     const log = readFileSync(join(runDir, 'supervisor.log'), 'utf8');
@@ -338,9 +312,7 @@ describe('loop supervise: files', () => {
       runDir,
       '--child-log',
       join(runDir, 'child.log'),
-      '--',
-      'sh',
-      '-c',
+      ...argv('-- sh -c'),
       'echo hello; echo oops >&2',
     ]).done;
     expect(result.exitCode).toBe(0);
@@ -358,15 +330,7 @@ describe('loop supervise --prevent-restart-exit-status', () => {
     const result = await supervise([
       '--run-dir',
       runDir,
-      '--restart',
-      'always',
-      '--backoff-base-s',
-      '0',
-      '--prevent-restart-exit-status',
-      '3,4',
-      '--',
-      'sh',
-      '-c',
+      ...argv('--restart always --backoff-base-s 0 --prevent-restart-exit-status 3,4 -- sh -c'),
       'exit 3',
     ]).done;
     expect(result.exitCode).toBe(3);
@@ -395,17 +359,9 @@ describe('loop supervise --prevent-restart-exit-status', () => {
     const result = await supervise([
       '--run-dir',
       runDir,
-      '--restart',
-      'always',
-      '--backoff-base-s',
-      '0',
-      '--max-restarts',
-      '2',
-      '--prevent-restart-exit-status',
-      '3',
-      '--',
-      'sh',
-      '-c',
+      ...argv(
+        '--restart always --backoff-base-s 0 --max-restarts 2 --prevent-restart-exit-status 3 -- sh -c',
+      ),
       'exit 4',
     ]).done;
     expect(result.exitCode).toBe(4);
@@ -432,14 +388,9 @@ describe('loop supervise --print-systemd-unit', () => {
     const result = await supervise([
       '--run-dir',
       runDir,
-      '--restart',
-      'always',
-      '--prevent-restart-exit-status',
+      ...argv('--restart always --prevent-restart-exit-status'),
       '3, 4',
-      '--print-systemd-unit',
-      '--',
-      'sh',
-      '-c',
+      ...argv('--print-systemd-unit -- sh -c'),
       'exit 3',
     ]).done;
     expect(result.exitCode).toBe(0);
@@ -457,22 +408,9 @@ describe('loop supervise --print-systemd-unit', () => {
     const result = await supervise([
       '--run-dir',
       runDir,
-      '--max-restarts',
-      '4',
-      '--backoff-base-s',
-      '2',
-      '--backoff-cap-s',
-      '16',
-      '--kill-timeout-s',
-      '20',
-      '--heartbeat-timeout-s',
-      '30',
-      '--restart',
-      'always',
-      '--print-systemd-unit',
-      '--',
-      'sh',
-      '-c',
+      ...argv(
+        '--max-restarts 4 --backoff-base-s 2 --backoff-cap-s 16 --kill-timeout-s 20 --heartbeat-timeout-s 30 --restart always --print-systemd-unit -- sh -c',
+      ),
       'echo $HOME 100%',
     ]).done;
     expect(result.exitCode).toBe(0);
@@ -498,13 +436,8 @@ describe('loop supervise --print-systemd-unit', () => {
   });
 
   it('refuses a missing command with exit 2', async () => {
-    const result = await supervise([
-      '--run-dir',
-      'x',
-      '--print-systemd-unit',
-      '--',
-      'no-such-command-for-loop',
-    ]).done;
+    const result = await supervise([...argv('--run-dir x --print-systemd-unit -- no-such-command-for-loop')])
+      .done;
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/not found on PATH/);
   });
