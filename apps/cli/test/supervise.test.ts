@@ -11,6 +11,10 @@ import { argv, BIN, killAfterTest, type Live, startLoop, tempDir, waitFor } from
 const supervise = (args: string[], options: { cwd?: string } = {}): Live =>
   startLoop(['supervise', ...args], options);
 
+/** `loop supervise --run-dir <runDir> ...flags -- sh -c <script>`, live. */
+const superviseSh = (runDir: string, flags: string[], script: string): Live =>
+  supervise(['--run-dir', runDir, ...flags, '--', 'sh', '-c', script]);
+
 const readState = (runDir: string) =>
   parseSupervisorState(readFileSync(join(runDir, 'supervisor_state.json'), 'utf8'));
 
@@ -98,12 +102,11 @@ describe('loop supervise: bad input', () => {
 
   it('a zero backoff is allowed and restarts at once', async () => {
     const runDir = join(tempDir(), 'run');
-    const result = await supervise([
-      '--run-dir',
+    const result = await superviseSh(
       runDir,
-      ...argv('--backoff-base-s 0 --backoff-cap-s 0 --max-restarts 2 -- sh -c'),
+      argv('--backoff-base-s 0 --backoff-cap-s 0 --max-restarts 2'),
       'exit 1',
-    ]).done;
+    ).done;
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/gave up after 2 restarts/);
     expect(readState(runDir)).toMatchObject({ status: 'gave_up', restarts: 2, last_delay_ms: 0 });
@@ -199,12 +202,7 @@ describe('loop supervise: files', () => {
   it('a reader polling supervisor_state.json from another process never sees a parse error', async () => {
     const runDir = tempDir();
     const path = join(runDir, 'supervisor_state.json');
-    const { child, done } = supervise([
-      '--run-dir',
-      runDir,
-      ...argv('--backoff-base-s 0 --max-restarts 80 -- sh -c'),
-      'exit 1',
-    ]);
+    const { child, done } = superviseSh(runDir, argv('--backoff-base-s 0 --max-restarts 80'), 'exit 1');
     let reads = 0;
     const failures: string[] = [];
     while (child.exitCode === null) {
@@ -307,14 +305,11 @@ describe('loop supervise: files', () => {
 
   it('--child-log appends the output, which also passes through', async () => {
     const runDir = tempDir();
-    const result = await supervise([
-      '--run-dir',
+    const result = await superviseSh(
       runDir,
-      '--child-log',
-      join(runDir, 'child.log'),
-      ...argv('-- sh -c'),
+      ['--child-log', join(runDir, 'child.log')],
       'echo hello; echo oops >&2',
-    ]).done;
+    ).done;
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe('hello\n');
     expect(result.stderr).toBe('oops\n');
@@ -327,12 +322,11 @@ describe('loop supervise: files', () => {
 describe('loop supervise --prevent-restart-exit-status', () => {
   it('--restart always: a child exiting 3 is not restarted; exit 3, and the state, log and stderr say why', async () => {
     const runDir = tempDir();
-    const result = await supervise([
-      '--run-dir',
+    const result = await superviseSh(
       runDir,
-      ...argv('--restart always --backoff-base-s 0 --prevent-restart-exit-status 3,4 -- sh -c'),
+      argv('--restart always --backoff-base-s 0 --prevent-restart-exit-status 3,4'),
       'exit 3',
-    ]).done;
+    ).done;
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toBe(
       'loop supervise: not restarting: exit status 3 is in --prevent-restart-exit-status\n',
@@ -356,14 +350,11 @@ describe('loop supervise --prevent-restart-exit-status', () => {
 
   it('a code not in the list is still restarted (exit 4 with 3 listed gives up after --max-restarts)', async () => {
     const runDir = tempDir();
-    const result = await supervise([
-      '--run-dir',
+    const result = await superviseSh(
       runDir,
-      ...argv(
-        '--restart always --backoff-base-s 0 --max-restarts 2 --prevent-restart-exit-status 3 -- sh -c',
-      ),
+      argv('--restart always --backoff-base-s 0 --max-restarts 2 --prevent-restart-exit-status 3'),
       'exit 4',
-    ]).done;
+    ).done;
     expect(result.exitCode).toBe(4);
     expect(result.stderr).toMatch(/gave up after 2 restarts/);
     expect(readState(runDir)).toMatchObject({ status: 'gave_up', stop_reason: null, restarts: 2 });
@@ -385,14 +376,11 @@ describe('loop supervise --prevent-restart-exit-status', () => {
 describe('loop supervise --print-systemd-unit', () => {
   it('carries --prevent-restart-exit-status as RestartPreventExitStatus= and in ExecStart', async () => {
     const runDir = join(tempDir(), 'run');
-    const result = await supervise([
-      '--run-dir',
+    const result = await superviseSh(
       runDir,
-      ...argv('--restart always --prevent-restart-exit-status'),
-      '3, 4',
-      ...argv('--print-systemd-unit -- sh -c'),
+      [...argv('--restart always --prevent-restart-exit-status'), '3, 4', ...argv('--print-systemd-unit')],
       'exit 3',
-    ]).done;
+    ).done;
     expect(result.exitCode).toBe(0);
     expect(existsSync(runDir)).toBe(false);
     const lines = result.stdout.split('\n');
@@ -405,14 +393,13 @@ describe('loop supervise --print-systemd-unit', () => {
 
   it('prints a unit running the same supervision, and writes nothing', async () => {
     const runDir = join(tempDir(), 'run');
-    const result = await supervise([
-      '--run-dir',
+    const result = await superviseSh(
       runDir,
-      ...argv(
-        '--max-restarts 4 --backoff-base-s 2 --backoff-cap-s 16 --kill-timeout-s 20 --heartbeat-timeout-s 30 --restart always --print-systemd-unit -- sh -c',
+      argv(
+        '--max-restarts 4 --backoff-base-s 2 --backoff-cap-s 16 --kill-timeout-s 20 --heartbeat-timeout-s 30 --restart always --print-systemd-unit',
       ),
       'echo $HOME 100%',
-    ]).done;
+    ).done;
     expect(result.exitCode).toBe(0);
     expect(existsSync(runDir)).toBe(false);
     const unit = result.stdout;
@@ -436,8 +423,7 @@ describe('loop supervise --print-systemd-unit', () => {
   });
 
   it('refuses a missing command with exit 2', async () => {
-    const result = await supervise([...argv('--run-dir x --print-systemd-unit -- no-such-command-for-loop')])
-      .done;
+    const result = await supervise(argv('--run-dir x --print-systemd-unit -- no-such-command-for-loop')).done;
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/not found on PATH/);
   });
