@@ -164,7 +164,7 @@ describe('loop run --enable-metrics', () => {
     expect(existsSync(join(dir, 'metrics.ndjson.3'))).toBe(true);
     first.child.kill('SIGKILL');
     await first.done;
-    expect(readFileSync(join(dir, 'metrics.lock'), 'utf8').trim()).toBe(String(first.child.pid));
+    expect(readFileSync(join(dir, 'metrics.lock'), 'utf8').split(' ')[0]).toBe(String(first.child.pid));
     const before = rotatedDigests(dir);
     const firstEvents = (await eventsOf(dir)).events;
 

@@ -33,7 +33,7 @@ describe('loop run: run-dir lock', () => {
     const dir = join(tempDir(), 'live');
     const { child: first } = await startLiveRun(dir);
     const lockFile = join(dir, 'run.lock');
-    expect(readFileSync(lockFile, 'utf8').trim()).toBe(String(first.pid));
+    expect(readFileSync(lockFile, 'utf8').split(' ')[0]).toBe(String(first.pid));
     const before = readFileSync(join(dir, 'run.json'));
 
     for (const extra of [[], ['--enable-metrics']]) {
@@ -46,7 +46,7 @@ describe('loop run: run-dir lock', () => {
         ),
       );
       expect(readFileSync(join(dir, 'run.json')).equals(before)).toBe(true);
-      expect(readFileSync(lockFile, 'utf8').trim()).toBe(String(first.pid));
+      expect(readFileSync(lockFile, 'utf8').split(' ')[0]).toBe(String(first.pid));
       expect(readdirSync(dir).sort()).toEqual(['heartbeat', 'run.json', 'run.lock']);
     }
 
@@ -86,10 +86,10 @@ describe('loop run: run-dir lock', () => {
     const { child: first } = await startLiveRun(dir);
     first.kill('SIGKILL');
     await first;
-    expect(readFileSync(join(dir, 'run.lock'), 'utf8').trim()).toBe(String(first.pid)); // left behind
+    expect(readFileSync(join(dir, 'run.lock'), 'utf8').split(' ')[0]).toBe(String(first.pid)); // left behind
 
     const { child: second } = await startLiveRun(dir);
-    expect(readFileSync(join(dir, 'run.lock'), 'utf8').trim()).toBe(String(second.pid));
+    expect(readFileSync(join(dir, 'run.lock'), 'utf8').split(' ')[0]).toBe(String(second.pid));
     expect(readRunJson(dir).pid).toBe(second.pid);
     second.kill('SIGINT');
     expect((await second).exitCode).toBe(0);

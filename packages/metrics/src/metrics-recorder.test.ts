@@ -105,7 +105,9 @@ describe('MetricsRecorder', () => {
     });
     fs.writeFileSync(path.join(dir, 'metrics.lock'), `${dead.stdout}\n`);
     const recorder = openMetricsRecorder({ runDir: dir, handleProcessExit: false });
-    expect(fs.readFileSync(path.join(dir, 'metrics.lock'), 'utf8').trim()).toBe(String(process.pid));
+    expect(fs.readFileSync(path.join(dir, 'metrics.lock'), 'utf8').split(' ')[0]?.trim()).toBe(
+      String(process.pid),
+    );
     recorder.close();
     expect(fs.existsSync(path.join(dir, 'metrics.lock'))).toBe(false);
   });

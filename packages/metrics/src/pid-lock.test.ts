@@ -25,6 +25,11 @@ function lockDir(): string {
   return dir;
 }
 
+/** The pid a lock file names (its first word); the rest is the holder's identity. */
+function lockHolder(file: string): number {
+  return Number(readFileSync(file, 'utf8').split(/[ \n]/)[0]);
+}
+
 /** Kills a child (if still running) and waits until it is reaped, so its pid is dead. */
 async function kill(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -90,7 +95,11 @@ describe('tryAcquirePidLock', () => {
     const attempt = tryAcquirePidLock(file);
     if (!attempt.ok) throw new Error('expected the lock');
     expect(attempt.lock.file).toBe(file);
-    expect(readFileSync(file, 'utf8')).toBe(`${process.pid}\n`);
+    expect(lockHolder(file)).toBe(process.pid);
+    if (process.platform === 'linux') {
+      // The pid and this life of it (boot id, start time), so a later process reusing the pid is not the holder.
+      expect(readFileSync(file, 'utf8')).toMatch(new RegExp(`^${process.pid} [0-9a-f-]{36}:\\d+\n$`));
+    }
     expect(readdirSync(dir)).toEqual(['x.lock']);
     attempt.lock.release();
     attempt.lock.release();
@@ -113,17 +122,17 @@ describe('tryAcquirePidLock', () => {
     const file = join(dir, 'x.lock');
     const holder = child(HOLD_FOREVER, [file]);
     await printed(holder, 'held');
-    expect(readFileSync(file, 'utf8')).toBe(`${holder.pid}\n`);
+    expect(lockHolder(file)).toBe(holder.pid);
 
     expect(tryAcquirePidLock(file)).toEqual({ ok: false, holderPid: holder.pid });
-    expect(readFileSync(file, 'utf8')).toBe(`${holder.pid}\n`);
+    expect(lockHolder(file)).toBe(holder.pid);
     expect(readdirSync(dir)).toEqual(['x.lock']);
 
     await kill(holder); // SIGKILL: no exit handler runs, the lock stays behind with a dead pid
-    expect(readFileSync(file, 'utf8')).toBe(`${holder.pid}\n`);
+    expect(lockHolder(file)).toBe(holder.pid);
     const attempt = tryAcquirePidLock(file);
     if (!attempt.ok) throw new Error(`expected the lock, held by ${attempt.holderPid}`);
-    expect(readFileSync(file, 'utf8')).toBe(`${process.pid}\n`);
+    expect(lockHolder(file)).toBe(process.pid);
     expect(readdirSync(dir)).toEqual(['x.lock']);
     attempt.lock.release();
   });
@@ -140,11 +149,28 @@ describe('tryAcquirePidLock', () => {
     writeFileSync(file, content());
     const attempt = tryAcquirePidLock(file);
     if (!attempt.ok) throw new Error(`expected the lock, held by ${attempt.holderPid}`);
-    expect(readFileSync(file, 'utf8')).toBe(`${process.pid}\n`);
+    expect(lockHolder(file)).toBe(process.pid);
     expect(readdirSync(dir)).toEqual(['x.lock']);
     attempt.lock.release();
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it.skipIf(process.platform !== 'linux')(
+    'takes over a lock whose pid is alive but now another process (pid reused after a reboot)',
+    async () => {
+      const dir = lockDir();
+      const file = join(dir, 'x.lock');
+      const holder = child(HOLD_FOREVER, [file]);
+      await printed(holder, 'held');
+      expect(tryAcquirePidLock(file)).toEqual({ ok: false, holderPid: holder.pid });
+      // Same pid, another life: as if the holder died and the number went to an unrelated process.
+      writeFileSync(file, `${holder.pid} 00000000-0000-0000-0000-000000000000:1\n`);
+      const attempt = tryAcquirePidLock(file);
+      if (!attempt.ok) throw new Error(`expected the lock, held by ${attempt.holderPid}`);
+      expect(lockHolder(file)).toBe(process.pid);
+      attempt.lock.release();
+    },
+  );
 
   it('takes over a stale lock whose takeover guard was left by a process that died mid-takeover', () => {
     const dir = lockDir();
@@ -169,7 +195,7 @@ describe('tryAcquirePidLock', () => {
         message: `${file}: could not take the lock (contended)`,
       }),
     );
-    expect(readFileSync(file, 'utf8')).toBe(`${stale}\n`);
+    expect(lockHolder(file)).toBe(stale);
     expect(readdirSync(dir).sort()).toEqual(['x.lock', 'x.lock.takeover']);
   });
 
@@ -193,7 +219,7 @@ describe('tryAcquirePidLock', () => {
     const killed = child(HOLD_FOREVER, [join(dir, 'b.lock')]);
     await printed(killed, 'held');
     await kill(killed);
-    expect(readFileSync(join(dir, 'b.lock'), 'utf8')).toBe(`${killed.pid}\n`);
+    expect(lockHolder(join(dir, 'b.lock'))).toBe(killed.pid);
   });
 
   it('throws a plain Error naming the lock, with the I/O error as cause, when the directory is missing', () => {

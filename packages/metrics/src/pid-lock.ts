@@ -51,8 +51,10 @@ let exitHandlerInstalled = false;
  * - The lock is released by `release()` and, failing that, when the process exits (`process.exit`, an
  *   uncaught exception), but not on SIGKILL: the next taker takes that stale lock over.
  *
- * Limits: a dead holder whose pid was reused by an unrelated live process looks live; a process killed in the
- * microseconds it holds the takeover guard leaves a stale guard that is then taken over the old way
+ * - The lock holds `<pid> <boot id>:<start ticks>` on Linux: a holder whose pid now belongs to another process
+ *   (reused after a reboot) is stale too. Elsewhere, or in a lock with only a pid, a reused pid looks live.
+ *
+ * Limits: a process killed in the microseconds it holds the takeover guard leaves a stale guard that is then taken over the old way
  * (move aside, re-read, put back), which a third concurrent taker could in theory race.
  *
  * @throws Error (with the I/O error as `cause`) when the lock or its temp file cannot be written or linked
@@ -65,7 +67,7 @@ export function tryAcquirePidLock(file: string): PidLockAttempt {
   if (heldInThisProcess.has(lockFile)) return { ok: false, holderPid: process.pid };
   const temp = `${lockFile}.${process.pid}.tmp`;
   try {
-    writeFileSync(temp, `${process.pid}\n`);
+    writeFileSync(temp, lockText());
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (createLock(temp, lockFile)) return { ok: true, lock: held(lockFile) };
       const owner = readLockPid(lockFile);
@@ -98,7 +100,7 @@ function createLock(temp: string, file: string): boolean {
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw error;
   }
   try {
-    writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+    writeFileSync(file, lockText(), { flag: 'wx' });
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -191,7 +193,31 @@ function sleepSync(ms: number): void {
   Atomics.wait(sleepCell, 0, 0, ms);
 }
 
-/** The pid in a lock file; undefined if it is empty or not a pid; {@link MISSING} if there is no such file. */
+/**
+ * This life of a pid on Linux: the boot id and the process's start time in clock ticks, which a later process
+ * reusing the number (after a reboot, or in a container where the bot is pid 1 each time) does not share.
+ */
+function pidIdentity(pid: number): string | undefined {
+  try {
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return `${bootId}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
+  } catch {
+    return undefined; // not Linux, or no such process
+  }
+}
+
+let ownLockText: string | undefined;
+/** What this process writes in a lock: `<pid> <identity>` where the identity is known, else `<pid>`. */
+function lockText(): string {
+  ownLockText ??= `${[process.pid, pidIdentity(process.pid)].filter((part) => part !== undefined).join(' ')}\n`;
+  return ownLockText;
+}
+
+/**
+ * The pid in a lock file; undefined if it is empty, not a pid, or a pid now used by another process than the
+ * one that wrote the lock (its identity differs); {@link MISSING} if there is no such file.
+ */
 function readLockPid(file: string): number | undefined | typeof MISSING {
   let text: string;
   try {
@@ -199,5 +225,11 @@ function readLockPid(file: string): number | undefined | typeof MISSING {
   } catch {
     return MISSING;
   }
-  return /^\d+$/.test(text) ? Number(text) : undefined;
+  const match = /^(\d+)(?: (\S+))?$/.exec(text);
+  if (match === null) return undefined;
+  const pid = Number(match[1]);
+  const identity = match[2];
+  if (identity === undefined || pid === process.pid) return pid;
+  const current = pidIdentity(pid);
+  return current === undefined || current === identity ? pid : undefined;
 }

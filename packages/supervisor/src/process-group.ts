@@ -38,6 +38,23 @@ export function processGroupMembers(pgid: number): { pid: number; startedMs: num
   return members;
 }
 
+let bootId: string | undefined;
+/**
+ * What tells this life of `pid` apart from a later process that reuses the number: `<boot id>:<start ticks>`
+ * (Linux); undefined where /proc is not there or the pid does not exist.
+ */
+export function processIdentity(pid: number): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const stat = procStat(pid);
+  if (stat === undefined) return undefined;
+  try {
+    bootId ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  return `${bootId}:${stat.startTicks}`;
+}
+
 /** Sends `signal` to every process of group `pgid`. False when the group no longer exists. */
 export function signalProcessGroup(pgid: number, signal: NodeJS.Signals): boolean {
   try {

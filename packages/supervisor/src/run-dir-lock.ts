@@ -1,8 +1,9 @@
-// One supervisor per run dir: a lock file holding the owner's pid, created atomically; a dead owner's is taken over.
-import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// One supervisor per run dir: a lock file holding the owner's pid and process identity, created atomically;
+// a dead owner's (or a reused pid's) is taken over.
+import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { SupervisorError } from './errors.js';
-import { isProcessAlive } from './process-group.js';
+import { isProcessAlive, processIdentity } from './process-group.js';
 
 /** Name of the lock file inside the run dir. */
 export const SUPERVISOR_LOCK_FILE = 'supervisor.lock';
@@ -19,54 +20,116 @@ export interface RunDirLock {
   release(): void;
 }
 
-function readHolder(file: string): number | undefined {
+/** Lock files held by this process (a second `Supervisor` of the same run dir in one process is refused). */
+const heldHere = new Set<string>();
+
+interface Holder {
+  /** The lock file's whole text, to tell it apart from a fresh lock written since. */
+  text: string;
+  pid: number | undefined;
+  /** `<boot id>:<start ticks>` of the holder when it took the lock; absent in older or non-Linux locks. */
+  identity: string | undefined;
+}
+
+function readHolder(file: string): Holder | undefined {
+  let text: string;
   try {
-    const pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+    text = readFileSync(file, 'utf8');
   } catch {
     return undefined;
+  }
+  const match = /^(\d+)(?: (\S+))?\n?$/.exec(text);
+  const pid = match === null ? undefined : Number(match[1]);
+  return {
+    text,
+    pid: pid !== undefined && Number.isSafeInteger(pid) && pid > 0 ? pid : undefined,
+    identity: match?.[2],
+  };
+}
+
+/**
+ * True when the lock's holder still runs: the pid is alive, is not a zombie, and (where the lock recorded it)
+ * is the same process that took the lock, not a later one that reuses the number (after a reboot, or a
+ * container whose supervisor is pid 1 every time). A lock of this process's own pid that this process does not
+ * hold is from an earlier life of the pid, hence stale.
+ */
+function holderIsLive(
+  holder: Holder | undefined,
+  file: string,
+  pid: number,
+): holder is Holder & { pid: number } {
+  if (holder?.pid === undefined) return false;
+  if (holder.pid === pid && pid === process.pid) return heldHere.has(file);
+  if (!isProcessAlive(holder.pid)) return false;
+  if (holder.identity === undefined) return true;
+  const now = processIdentity(holder.pid);
+  return now === undefined || now === holder.identity;
+}
+
+/**
+ * Removes the stale lock last read as `stale`. It is renamed aside and re-read first: if another supervisor
+ * replaced it with a fresh lock meanwhile, that one is put back, never deleted.
+ */
+function removeStale(file: string, stale: Holder, pid: number): void {
+  const aside = `${file}.${pid}.stale`;
+  try {
+    renameSync(file, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    if (readHolder(aside)?.text !== stale.text) linkSync(aside, file);
+  } catch {
+    // Yet another lock appeared meanwhile: the next round sees whoever holds it.
+  } finally {
+    unlinkSync(aside);
   }
 }
 
 /**
- * Takes the run dir's lock for `pid` (default this process). The file appears with its content in one step
- * (written aside, then hard-linked), so a reader never sees it empty. A lock whose pid is dead is taken over;
- * a live one throws `LOOP_SUPERVISOR_LOCKED`.
+ * Takes the run dir's lock for `pid` (default this process). The file (`<pid> <boot id>:<start ticks>` on
+ * Linux, `<pid>` elsewhere) appears with its content in one step (written aside, then hard-linked), so a reader
+ * never sees it empty. A lock whose holder is dead, a zombie, or a different process under a reused pid is
+ * taken over; a live one throws `LOOP_SUPERVISOR_LOCKED`.
  */
 export function acquireRunDirLock(runDir: string, pid: number = process.pid): RunDirLock {
-  const file = join(runDir, SUPERVISOR_LOCK_FILE);
+  const file = resolve(join(runDir, SUPERVISOR_LOCK_FILE));
   const temp = join(runDir, `.${SUPERVISOR_LOCK_FILE}.${pid}.tmp`);
   let tookOverFrom: number | undefined;
   try {
-    writeFileSync(temp, `${pid}\n`, { mode: 0o644 });
+    const identity = processIdentity(pid);
+    writeFileSync(temp, identity === undefined ? `${pid}\n` : `${pid} ${identity}\n`, { mode: 0o644 });
     for (let tries = 0; tries < 5; tries += 1) {
       try {
         linkSync(temp, file);
+        if (pid === process.pid) heldHere.add(file);
+        let released = false;
         return {
           file,
           pid,
           tookOverFrom,
           release() {
-            if (readHolder(file) === pid) unlinkSync(file);
+            if (released) return;
+            released = true;
+            heldHere.delete(file);
+            if (readHolder(file)?.pid === pid) unlinkSync(file);
           },
         };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const holder = readHolder(file);
-      if (holder !== undefined && isProcessAlive(holder)) {
+      if (holder === undefined) continue; // released meanwhile: try again
+      if (holderIsLive(holder, file, pid)) {
         throw new SupervisorError(
           'LOOP_SUPERVISOR_LOCKED',
-          `run dir ${runDir} is already supervised by pid ${holder} (lock ${file})`,
-          { context: { runDir, file, holder } },
+          `run dir ${runDir} is already supervised by pid ${holder.pid} (lock ${file})`,
+          { context: { runDir, file, holder: holder.pid } },
         );
       }
-      tookOverFrom = holder;
-      try {
-        unlinkSync(file);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
+      tookOverFrom = holder.pid;
+      removeStale(file, holder, pid);
     }
     throw new SupervisorError(
       'LOOP_SUPERVISOR_LOCKED',
