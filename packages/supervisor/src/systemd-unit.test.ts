@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { resolveSupervisorOptions } from './options.js';
-import { quoteSystemdArg, renderSystemdUnit, startLimitFor } from './systemd-unit.js';
+import {
+  quoteSystemdArg,
+  quoteSystemdEnvironment,
+  renderSystemdUnit,
+  startLimitFor,
+  systemdPath,
+} from './systemd-unit.js';
 
 const unit = (over: Parameters<typeof resolveSupervisorOptions>[0] extends infer O ? Partial<O> : never) =>
   renderSystemdUnit({
@@ -40,6 +46,7 @@ describe('renderSystemdUnit', () => {
       String(startLimitFor({ maxRestarts: 5, backoffBaseS: 1, backoffCapS: 30, resetAfterS: 60 }).intervalS),
     );
     expect(directive(text, 'KillMode')).toBe('mixed');
+    expect(directive(text, 'SuccessExitStatus')).toBe('143');
     expect(directive(text, 'TimeoutStopSec')).toBe('12');
     expect(directive(text, 'WorkingDirectory')).toBe('/srv');
     expect(directive(text, 'Environment')).toBe('PATH=/usr/bin:/bin');
@@ -89,6 +96,41 @@ describe('quoteSystemdArg', () => {
     expect(quoteSystemdArg('100%')).toBe('100%%');
     expect(quoteSystemdArg('$HOME')).toBe('$$HOME');
     expect(quoteSystemdArg('')).toBe('""');
+  });
+});
+
+describe('systemdPath and quoteSystemdEnvironment', () => {
+  it('writes WorkingDirectory= verbatim (systemd does not unquote it), doubling only %', () => {
+    expect(systemdPath('/srv/my bot/$x')).toBe('/srv/my bot/$x');
+    expect(systemdPath('/srv/100%')).toBe('/srv/100%%');
+    const text = renderSystemdUnit({
+      options: resolveSupervisorOptions({ command: ['/bin/true'], runDir: '/r' }),
+      supervisorCommand: ['/usr/bin/node', '/b.js', 'supervise'],
+      workingDirectory: '/srv/wd 1',
+      environment: { PATH: '/opt/a$b:/usr/bin', NOTE: 'a "b"' },
+    });
+    expect(directive(text, 'WorkingDirectory')).toBe('/srv/wd 1');
+    expect(text.split('\n').filter((line) => line.startsWith('Environment='))).toEqual([
+      'Environment=PATH=/opt/a$b:/usr/bin',
+      'Environment="NOTE=a \\"b\\""',
+    ]);
+  });
+
+  it.each(['relative/dir', '/srv/new\nline', '/srv/trailing ', '/srv/back\\'])(
+    'refuses a working directory systemd would read differently: %j',
+    (path) => {
+      expect(() => systemdPath(path)).toThrowError(
+        expect.objectContaining({
+          code: 'LOOP_SUPERVISOR_OPTION_INVALID',
+          context: expect.objectContaining({ option: 'workingDirectory' }),
+        }),
+      );
+    },
+  );
+
+  it('quotes an Environment= assignment without doubling $ (systemd does not expand it there)', () => {
+    expect(quoteSystemdEnvironment('A=$HOME')).toBe('A=$HOME');
+    expect(quoteSystemdEnvironment('A=b c%')).toBe('"A=b c%%"');
   });
 });
 

@@ -1,5 +1,6 @@
 // The systemd unit that runs the same supervision under systemd (pure: options in, unit text out).
 import { backoffDelayMs } from './backoff.js';
+import { SupervisorError } from './errors.js';
 import type { ResolvedSupervisorOptions } from './options.js';
 
 /** What {@link renderSystemdUnit} needs besides the supervision options. */
@@ -21,9 +22,39 @@ export interface SystemdUnitInput {
  * `$` (variable expansion) are doubled so systemd passes them through literally.
  */
 export function quoteSystemdArg(arg: string): string {
-  const literal = arg.replaceAll('%', '%%').replaceAll('$', '$$$$');
+  return quoteUnitWord(arg.replaceAll('$', '$$$$'));
+}
+
+/** Double-quotes a word for a unit file when needed (`\`, `"` and newlines escaped), doubling `%`. */
+function quoteUnitWord(word: string): string {
+  const literal = word.replaceAll('%', '%%');
   if (literal.length > 0 && /^[A-Za-z0-9_@%+=:,./$-]+$/.test(literal)) return literal;
   return `"${literal.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')}"`;
+}
+
+/**
+ * Quotes one Environment= assignment (`KEY=value`): like {@link quoteSystemdArg} but `$` stays as it is,
+ * because systemd does not expand variables there.
+ */
+export function quoteSystemdEnvironment(assignment: string): string {
+  return quoteUnitWord(assignment);
+}
+
+/**
+ * A path for WorkingDirectory=, which systemd takes verbatim (no quotes, no `$` expansion; specifiers only,
+ * so `%` is doubled). A path systemd would read differently (a newline, or white space or `\` at the end,
+ * which it strips or takes as a line continuation) is refused with `LOOP_SUPERVISOR_OPTION_INVALID`.
+ */
+export function systemdPath(path: string): string {
+  if (!path.startsWith('/') || /[\n\r]|[\s\\]$/.test(path)) {
+    const reason =
+      `${JSON.stringify(path)} cannot be written in a unit file's WorkingDirectory= (it must be absolute, ` +
+      'without a newline, and not end in white space or a backslash)';
+    throw new SupervisorError('LOOP_SUPERVISOR_OPTION_INVALID', `workingDirectory: ${reason}`, {
+      context: { option: 'workingDirectory', reason, path },
+    });
+  }
+  return path.replaceAll('%', '%%');
 }
 
 /** Formats seconds for a unit file: whole numbers as is, else milliseconds (`250ms`). */
@@ -90,13 +121,16 @@ export function renderSystemdUnit(input: SystemdUnitInput): string {
     '',
     '[Service]',
     'Type=simple',
-    `WorkingDirectory=${quoteSystemdArg(input.workingDirectory)}`,
+    `WorkingDirectory=${systemdPath(input.workingDirectory)}`,
   ];
   for (const [key, value] of Object.entries(input.environment ?? {})) {
-    lines.push(`Environment=${quoteSystemdArg(`${key}=${value}`)}`);
+    lines.push(`Environment=${quoteSystemdEnvironment(`${key}=${value}`)}`);
   }
   lines.push(`ExecStart=${inner.map(quoteSystemdArg).join(' ')}`, `Restart=${restart}`);
   if (prevented.length > 0) lines.push(`RestartPreventExitStatus=${prevented.join(' ')}`);
+  // `systemctl stop` SIGTERMs the supervisor, which stops the child and exits with its status: 143 for a child
+  // that SIGTERM ended. Without this line systemd would mark every ordinary stop as a failure.
+  lines.push('SuccessExitStatus=143');
   lines.push(`RestartSec=${seconds(o.backoffBaseS)}`);
   if (o.backoffBaseS > 0 && o.backoffCapS > o.backoffBaseS) {
     lines.push(`RestartSteps=${Math.ceil(Math.log2(o.backoffCapS / o.backoffBaseS))}`);

@@ -143,6 +143,7 @@ const flagOfOption: Record<string, string> = {
   heartbeatTimeoutS: '--heartbeat-timeout-s',
   childLog: '--child-log',
   jitterSeed: '--jitter-seed',
+  workingDirectory: '--print-systemd-unit: the current directory',
 };
 
 /** Turns the package's errors into the CLI's: bad input exits 2, a locked or unwritable run dir exits 1. */
