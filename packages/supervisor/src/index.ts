@@ -11,6 +11,7 @@ export {
   readHeartbeatMtimeMs,
 } from './heartbeat.js';
 export {
+  MAX_DURATION_S,
   parseExitStatusList,
   type ResolvedSupervisorOptions,
   resolveSupervisorOptions,
@@ -44,4 +45,11 @@ export {
 export { FORWARDED_SIGNALS, type SupervisionOutcome, Supervisor } from './supervisor.js';
 export type { SupervisorEvent, SupervisorEventType } from './supervisor-events.js';
 export { formatLogLine, SUPERVISOR_LOG_FILE, SupervisorLog } from './supervisor-log.js';
-export { quoteSystemdArg, renderSystemdUnit, type SystemdUnitInput, startLimitFor } from './systemd-unit.js';
+export {
+  quoteSystemdArg,
+  quoteSystemdEnvironment,
+  renderSystemdUnit,
+  type SystemdUnitInput,
+  startLimitFor,
+  systemdPath,
+} from './systemd-unit.js';

@@ -36,6 +36,12 @@ describe('resolveSupervisorOptions', () => {
     expect(resolveSupervisorOptions({ ...base, backoffBaseS: 120 }).backoffCapS).toBe(120);
   });
 
+  it('allows durations up to the longest timer, 2,147,483 s', () => {
+    expect(
+      resolveSupervisorOptions({ ...base, backoffBaseS: 2_147_483, killTimeoutS: 2_147_483 }).backoffCapS,
+    ).toBe(2_147_483);
+  });
+
   it('allows a zero backoff', () => {
     expect(resolveSupervisorOptions({ ...base, backoffBaseS: 0, backoffCapS: 0 }).backoffBaseS).toBe(0);
   });
@@ -50,6 +56,11 @@ describe('resolveSupervisorOptions', () => {
     [{ backoffBaseS: 2, backoffCapS: 1 }, 'backoffCapS'],
     [{ killTimeoutS: 0 }, 'killTimeoutS'],
     [{ heartbeatTimeoutS: 0 }, 'heartbeatTimeoutS'],
+    // Beyond Node's longest timer (2^31 - 1 ms) a wait would fire after 1 ms: refused, not made instant.
+    [{ backoffBaseS: 2_200_000 }, 'backoffBaseS'],
+    [{ backoffCapS: 2_200_000 }, 'backoffCapS'],
+    [{ killTimeoutS: 2_200_000 }, 'killTimeoutS'],
+    [{ heartbeatTimeoutS: 2_200_000 }, 'heartbeatTimeoutS'],
     [{ heartbeatFile: '/x' }, 'heartbeatFile'],
     [{ resetAfterS: Number.NaN }, 'resetAfterS'],
     [{ restart: 'sometimes' as never }, 'restart'],

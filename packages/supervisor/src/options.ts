@@ -81,10 +81,16 @@ function invalid(option: string, message: string): SupervisorError {
   });
 }
 
+/**
+ * Longest duration in seconds a timer can wait: Node's timers hold at most 2^31 - 1 ms (24.8 days) and fire
+ * after 1 ms beyond that, so a longer backoff or timeout is refused rather than silently made instant.
+ */
+export const MAX_DURATION_S = Math.floor((2 ** 31 - 1) / 1000);
+
 function checkNumber(
   option: string,
   value: number,
-  rule: { min: number; exclusive?: boolean; integer?: boolean },
+  rule: { min: number; exclusive?: boolean; integer?: boolean; duration?: boolean },
 ): void {
   if (typeof value !== 'number' || !Number.isFinite(value))
     throw invalid(option, `expected a number, got ${value}`);
@@ -92,6 +98,12 @@ function checkNumber(
     throw invalid(option, `expected a whole number, got ${value}`);
   if (rule.exclusive ? value <= rule.min : value < rule.min) {
     throw invalid(option, `expected a number ${rule.exclusive ? '>' : '>='} ${rule.min}, got ${value}`);
+  }
+  if (rule.duration && value > MAX_DURATION_S) {
+    throw invalid(
+      option,
+      `expected at most ${MAX_DURATION_S} seconds (24.8 days, the longest timer), got ${value}`,
+    );
   }
 }
 
@@ -158,16 +170,16 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
   const maxRestarts = options.maxRestarts ?? SUPERVISOR_DEFAULTS.maxRestarts;
   checkNumber('maxRestarts', maxRestarts, { min: 0, integer: true });
   const backoffBaseS = options.backoffBaseS ?? SUPERVISOR_DEFAULTS.backoffBaseS;
-  checkNumber('backoffBaseS', backoffBaseS, { min: 0 });
+  checkNumber('backoffBaseS', backoffBaseS, { min: 0, duration: true });
   const backoffCapS = options.backoffCapS ?? Math.max(SUPERVISOR_DEFAULTS.backoffCapS, backoffBaseS);
-  checkNumber('backoffCapS', backoffCapS, { min: 0 });
+  checkNumber('backoffCapS', backoffCapS, { min: 0, duration: true });
   if (backoffCapS < backoffBaseS) {
     throw invalid('backoffCapS', `the cap (${backoffCapS}) is below the base (${backoffBaseS})`);
   }
   const resetAfterS = options.resetAfterS ?? SUPERVISOR_DEFAULTS.resetAfterS;
   checkNumber('resetAfterS', resetAfterS, { min: 0 });
   const killTimeoutS = options.killTimeoutS ?? SUPERVISOR_DEFAULTS.killTimeoutS;
-  checkNumber('killTimeoutS', killTimeoutS, { min: 0, exclusive: true });
+  checkNumber('killTimeoutS', killTimeoutS, { min: 0, exclusive: true, duration: true });
   const preventRestartExitStatus = checkExitCodes(
     options.preventRestartExitStatus ?? SUPERVISOR_DEFAULTS.preventRestartExitStatus,
   );
@@ -176,7 +188,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
   let heartbeatFile = options.heartbeatFile;
   const heartbeatTimeoutS = options.heartbeatTimeoutS;
   if (heartbeatTimeoutS !== undefined) {
-    checkNumber('heartbeatTimeoutS', heartbeatTimeoutS, { min: 0, exclusive: true });
+    checkNumber('heartbeatTimeoutS', heartbeatTimeoutS, { min: 0, exclusive: true, duration: true });
     heartbeatFile ??= join(options.runDir, 'heartbeat');
   } else if (heartbeatFile !== undefined) {
     throw invalid('heartbeatFile', 'is set but the heartbeat timeout is not');
