@@ -74,6 +74,34 @@ describe('snapshotMetricsFiles', () => {
     expect(snapshot.files).toEqual([]);
     const caught = await snapshotMetricsFiles(dir, { maxOpen: -1 }).catch((e: unknown) => e);
     expect(isMetricsError(caught) && caught.code).toBe('LOOP_METRICS_OPTION_INVALID');
+    const badSkip = await snapshotMetricsFiles(dir, { listOnlyThrough: 1.5 }).catch((e: unknown) => e);
+    expect(isMetricsError(badSkip) && badSkip.code).toBe('LOOP_METRICS_OPTION_INVALID');
+  });
+
+  it('only lists (neither opens nor stats) the rotated files up to listOnlyThrough', async () => {
+    for (let n = 1; n <= 12; n++) write(`metrics.ndjson.${n}`, n * 10, n * 10 + 10);
+    write('metrics.ndjson', 130, 135);
+    const opened: string[] = [];
+    const realOpen = fs.promises.open;
+    const realStat = fs.promises.stat;
+    const spyOpen = vi.spyOn(fs.promises, 'open').mockImplementation(((file: fs.PathLike, ...rest: []) => {
+      opened.push(path.basename(String(file)));
+      return realOpen(file, ...rest);
+    }) as typeof fs.promises.open);
+    const spyStat = vi.spyOn(fs.promises, 'stat').mockImplementation(((file: fs.PathLike, ...rest: []) => {
+      opened.push(path.basename(String(file)));
+      return realStat(file, ...rest);
+    }) as typeof fs.promises.stat);
+    try {
+      const snapshot = await snapshotMetricsFiles(dir, { listOnlyThrough: 10 });
+      expect(snapshot.listedOnly).toEqual(range(1, 11).map((n) => ({ name: `metrics.ndjson.${n}`, index: n })));
+      expect(snapshot.files.map((f) => f.index)).toEqual([11, 12, null]);
+      expect(opened.sort()).toEqual(['metrics.ndjson', 'metrics.ndjson.11', 'metrics.ndjson.12']);
+      expect(await readAll(snapshot)).toEqual(range(110, 135));
+    } finally {
+      spyOpen.mockRestore();
+      spyStat.mockRestore();
+    }
   });
 
   it('leaves out the current file renamed by a rotation after it was opened, and reads it once', async () => {

@@ -18,6 +18,18 @@ export interface SnapshotFile extends MetricsFileInfo {
 export interface SnapshotOptions {
   /** Rotated files opened up front, the newest ones (besides the current file); default 256. */
   maxOpen?: number;
+  /**
+   * Rotated files numbered up to this are only listed (in `listedOnly`), neither opened nor stat'ed: for a
+   * follower that read them already (rotated files never change), so that each refresh costs a directory
+   * listing plus the files that are new, not a stat of every file of a long history. Default 0 (none).
+   */
+  listOnlyThrough?: number;
+}
+
+/** A rotated file that {@link SnapshotOptions.listOnlyThrough} left unopened: its name and number. */
+export interface ListedFile {
+  name: string;
+  index: number;
 }
 
 /** Attempts at a snapshot when the current file was rotated and pruned while it was taken. */
@@ -38,6 +50,8 @@ export class MetricsFileSnapshot {
     /** Rotated files listed but pruned by the writer before they could be opened (older than `files`). */
     readonly vanished: readonly string[],
     private readonly handles: Map<string, fs.promises.FileHandle>,
+    /** Rotated files up to `listOnlyThrough`, oldest first, present when listed (older than `files`). */
+    readonly listedOnly: readonly ListedFile[] = [],
   ) {}
 
   /**
@@ -81,9 +95,16 @@ export async function snapshotMetricsFiles(
   if (!Number.isSafeInteger(maxOpen) || maxOpen < 0) {
     throw new MetricsError('LOOP_METRICS_OPTION_INVALID', `maxOpen must be an integer >= 0, got ${maxOpen}`);
   }
+  const listOnlyThrough = options.listOnlyThrough ?? 0;
+  if (!Number.isSafeInteger(listOnlyThrough) || listOnlyThrough < 0) {
+    throw new MetricsError(
+      'LOOP_METRICS_OPTION_INVALID',
+      `listOnlyThrough must be an integer >= 0, got ${listOnlyThrough}`,
+    );
+  }
   const dir = path.resolve(runDir);
   for (let attempt = 1; ; attempt++) {
-    const snapshot = await trySnapshot(dir, maxOpen, attempt === SNAPSHOT_ATTEMPTS);
+    const snapshot = await trySnapshot(dir, maxOpen, listOnlyThrough, attempt === SNAPSHOT_ATTEMPTS);
     if (snapshot !== undefined) return snapshot;
   }
 }
@@ -96,6 +117,7 @@ export async function snapshotMetricsFiles(
 async function trySnapshot(
   dir: string,
   maxOpen: number,
+  listOnlyThrough: number,
   lastAttempt: boolean,
 ): Promise<MetricsFileSnapshot | undefined> {
   const handles = new Map<string, fs.promises.FileHandle>();
@@ -113,11 +135,16 @@ async function trySnapshot(
       names = [];
     }
     const rotated: Array<{ name: string; index: number; path: string }> = [];
+    const listedOnly: ListedFile[] = [];
     for (const name of names) {
       const match = ROTATED_FILE_PATTERN.exec(name);
-      if (match) rotated.push({ name, index: Number(match[1]), path: path.join(dir, name) });
+      if (!match) continue;
+      const index = Number(match[1]);
+      if (index <= listOnlyThrough) listedOnly.push({ name, index });
+      else rotated.push({ name, index, path: path.join(dir, name) });
     }
     rotated.sort((a, b) => a.index - b.index);
+    listedOnly.sort((a, b) => a.index - b.index);
     const held: Array<SnapshotFile | undefined> = new Array(rotated.length);
     const eagerFrom = Math.max(0, rotated.length - maxOpen);
     let end = rotated.length; // rotated[0, end) are older than the current file
@@ -171,7 +198,7 @@ async function trySnapshot(
       });
     }
     done = true;
-    return new MetricsFileSnapshot(files, vanished, handles);
+    return new MetricsFileSnapshot(files, vanished, handles, listedOnly);
   } finally {
     if (!done) await Promise.all([...handles.values()].map((h) => h.close()));
   }
