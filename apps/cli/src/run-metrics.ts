@@ -179,7 +179,10 @@ class RunMetricsSession implements RunMetrics {
     this.heldPosition = undefined;
     // The position stage is held until the step ends so its line can carry position and equity.
     if (report.stage === 'position') this.heldPosition = report;
-    else this.recordStage(report);
+    else if (report.stage === 'exec' && (report.orders || report.fills)) {
+      // Orders sent and fills this step: the dashboard recomputes "filled" from them if the summary is lost.
+      this.recordStage(report, { orders: report.orders ?? 0, fills: report.fills ?? 0 });
+    } else this.recordStage(report);
   }
 
   private recordStage(report: StageReport, attrs?: StageEvent['attrs']): void {

@@ -116,10 +116,10 @@ describe('buildModel', () => {
     const model = await buildModel(dir);
     expect(model.summarySource).toBe('recomputed');
     expect(model.quality.summaryNote).toMatch(/metrics_summary\.json is corrupt \(not JSON/);
-    // 22 steps: risk rejected at steps 7, 14, 21; exec errors at 11 and 22.
+    // 22 steps: risk rejected at steps 7, 14, 21; exec errors at 11 and 22; fills at 4, 8, 12, 16, 20.
     expect(model.overview).toMatchObject({
       processed: 22,
-      filled: 20,
+      filled: 5,
       rejected: 3,
       errors: 2,
       stageEvents: 88,

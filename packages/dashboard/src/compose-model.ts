@@ -63,9 +63,9 @@ export function composeDashboardModel(inputs: ModelInputs): DashboardModel {
   const valid = summary.state === 'valid' ? summary.value : null;
   const recomputed = history.recomputedCounters();
   if (summary.state === 'corrupt') {
-    summaryNote = `metrics_summary.json is corrupt (${summary.reason}); the figures below are recomputed from ${plural(history.events, 'NDJSON event')} (processed = distinct steps, filled = ok exec events).`;
+    summaryNote = `metrics_summary.json is corrupt (${summary.reason}); the figures below are recomputed from ${plural(history.events, 'NDJSON event')} (processed = distinct steps, filled = the exec events' attrs.fills summed).`;
   } else if (summary.state === 'missing' && history.events > 0) {
-    summaryNote = `metrics_summary.json is missing; the figures below are recomputed from ${plural(history.events, 'NDJSON event')} (processed = distinct steps, filled = ok exec events).`;
+    summaryNote = `metrics_summary.json is missing; the figures below are recomputed from ${plural(history.events, 'NDJSON event')} (processed = distinct steps, filled = the exec events' attrs.fills summed).`;
   }
   if (valid && history.events > 0 && valid.stage_events_count !== history.events) {
     notes.push(

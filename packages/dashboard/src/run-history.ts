@@ -110,7 +110,8 @@ export class RunHistory {
   private readonly skippedSamples: SkippedLine[] = [];
   private steps = 0;
   private lastStep = -1;
-  private execOk = 0;
+  /** Sum of the exec events' `attrs.fills` (orders filled that step, as `loop run` writes them). */
+  private execFills = 0;
   private rejectedEvents = 0;
   private errorEvents = 0;
 
@@ -136,7 +137,6 @@ export class RunHistory {
     stage.count += 1;
     if (outcome === 'ok') {
       stage.ok += 1;
-      if (event.stage === 'exec') this.execOk += 1;
     } else if (outcome === 'rejected') {
       stage.rejected += 1;
       this.rejectedEvents += 1;
@@ -159,7 +159,13 @@ export class RunHistory {
       }
       histogram.recordMs(latency);
     }
-    if (event.attrs !== undefined) this.addAttrs(event.attrs, bucket);
+    if (event.attrs !== undefined) {
+      if (event.stage === 'exec') {
+        // Per-step counts, not levels: summed, and kept out of the gauges and their charts.
+        const fills = event.attrs.fills;
+        if (typeof fills === 'number' && Number.isSafeInteger(fills) && fills > 0) this.execFills += fills;
+      } else this.addAttrs(event.attrs, bucket);
+    }
 
     const capacity = this.ringEvents.length;
     if (capacity > 0) {
@@ -241,11 +247,14 @@ export class RunHistory {
     return clamped;
   }
 
-  /** Counters recomputed from events: distinct steps, exec fills, rejected and error outcomes. */
+  /**
+   * Counters recomputed from events: distinct steps, the exec events' `attrs.fills` summed, rejected and error
+   * outcomes.
+   */
   recomputedCounters(): RecomputedCounters {
     return {
       processed: this.steps,
-      filled: this.execOk,
+      filled: this.execFills,
       rejected: this.rejectedEvents,
       errors: this.errorEvents,
     };

@@ -12,7 +12,8 @@ export const T0 = Date.UTC(2019, 2, 29, 0, 0, 0);
 
 /**
  * `steps` steps of four stage events each, one step a minute. Every 7th step's risk stage is rejected
- * (MAX_POSITION), every 11th step's exec stage errors (VENUE_TIMEOUT); latencies are deterministic.
+ * (MAX_POSITION), every 11th step's exec stage errors (VENUE_TIMEOUT), every 4th fills one order (unless it
+ * errors); latencies are deterministic.
  */
 export function stageEvents(steps: number, firstStep = 1): StageEventLine[] {
   const events: StageEventLine[] = [];
@@ -36,6 +37,8 @@ export function stageEvents(steps: number, firstStep = 1): StageEventLine[] {
         event.outcome = 'error';
         event.reason = 'VENUE_TIMEOUT';
       }
+      // Every 4th step's exec fills one order (as `loop run` writes it: orders sent and fills that step).
+      if (stage === 'exec' && step % 4 === 0 && step % 11 !== 0) event.attrs = { orders: 1, fills: 1 };
       if (stage === 'position') event.attrs = { position: step % 3, equity: 10_000 + step * 1.5 };
       events.push(event);
     });
