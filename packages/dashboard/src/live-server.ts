@@ -10,7 +10,7 @@ import { assertRunDir, modelFromFollower } from './build-model.js';
 import { LoopDashboardError } from './errors.js';
 import type { DashboardModel } from './model.js';
 import { liveCsp, renderDashboard, renderDashboardBody } from './render.js';
-import { RUN_INFO_FILE, SUMMARY_FILE } from './run-dir-files.js';
+import { METRICS_FILE, RUN_INFO_FILE, SUMMARY_FILE } from './run-dir-files.js';
 import { RunDirFollower } from './run-dir-follower.js';
 import type { RunHistoryLimits } from './run-history.js';
 
@@ -67,8 +67,30 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const debounceMs = options.debounceMs ?? 500;
   await assertRunDir(runDir);
   const follower = new RunDirFollower(runDir, { ...options.limits, tailLines: options.tailLines ?? 50 });
-  await follower.refresh();
-  let model = await modelFromFollower(follower);
+  // An unterminated last line unchanged this long is a crash's torn line, not a line being written.
+  const settledMs = Math.max(2_000, 2 * pollMs);
+  // A failed read is shown on the page (and retried), never hidden behind a page that still says "live".
+  let readError: string | null = null;
+  const withReadError = (base: DashboardModel): DashboardModel =>
+    readError === null
+      ? base
+      : {
+          ...base,
+          quality: {
+            ...base.quality,
+            notes: [
+              `Live updates are paused: ${readError}. Retrying on every change and every ${pollMs} ms; the figures below stop where reading failed.`,
+              ...base.quality.notes,
+            ],
+          },
+        };
+  let seenStamp = await stampRunDir(runDir);
+  try {
+    await follower.refresh({ settledMs });
+  } catch (error) {
+    readError = (error as Error).message;
+  }
+  let model = withReadError(await modelFromFollower(follower));
   let body = renderDashboardBody(model);
   const boot = randomBytes(4).toString('hex');
   let version = 1;
@@ -99,18 +121,23 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       do {
         again = false;
         if (closed) return;
+        let failed: string | null = null;
+        let result = { changed: false };
+        seenStamp = await stampRunDir(runDir); // before reading: a change during the read is seen next time
         try {
-          const result = await follower.refresh();
-          const stamp = await stampDocuments(runDir);
-          if (!result.changed && stamp === documentsStamp) continue;
-          documentsStamp = stamp;
-          model = await modelFromFollower(follower);
-          body = renderDashboardBody(model);
-          version += 1;
-          for (const client of clients) send(client);
-        } catch {
-          // The run dir vanished or a file is unreadable for a moment; the next change or poll tries again.
+          result = await follower.refresh({ settledMs });
+        } catch (error) {
+          // The run dir vanished or a file is unreadable: said on the page; the next change or poll tries again.
+          failed = (error as Error).message;
         }
+        const stamp = await stampDocuments(runDir);
+        if (!result.changed && stamp === documentsStamp && failed === readError) continue;
+        documentsStamp = stamp;
+        readError = failed;
+        model = withReadError(await modelFromFollower(follower));
+        body = renderDashboardBody(model);
+        version += 1;
+        for (const client of clients) send(client);
       } while (again);
     })().finally(() => {
       running = null;
@@ -137,7 +164,20 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   } catch {
     watcher = undefined; // no inotify (or no watch support): the poll below does the work
   }
-  const poll = setInterval(schedule, pollMs);
+  // The poll (the fallback for missed watch events) reads the run dir only when something changed: a few stats
+  // instead of listing and opening every rotated file, which with thousands of them would cost a core.
+  let polling = false;
+  const poll = setInterval(() => {
+    if (polling || closed) return;
+    polling = true;
+    stampRunDir(runDir)
+      .then((stamp) => {
+        if (stamp !== seenStamp || readError !== null || follower.pending()) schedule();
+      })
+      .finally(() => {
+        polling = false;
+      });
+  }, pollMs);
   const heartbeat = setInterval(() => {
     for (const client of clients) client.write(`: heartbeat ${Date.now()}\n\n`);
   }, heartbeatMs);
@@ -232,6 +272,21 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       return closing;
     },
   };
+}
+
+/** The run dir's and the current NDJSON file's identity, size and mtime, plus {@link stampDocuments}. */
+async function stampRunDir(runDir: string): Promise<string> {
+  const parts = await Promise.all(
+    ['.', METRICS_FILE].map(async (name) => {
+      try {
+        const s = await stat(join(runDir, name));
+        return `${s.ino}:${s.size}:${s.mtimeMs}`;
+      } catch {
+        return '-';
+      }
+    }),
+  );
+  return `${parts.join('|')}|${await stampDocuments(runDir)}`;
 }
 
 /** Size and mtime of the summary and run.json, to notice when either is replaced. */

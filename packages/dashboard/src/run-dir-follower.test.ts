@@ -1,4 +1,4 @@
-import { appendFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatStageEventLine, RotatingNdjsonWriter } from '@loop/metrics';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,6 +39,32 @@ describe('RunDirFollower', () => {
       line: 5,
       step: events[4]!.step,
     });
+  });
+
+  it('judges a torn last line once the file has not changed for settledMs, and numbers the lines after it as a full read does', async () => {
+    const dir = await runDir();
+    const events = stageEvents(1);
+    const current = join(dir, 'metrics.ndjson');
+    await writeFile(current, `${ndjson(events.slice(0, 2))}{"v":1,"ts":`); // a crash mid-line
+    const follower = new RunDirFollower(dir, { tailLines: 100 });
+    await follower.refresh({ settledMs: 60_000 });
+    await follower.refresh({ settledMs: 60_000 });
+    expect(follower.history.skipped).toBe(0); // not settled yet: the writer may be mid-line
+    expect(await follower.refresh({ settledMs: 0 })).toEqual({ changed: true, rebuilt: false });
+    expect(follower.history.skippedLines()).toEqual([
+      { file: 'metrics.ndjson', line: 3, reason: 'torn last line (no newline)' },
+    ]);
+    // A restarted writer ends the torn line with a newline, then writes on.
+    await appendFile(current, `\n${ndjson(events.slice(2))}`);
+    await follower.refresh({ settledMs: 0 });
+    const full = new RunDirFollower(dir, { tailLines: 100 });
+    await full.refresh({ final: true });
+    for (const f of [follower, full]) {
+      expect(f.history.events).toBe(4);
+      expect(f.history.skipped).toBe(1);
+      expect(f.history.tail().map((e) => e.line)).toEqual([1, 2, 4, 5]);
+    }
+    expect(follower.files()).toEqual(full.files());
   });
 
   it('follows the current file through rotation without losing or repeating a line', async () => {
@@ -101,6 +127,59 @@ describe('RunDirFollower', () => {
     expect(result.rebuilt).toBe(true);
     expect(follower.history.events).toBe(8);
     expect(follower.files().map((f) => f.name)).toEqual(['metrics.ndjson.1', 'metrics.ndjson']);
+  });
+});
+
+describe('RunDirFollower and pruning (--metrics-rotate-keep)', () => {
+  it("keeps every line when a pruned file's inode goes to the next current file", async () => {
+    // ext4 and tmpfs hand a freed inode to the next file created: the new current file then has the identity
+    // of a file read earlier. Repeated so that reuse happens whatever the file system does (asserted below).
+    const dir = await runDir();
+    const current = join(dir, 'metrics.ndjson');
+    const events = stageEvents(100); // 400 events
+    let next = 0;
+    const take = (n: number) => ndjson(events.slice(next, (next += n)));
+    await writeFile(join(dir, 'metrics.ndjson.1'), take(10));
+    await writeFile(current, take(10));
+    const follower = new RunDirFollower(dir, { tailLines: 1000 });
+    await follower.refresh();
+    let reused = 0;
+    for (let index = 2; index <= 20; index++) {
+      // The writer with keep 1: rotate (rename to .N), prune .N-1, open a new current file.
+      const pruned = join(dir, `metrics.ndjson.${index - 1}`);
+      const prunedIno = (await stat(pruned)).ino;
+      await rename(current, join(dir, `metrics.ndjson.${index}`));
+      await unlink(pruned);
+      await writeFile(current, take(7 + (index % 5)));
+      if ((await stat(current)).ino === prunedIno) reused += 1;
+      const result = await follower.refresh();
+      expect(result.rebuilt).toBe(false);
+    }
+    expect(follower.history.events).toBe(next);
+    expect(follower.history.skipped).toBe(0);
+    expect(follower.history.tail().map((e) => e.ts)).toEqual(events.slice(0, next).map((e) => e.ts));
+    const files = follower.files();
+    expect(files.reduce((n, f) => n + f.lines, 0)).toBe(next);
+    expect(files.slice(-2).map((f) => f.name)).toEqual(['metrics.ndjson.20', 'metrics.ndjson']);
+    expect(files[0]).toMatchObject({ name: 'metrics.ndjson.1 (pruned since read)', lines: 10 });
+    if (reused === 0) console.warn('run-dir-follower test: the file system never reused an inode here');
+  });
+
+  it('takes two rotations and a prune between refreshes for rotation, not a replaced history', async () => {
+    const dir = await runDir();
+    const current = join(dir, 'metrics.ndjson');
+    const events = stageEvents(10);
+    await writeFile(current, ndjson(events.slice(0, 4)));
+    const follower = new RunDirFollower(dir, { tailLines: 100 });
+    await follower.refresh();
+    // Rotated twice (to .1 and .2) and .1 pruned, all before the next refresh.
+    await rename(current, join(dir, 'metrics.ndjson.1'));
+    await writeFile(current, ndjson(events.slice(4, 8)));
+    await rename(current, join(dir, 'metrics.ndjson.2'));
+    await unlink(join(dir, 'metrics.ndjson.1'));
+    await writeFile(current, ndjson(events.slice(8)));
+    expect(await follower.refresh()).toEqual({ changed: true, rebuilt: false });
+    expect(follower.history.tail().map((e) => e.ts)).toEqual(events.map((e) => e.ts));
   });
 });
 

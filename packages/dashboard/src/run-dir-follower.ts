@@ -9,11 +9,22 @@ import { readStageEventLine } from './stage-event-line.js';
 
 interface FileProgress {
   name: string;
+  /** Rotation number (`.N`), or null while it is the current file. */
+  index: number | null;
   /** Byte offset after the last complete line read. */
   offset: number;
   nextLine: number;
   bytes: number;
+  /** The file's first bytes once read: a file that no longer starts with them is another file. */
+  head: Buffer | undefined;
+  /** Size of the file when an unterminated last line was first seen at that size, and when (ms). */
+  pendingSince: { size: number; ms: number } | undefined;
+  /** The last line was judged torn without its newline: a newline right at `offset` ends it, not a new line. */
+  tornJudged: boolean;
 }
+
+/** Bytes compared to tell a file apart from another that got its inode (after pruning, or a replaced run dir). */
+const HEAD_BYTES = 64;
 
 /** What one {@link RunDirFollower.refresh} did. */
 export interface RefreshResult {
@@ -26,12 +37,21 @@ export interface RefreshResult {
 /**
  * Follows the NDJSON files of a run dir. `refresh({ final: true })` treats the current file as complete (its
  * unterminated last line, if any, is judged: a torn line is skipped and counted); with `final: false` an
- * unterminated last line is left for the next refresh, since the writer may be in the middle of it.
+ * unterminated last line is left for the next refresh, since the writer may be in the middle of it, unless
+ * the file has not changed for `settledMs` since that line was first seen (a writer writes whole lines, so
+ * one left that long is what a crash left behind).
  */
 export class RunDirFollower {
   history: RunHistory;
+  /** Files of the last snapshot, by `dev:ino`, in chronological order (a Map keeps insertion order). */
   private progress = new Map<string, FileProgress>();
-  private order: string[] = [];
+  /** Files read earlier that are gone since (pruned by the writer), oldest first. */
+  private retired: FileProgress[] = [];
+  /** Highest rotation number seen so far (0: none). */
+  private maxIndex = 0;
+  private settledMs = Number.POSITIVE_INFINITY;
+  /** The last refresh failed part-way: the next one rebuilds from scratch. */
+  private failed = false;
 
   constructor(
     readonly runDir: string,
@@ -42,21 +62,47 @@ export class RunDirFollower {
 
   /** The files read so far, in chronological order, with lines and bytes read. */
   files(): Array<{ name: string; lines: number; bytes: number }> {
-    return this.order.flatMap((key) => {
-      const p = this.progress.get(key);
-      return p ? [{ name: p.name, lines: p.nextLine - 1, bytes: p.bytes }] : [];
+    const row = (p: FileProgress, suffix: string) => ({
+      name: `${p.name}${suffix}`,
+      lines: p.nextLine - 1,
+      bytes: p.bytes,
     });
+    return [
+      ...this.retired.map((p) => row(p, ' (pruned since read)')),
+      ...[...this.progress.values()].map((p) => row(p, '')),
+    ];
   }
 
-  /** Reads whatever is new. Throws {@link LoopDashboardError} if a file cannot be read. */
-  async refresh(options: { final?: boolean } = {}): Promise<RefreshResult> {
-    const first = await this.pass(options.final ?? false);
-    if (first !== 'inconsistent') return { changed: first === 'changed', rebuilt: false };
-    this.history = new RunHistory(this.limits);
-    this.progress = new Map();
-    this.order = [];
-    await this.pass(options.final ?? false);
-    return { changed: true, rebuilt: true };
+  /** True while the current file ends in an unterminated line not judged yet (a later refresh may settle it). */
+  pending(): boolean {
+    for (const p of this.progress.values()) if (p.pendingSince !== undefined) return true;
+    return false;
+  }
+
+  /**
+   * Reads whatever is new. Throws {@link LoopDashboardError} if a file cannot be read; the history then holds
+   * what was read up to the failure, and the next refresh rebuilds it from the files.
+   */
+  async refresh(options: { final?: boolean; settledMs?: number } = {}): Promise<RefreshResult> {
+    this.settledMs = options.settledMs ?? Number.POSITIVE_INFINITY;
+    const final = options.final ?? false;
+    try {
+      if (!this.failed) {
+        const first = await this.pass(final);
+        if (first !== 'inconsistent') return { changed: first === 'changed', rebuilt: false };
+      }
+      // Replaced files, or a pass that failed half-way (its history may hold part of a file): start over.
+      this.history = new RunHistory(this.limits);
+      this.progress = new Map();
+      this.retired = [];
+      this.maxIndex = 0;
+      this.failed = false;
+      await this.pass(final);
+      return { changed: true, rebuilt: true };
+    } catch (error) {
+      this.failed = true;
+      throw error;
+    }
   }
 
   private async pass(final: boolean): Promise<'changed' | 'unchanged' | 'inconsistent'> {
@@ -64,12 +110,17 @@ export class RunDirFollower {
     // read, so a writer rotating and pruning meanwhile cannot make a line be skipped or read twice.
     let snapshot: MetricsFileSnapshot;
     try {
-      snapshot = await snapshotMetricsFiles(this.runDir);
+      // Rotated files read before never change: they are only listed, not opened, whatever their number.
+      snapshot = await snapshotMetricsFiles(this.runDir, { listOnlyThrough: this.maxIndex });
     } catch (cause) {
-      throw new LoopDashboardError('LOOP_DASHBOARD_READ_FAILED', `cannot list run dir ${this.runDir}`, {
-        cause,
-        context: { runDir: this.runDir },
-      });
+      throw new LoopDashboardError(
+        'LOOP_DASHBOARD_READ_FAILED',
+        `cannot read run dir ${this.runDir}: ${reason(cause)}`,
+        {
+          cause,
+          context: { runDir: this.runDir },
+        },
+      );
     }
     try {
       return await this.readSnapshot(snapshot, final);
@@ -78,62 +129,147 @@ export class RunDirFollower {
     }
   }
 
+  /**
+   * Matches the snapshot's files to the files read before, by inode, and checks that the match is the same
+   * file: a rotated file keeps its number, the current file keeps its name only if nothing rotated since, and
+   * the first rotation since renames the current file to the next number (`.N` beyond the highest seen). A file that breaks these rules got
+   * the inode of a pruned file and is read as new. A file never read before that is not newer than every
+   * file read before, or a file that shrank or no longer starts as it did, means the history was replaced.
+   */
+  private match(snapshot: MetricsFileSnapshot): Map<string, FileProgress> | 'inconsistent' {
+    const files = snapshot.files;
+    const previousCurrent = [...this.progress.values()].some((p) => p.index === null);
+    // The first rotation since the last refresh renamed the current file to the next number.
+    const nextIndex = this.maxIndex + 1;
+    const rotatedSince = files.some((file) => file.index !== null && file.index > this.maxIndex);
+    const readByIndex = new Map<number, [string, FileProgress]>();
+    for (const entry of this.progress) if (entry[1].index !== null) readByIndex.set(entry[1].index, entry);
+    const matched = new Map<string, FileProgress>();
+    for (const listed of snapshot.listedOnly) {
+      // Only listed (not opened): rotated files read before, which never change. One never read is a stranger.
+      const read = readByIndex.get(listed.index);
+      if (read === undefined) return 'inconsistent';
+      matched.set(read[0], read[1]);
+    }
+    for (const file of files) {
+      const key = `${file.dev}:${file.ino}`;
+      const known = this.progress.get(key);
+      const same =
+        known !== undefined &&
+        (known.index !== null
+          ? file.index === known.index
+          : file.index === null
+            ? !rotatedSince
+            : file.index === nextIndex);
+      if (same) {
+        if (file.size < known.offset) return 'inconsistent';
+        matched.set(key, known);
+        continue;
+      }
+      // The current file read before vanished without being rotated: the files were replaced.
+      if (file.index === null && previousCurrent && !rotatedSince) return 'inconsistent';
+      // Never read before: it must come after everything read before.
+      if (file.index !== null && file.index <= this.maxIndex) return 'inconsistent';
+      // The current file read before was renamed to the next number, so a stranger there replaced it.
+      if (file.index === nextIndex && previousCurrent) return 'inconsistent';
+      matched.set(key, {
+        name: file.name,
+        index: file.index,
+        offset: 0,
+        nextLine: 1,
+        bytes: 0,
+        head: undefined,
+        pendingSince: undefined,
+        tornJudged: false,
+      });
+    }
+    return matched;
+  }
+
   private async readSnapshot(
     snapshot: MetricsFileSnapshot,
     final: boolean,
   ): Promise<'changed' | 'unchanged' | 'inconsistent'> {
     const files = snapshot.files;
-    const keys = files.map((file) => `${file.dev}:${file.ino}`);
-    // A file never read before that is older than one already read means the history was replaced.
-    let seenKnownAfter = false;
-    for (let i = files.length - 1; i >= 0; i--) {
-      const known = this.progress.get(keys[i]!);
-      if (known) {
-        if (files[i]!.size < known.offset) return 'inconsistent';
-        seenKnownAfter = true;
-      } else if (seenKnownAfter) return 'inconsistent';
-    }
+    const matched = this.match(snapshot);
+    if (matched === 'inconsistent') return 'inconsistent';
     let changed = false;
-    for (const [i, file] of files.entries()) {
-      const key = keys[i]!;
-      let p = this.progress.get(key);
-      if (!p) {
-        p = { name: file.name, offset: 0, nextLine: 1, bytes: 0 };
-        this.progress.set(key, p);
-        this.order.push(key);
+    for (const [key, p] of this.progress) {
+      if (matched.get(key) !== p) {
+        this.retired.push(p); // pruned (or its inode reused): what was read of it stays in the history
         changed = true;
       }
+    }
+    this.progress = matched;
+    for (const file of files) {
+      const p = matched.get(`${file.dev}:${file.ino}`)!;
+      if (p.offset === 0 && p.nextLine === 1) changed = true;
       p.name = file.name;
-      const complete = final || file.name !== METRICS_FILE;
+      p.index = file.index;
+      if (file.index !== null && file.index > this.maxIndex) this.maxIndex = file.index;
+      let complete = final || file.name !== METRICS_FILE;
+      if (!complete && p.pendingSince !== undefined) {
+        if (p.pendingSince.size !== file.size) p.pendingSince = undefined;
+        else complete = performance.now() - p.pendingSince.ms >= this.settledMs;
+      }
       if (file.size <= p.offset) continue;
       const progress = p;
       let result: Awaited<ReturnType<typeof readNdjsonLines>>;
+      let replaced = false;
       try {
         const handle = await snapshot.open(file);
         // Pruned before it could be opened (only beyond the snapshot's bound of open files): nothing to read.
         if (handle === undefined) continue;
         try {
-          result = await readNdjsonLines(
-            handle,
-            {
-              line: (text, line) => {
-                const read = readStageEventLine(text);
-                if (typeof read === 'string') this.history.addSkipped(progress.name, line, read);
-                else this.history.addEvent(read, progress.name, line);
+          if (p.head !== undefined) {
+            const now = Buffer.alloc(p.head.length);
+            await handle.read(now, 0, now.length, 0);
+            replaced = !now.equals(p.head);
+          }
+          if (!replaced && p.tornJudged) {
+            // The writer ended the torn line with a newline before its next line: that newline is no line.
+            const first = Buffer.alloc(1);
+            await handle.read(first, 0, 1, p.offset);
+            if (first[0] === 0x0a) {
+              p.offset += 1;
+              p.bytes += 1;
+            }
+            p.tornJudged = false;
+          }
+          if (!replaced) {
+            result = await readNdjsonLines(
+              handle,
+              {
+                line: (text, line) => {
+                  const read = readStageEventLine(text);
+                  if (typeof read === 'string') this.history.addSkipped(progress.name, line, read);
+                  else this.history.addEvent(read, progress.name, line);
+                },
+                overlong: (line) => this.history.addSkipped(progress.name, line, 'line too long'),
               },
-              overlong: (line) => this.history.addSkipped(progress.name, line, 'line too long'),
-            },
-            { offset: p.offset, firstLine: p.nextLine },
-          );
+              { offset: p.offset, firstLine: p.nextLine },
+            );
+            if (p.head === undefined && result.endOffset > 0) {
+              const head = Buffer.alloc(Math.min(HEAD_BYTES, result.endOffset));
+              await handle.read(head, 0, head.length, 0);
+              p.head = head;
+            }
+          }
         } finally {
           await handle.close();
         }
       } catch (cause) {
-        throw new LoopDashboardError('LOOP_DASHBOARD_READ_FAILED', `cannot read ${file.path}`, {
-          cause,
-          context: { file: file.path },
-        });
+        throw new LoopDashboardError(
+          'LOOP_DASHBOARD_READ_FAILED',
+          `cannot read ${file.path}: ${reason(cause)}`,
+          {
+            cause,
+            context: { file: file.path },
+          },
+        );
       }
+      if (replaced) return 'inconsistent';
+      result = result!;
       if (result.endOffset !== p.offset || result.nextLine !== p.nextLine) changed = true;
       p.bytes += result.endOffset - p.offset;
       p.offset = result.endOffset;
@@ -148,10 +284,19 @@ export class RunDirFollower {
         p.bytes += trailingBytes;
         p.offset += trailingBytes;
         p.nextLine += 1;
+        p.pendingSince = undefined;
+        p.tornJudged = !final && file.name === METRICS_FILE;
         changed = true;
+      } else if (result.trailing) {
+        p.pendingSince ??= { size: file.size, ms: performance.now() };
       }
     }
-    this.order.sort((a, b) => keys.indexOf(a) - keys.indexOf(b));
     return changed ? 'changed' : 'unchanged';
   }
+}
+
+/** The OS's reason for an I/O failure (`EACCES: permission denied, open '...'`), or the error's message. */
+function reason(cause: unknown): string {
+  const inner = (cause as { cause?: unknown }).cause ?? cause;
+  return inner instanceof Error ? inner.message : String(inner);
 }

@@ -1,5 +1,5 @@
 // End-to-end: the live server over real HTTP: page headers, SSE ids, Last-Event-ID, heartbeats, updates.
-import { appendFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, rename, rmdir, writeFile } from 'node:fs/promises';
 import { get, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -161,6 +161,42 @@ describe('startDashboardServer', () => {
     expect(JSON.parse(stream.messages.filter((m) => m.event === 'model').at(-1)!.data!).html).not.toContain(
       'No metrics yet',
     );
+  });
+
+  it('says on the page when the run dir cannot be read, keeps the last figures, and recovers', async () => {
+    const events = stageEvents(4);
+    const { server, dir } = await serve(ndjson(events.slice(0, 8)));
+    expect(server.model().quality.eventsRead).toBe(8);
+    const stream = await openEvents(server.url);
+    cleanups.push(async () => stream.close());
+    await until('the first update', () => stream.messages.some((m) => m.event === 'model'));
+    await mkdir(join(dir, 'metrics.ndjson.99')); // not a file: reading it fails (EISDIR)
+    await server.refresh();
+    const paused = server.model().quality.notes[0];
+    expect(paused).toMatch(/^Live updates are paused: cannot read .*metrics\.ndjson\.99: EISDIR/);
+    expect(server.model().quality.eventsRead).toBe(8);
+    await until('the paused note streamed', () =>
+      stream.messages.some((m) => m.data?.includes('Live updates are paused')),
+    );
+    await rmdir(join(dir, 'metrics.ndjson.99'));
+    await appendFile(join(dir, 'metrics.ndjson'), ndjson(events.slice(8)));
+    await server.refresh();
+    expect(server.model().quality.notes.join(' ')).not.toMatch(/paused/);
+    expect(server.model().quality.eventsRead).toBe(16);
+  });
+
+  it('counts a torn last line left by a crash once the file has stayed unchanged a while', async () => {
+    const events = stageEvents(1);
+    const { server } = await serve(`${ndjson(events)}{"v":1,"ts":17`);
+    expect(server.model().quality.skippedLines).toBe(0); // it may be a line being written
+    await until(
+      'the torn line counted (unchanged for 2 s)',
+      () => server.model().quality.skippedLines === 1,
+      15_000,
+    );
+    expect(server.model().quality.skippedSamples).toEqual([
+      { file: 'metrics.ndjson', line: 5, reason: 'torn last line (no newline)' },
+    ]);
   });
 
   it('ends open streams on close() and refuses a busy port with LOOP_DASHBOARD_SERVE_FAILED', async () => {
