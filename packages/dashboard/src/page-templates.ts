@@ -1,8 +1,12 @@
 // The page's eta templates, kept as TypeScript strings so the package ships no template files.
 // `<%= %>` (escaped) for every value; `<%~ %>` (raw) only for markup the renderer built from numbers and
 // escaped names (charts), and for JSON already escaped for <script>.
+import { CHART_FONT_SIZE } from './svg-charts.js';
 
-/** Inline stylesheet: readable at 1280 px and at phone width, no external fonts or images. */
+/**
+ * Inline stylesheet: readable at 1280 px and at phone width, no external fonts or images. Nothing may make the
+ * page wider than the viewport: long unbroken names wrap anywhere, or scroll inside a .table-wrap.
+ */
 export const PAGE_STYLE = `
 :root{--fg:#111827;--muted:#6b7280;--line:#e5e7eb;--card:#f9fafb;--ok:#16a34a;--rej:#d97706;--err:#dc2626;--accent:#2563eb}
 *{box-sizing:border-box}
@@ -16,8 +20,8 @@ section{margin-top:24px}
 h2{font-size:17px;margin:0 0 10px;padding-bottom:4px;border-bottom:2px solid var(--line)}
 h3{font-size:14px;margin:14px 0 6px;color:var(--muted)}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px}
-.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px}
-.card .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
+.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px;min-width:0}
+.card .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em;overflow-wrap:anywhere}
 .card .value{font-size:24px;font-weight:600;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
 .card.ok .value{color:var(--ok)}.card.rejected .value{color:var(--rej)}.card.error .value{color:var(--err)}
 .meta{color:var(--muted);margin:6px 0 0}
@@ -31,30 +35,34 @@ tr:last-child td{border-bottom:0}
 .outcome{display:inline-block;padding:0 6px;border-radius:4px;font-size:12px;font-weight:600}
 .outcome.ok{background:#dcfce7;color:#166534}.outcome.rejected{background:#fef3c7;color:#92400e}.outcome.error{background:#fee2e2;color:#991b1b}
 .chart{width:100%;height:auto;display:block;max-width:960px}
-.chart text{font-size:11px;fill:#374151}
+.chart text{font-size:${CHART_FONT_SIZE.wide}px;fill:#374151}
 .chart .grid{stroke:#e5e7eb;stroke-width:1}
 .legend{list-style:none;padding:0;margin:6px 0 0;display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px}
 .legend li{overflow-wrap:anywhere}
 .swatch{display:inline-block;width:18px;height:0;border-top:3px solid;margin-right:6px;vertical-align:middle}
 .swatch.dashed{border-top-style:dashed}
 figure{margin:0 0 12px}figcaption{font-weight:600;margin-bottom:4px;overflow-wrap:anywhere}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:16px}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(320px,100%),1fr));gap:16px}
+.charts figure{min-width:0;container-type:inline-size}
+@container (max-width:560px){.chart text{font-size:${CHART_FONT_SIZE.phone}px}}
 .note{background:#fffbeb;border:1px solid #fcd34d;border-radius:8px;padding:8px 12px;margin:8px 0;overflow-wrap:anywhere}
 .empty{background:var(--card);border:1px dashed var(--muted);border-radius:8px;padding:24px;text-align:center}
 .muted{color:var(--muted)}
 .attr{white-space:nowrap}
 #loop-live-status{font-weight:600}
 details{margin-top:10px}
-.settings{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:0 16px;margin:0}
+.settings{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(240px,100%),1fr));gap:0 16px;margin:0}
 .settings div{display:flex;justify-content:space-between;gap:12px;padding:4px 2px;border-bottom:1px solid var(--line)}
-.settings dt{color:var(--muted);overflow-wrap:anywhere}.settings dd{margin:0;font-weight:600;text-align:right;overflow-wrap:anywhere;font-variant-numeric:tabular-nums}summary{cursor:pointer;color:var(--muted);font-weight:600;margin-bottom:6px}
+.settings dt{color:var(--muted);overflow-wrap:anywhere;flex:0 0 auto;max-width:50%}
+.settings dd{margin:0;min-width:0;font-weight:600;text-align:right;overflow-wrap:anywhere;font-variant-numeric:tabular-nums}
+summary{cursor:pointer;color:var(--muted);font-weight:600;margin-bottom:6px}
 @media (max-width:640px){
  header{padding:12px 14px}main{padding:4px 12px 24px}
  .cards{grid-template-columns:repeat(2,minmax(0,1fr))}
  .card .value{font-size:20px}
  th,td{padding:5px 6px}
  .charts{grid-template-columns:1fr}
- .chart text{font-size:22px}
+ .chart text{font-size:${CHART_FONT_SIZE.phone}px}
 }
 `;
 
@@ -89,7 +97,7 @@ export const PAGE_TEMPLATE = `<!doctype html>
 export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <section class="empty" id="no-metrics">
 <h2>No metrics yet</h2>
-<p>This run dir has no <code>metrics.ndjson</code> and no <code>metrics_summary.json</code> yet. Start the loop with <code>loop run --enable-metrics</code>; in live mode this page fills in by itself.</p>
+<p><% if (it.empty.hasFiles) { %>The NDJSON files of this run dir hold no events, and it has no<% } else { %>This run dir has no <code>metrics.ndjson</code> and no<% } %><% if (it.empty.summaryUnusable) { %> usable<% } %> <code>metrics_summary.json</code> yet<% if (it.empty.summaryUnusable) { %> (see the note below)<% } %>. Start the loop with <code>loop run --enable-metrics</code>; in live mode this page fills in by itself.</p>
 </section>
 <% } %>
 <% it.notes.forEach(function (note) { %><p class="note"><%= note %></p>

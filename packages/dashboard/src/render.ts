@@ -93,7 +93,8 @@ function bodyView(model: DashboardModel) {
   }));
   const q = model.quality;
   return {
-    empty: model.empty,
+    // With no events, a summary note means metrics_summary.json is there but unusable: say so, not "no file".
+    empty: model.empty ? { hasFiles: q.fileTotals.count > 0, summaryUnusable: q.summaryNote !== null } : null,
     notes: q.summaryNote === null ? [] : [q.summaryNote],
     overviewCards: [
       { key: 'processed', label: 'Processed', value: formatCount(overview.processed), kind: '' },

@@ -20,7 +20,55 @@ export const OUTCOME_COLOURS = { ok: '#16a34a', rejected: '#d97706', error: '#dc
 
 const WIDTH = 720;
 const HEIGHT = 240;
-const PAD = { left: 92, right: 16, top: 12, bottom: 28 };
+
+/**
+ * Font size of chart text in viewBox units, as the page's stylesheet sets it: `wide` above 640 px, `phone`
+ * below. A chart drawn 720 units wide is shown about 350 px wide on a phone, so its text needs twice the units
+ * there to stay readable. Layout reserves room for the larger of the two, so labels fit at any width.
+ */
+export const CHART_FONT_SIZE = { wide: 11, phone: 22 } as const;
+const FONT = Math.max(CHART_FONT_SIZE.wide, CHART_FONT_SIZE.phone);
+
+/** Room around the plot of a line chart; the left side grows with the widest y-axis label. */
+const PAD = { minLeft: 48, right: 16, top: 18, bottom: 32 };
+/** Space between a y-axis label and the plot. */
+const TICK_GAP = 6;
+/** Y-axis labels wider than this are written compactly (`100.04k`) when that keeps the ticks apart. */
+const MAX_AXIS_LABEL_WIDTH = 150;
+/** The outcome chart's stage labels take at most this share of its width; longer names end in `…`. */
+const MAX_STAGE_LABEL_SHARE = 0.34;
+
+const NARROW_CHARS = new Set(" '`,.:;|!()[]/\\-fijlrtIJ");
+const WIDE_CHARS = new Set('mwMW@%');
+
+/** Width of one character in em, rounded up from the widest common sans-serif faces (DejaVu Sans). */
+function charEm(ch: string): number {
+  if (ch.length > 1 || ch.charCodeAt(0) > 126) return 1.1; // CJK, emoji: about 1 em
+  if (NARROW_CHARS.has(ch)) return 0.42;
+  if (WIDE_CHARS.has(ch)) return 1.05;
+  if (/[0-9a-z_*"$?{}]/.test(ch)) return 0.66;
+  return 0.86;
+}
+
+/** Upper bound of the rendered width of `text` at the chart font size, in viewBox units. No DOM to measure. */
+function textWidth(text: string): number {
+  let em = 0;
+  for (const ch of text) em += charEm(ch);
+  return em * FONT;
+}
+
+/** `text` as is when it fits in `maxWidth` units, else cut to what fits with a trailing `…`. */
+function fitText(text: string, maxWidth: number): string {
+  if (textWidth(text) <= maxWidth) return text;
+  let width = textWidth('…');
+  let fitted = '';
+  for (const ch of text) {
+    width += charEm(ch) * FONT;
+    if (width > maxWidth) break;
+    fitted += ch;
+  }
+  return `${fitted}…`;
+}
 
 function n(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(1);
@@ -33,6 +81,42 @@ function niceMax(value: number): number {
   return 10 * magnitude;
 }
 
+const widest = (labels: string[]): number => Math.max(0, ...labels.map(textWidth));
+const distinct = (labels: string[]): number => new Set(labels).size;
+
+/** `value` with `decimals` decimals and thousands grouped: `1,234.50`. */
+function groupedFixed(value: number, decimals: number): string {
+  const [whole = '', fraction] = value.toFixed(decimals).split('.');
+  const sign = whole.startsWith('-') ? '-' : '';
+  return `${sign}${formatCount(Math.abs(Number(whole)))}${fraction === undefined ? '' : `.${fraction}`}`;
+}
+
+/**
+ * Tick labels written with a unit suffix (`100.04k`, `123.4568M`) and the fewest decimals (at least one) that
+ * keep apart the ticks `full` keeps apart. Null below a thousand, where there is nothing to shorten.
+ */
+function compactLabels(ticks: number[], full: string[]): string[] | null {
+  const top = Math.max(...ticks.map(Math.abs));
+  if (!(top >= 1000) || !Number.isFinite(top)) return null;
+  const units = ['k', 'M', 'B', 'T'] as const;
+  const unit = Math.min(Math.floor(Math.log10(top) / 3), units.length);
+  const scale = 1000 ** unit;
+  let labels: string[] = [];
+  for (let decimals = 1; decimals <= 9; decimals++) {
+    labels = ticks.map((v) => `${groupedFixed(v / scale, decimals)}${units[unit - 1]}`);
+    if (distinct(labels) >= distinct(full)) break;
+  }
+  return labels;
+}
+
+/** The y-axis labels: as `label` writes them when they are narrow enough, else compact if that is narrower. */
+function axisLabels(ticks: number[], label: (v: number) => string): string[] {
+  const full = ticks.map(label);
+  if (widest(full) <= MAX_AXIS_LABEL_WIDTH) return full;
+  const compact = compactLabels(ticks, full);
+  return compact && widest(compact) < widest(full) ? compact : full;
+}
+
 interface Frame {
   x(t: number): number;
   y(v: number): number;
@@ -40,26 +124,34 @@ interface Frame {
 }
 
 function frame(t0: number, t1: number, vMin: number, vMax: number, label: (v: number) => string): Frame {
-  const plotW = WIDTH - PAD.left - PAD.right;
+  const vSpan = vMax - vMin || 1;
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => vMin + f * vSpan);
+  const labels = axisLabels(ticks, label);
+  // The plot starts where the widest label ends, at the phone font size: labels are never cut off.
+  const left = Math.max(PAD.minLeft, Math.ceil(widest(labels) + TICK_GAP + 2));
+  const right = WIDTH - PAD.right;
+  const plotW = right - left;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const span = t1 - t0 || 1;
-  const vSpan = vMax - vMin || 1;
-  const x = (t: number) => PAD.left + ((t - t0) / span) * plotW;
+  const x = (t: number) => left + ((t - t0) / span) * plotW;
   const y = (v: number) => PAD.top + plotH - ((v - vMin) / vSpan) * plotH;
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => vMin + f * vSpan);
   const grid = ticks
     .map(
-      (v) =>
-        `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${n(y(v))}" y2="${n(y(v))}" class="grid"/>` +
-        `<text x="${PAD.left - 6}" y="${n(y(v) + 4)}" text-anchor="end">${escapeHtml(label(v))}</text>`,
+      (v, i) =>
+        `<line x1="${left}" x2="${right}" y1="${n(y(v))}" y2="${n(y(v))}" class="grid"/>` +
+        `<text x="${left - TICK_GAP}" y="${n(y(v))}" dy="0.35em" text-anchor="end">${escapeHtml(labels[i]!)}</text>`,
     )
     .join('');
-  const base = HEIGHT - PAD.bottom + 18;
+  // The baseline leaves room below for descenders; the first time starts at the plot, the last ends at it.
+  const base = HEIGHT - Math.ceil(0.3 * FONT);
+  const first = formatTime(t0);
+  let last = formatTime(t1);
+  if (left + textWidth(first) + 12 > right - textWidth(last) && first.slice(0, 10) === last.slice(0, 10))
+    last = last.slice(11); // same day: the time alone
+  const showLast = t1 > t0 && left + textWidth(first) + 12 <= right - textWidth(last);
   const xLabels =
-    `<text x="${PAD.left}" y="${base}" text-anchor="start">${escapeHtml(formatTime(t0))}</text>` +
-    (t1 > t0
-      ? `<text x="${WIDTH - PAD.right}" y="${base}" text-anchor="end">${escapeHtml(formatTime(t1))}</text>`
-      : '');
+    `<text x="${left}" y="${base}" text-anchor="start">${escapeHtml(first)}</text>` +
+    (showLast ? `<text x="${right}" y="${base}" text-anchor="end">${escapeHtml(last)}</text>` : '');
   return { x, y, axes: grid + xLabels };
 }
 
@@ -134,16 +226,24 @@ export function outcomesChart(stages: StageRow[]): string {
   const rows = stages.filter((s) => s.ok + s.rejected + s.error > 0);
   if (rows.length === 0) return '';
   const max = Math.max(...rows.map((s) => s.ok + s.rejected + s.error));
-  const labelW = 150;
+  const totals = rows.map((s) => formatCount(s.ok + s.rejected + s.error));
+  const labelGap = 8;
+  // Stage names get the room the longest needs, up to a share of the width; longer ones are cut with `…`
+  // and keep their full name in a <title> (shown on hover, read by screen readers).
+  const labelW = Math.min(
+    Math.floor(WIDTH * MAX_STAGE_LABEL_SHARE),
+    Math.ceil(widest(rows.map((s) => s.stage)) + labelGap + 2),
+  );
+  const totalW = Math.ceil(widest(totals) + 6 + 2);
   const barH = 22;
   const gap = 8;
-  const plotW = WIDTH - labelW - 90;
+  const plotW = WIDTH - labelW - totalW;
   const height = rows.length * (barH + gap) + gap;
   const bars = rows
     .map((s, i) => {
       const y = gap + i * (barH + gap);
+      const middle = y + barH / 2;
       let x = labelW;
-      const total = s.ok + s.rejected + s.error;
       const parts = (['ok', 'rejected', 'error'] as const)
         .filter((k) => s[k] > 0)
         .map((k) => {
@@ -153,10 +253,11 @@ export function outcomesChart(stages: StageRow[]): string {
           return rect;
         })
         .join('');
-      const name = s.stage.length > 22 ? `${s.stage.slice(0, 21)}…` : s.stage;
+      const name = fitText(s.stage, labelW - labelGap - 2);
+      const label = `<text x="${labelW - labelGap}" y="${middle}" dy="0.35em" text-anchor="end">${escapeHtml(name)}</text>`;
       return (
-        `<text x="${labelW - 8}" y="${y + 15}" text-anchor="end">${escapeHtml(name)}</text>${parts}` +
-        `<text x="${n(x + 6)}" y="${y + 15}">${escapeHtml(formatCount(total))}</text>`
+        (name === s.stage ? label : `<g><title>${escapeHtml(s.stage)}</title>${label}</g>`) +
+        `${parts}<text x="${n(x + 6)}" y="${middle}" dy="0.35em">${escapeHtml(totals[i]!)}</text>`
       );
     })
     .join('');

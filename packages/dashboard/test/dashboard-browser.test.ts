@@ -2,32 +2,15 @@
 /// <reference lib="dom" />
 // hostile strings rendered as text with no script run, no console error, no CSP violation, no request,
 // and the live page updating after appends and across a rotation. Screenshots go to test-results/.
-import { existsSync } from 'node:fs';
-import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
+import { appendFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, renderDashboard, startDashboardServer } from '../src/index.js';
+import { chromiumAvailable, launchChromium, RESULTS } from './chromium.js';
 import { ndjson, removeDir, stageEvents, summaryOf, T0, tempDir, writeRunDir } from './run-dir-fixture.js';
 
-const CHROMIUM = process.env.LOOP_CHROMIUM ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  // On a developer's machine without Debian's chromium these tests are skipped, loudly; CI must run them.
-  const message = `${CHROMIUM} not found (apt-get install chromium, or set LOOP_CHROMIUM)`;
-  if (process.env.CI) throw new Error(`dashboard-browser.test: ${message}; CI must run the browser tests`);
-  console.warn(`dashboard-browser.test: SKIPPED: ${message}`);
-}
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
-const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
+const hasChromium = chromiumAvailable('dashboard-browser.test');
 
 /** Strings an attacker could get into a run dir; each tries to run code that sets window.__pwned. */
 const HOSTILE = {
@@ -43,8 +26,7 @@ const cleanups: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  await mkdir(RESULTS, { recursive: true });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
