@@ -138,7 +138,10 @@ describe('RunDirFollower and pruning (--metrics-rotate-keep)', () => {
     const current = join(dir, 'metrics.ndjson');
     const events = stageEvents(100); // 400 events
     let next = 0;
-    const take = (n: number) => ndjson(events.slice(next, (next += n)));
+    const take = (n: number) => {
+      next += n;
+      return ndjson(events.slice(next - n, next));
+    };
     await writeFile(join(dir, 'metrics.ndjson.1'), take(10));
     await writeFile(current, take(10));
     const follower = new RunDirFollower(dir, { tailLines: 1000 });

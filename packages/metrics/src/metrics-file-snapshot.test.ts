@@ -94,7 +94,9 @@ describe('snapshotMetricsFiles', () => {
     }) as typeof fs.promises.stat);
     try {
       const snapshot = await snapshotMetricsFiles(dir, { listOnlyThrough: 10 });
-      expect(snapshot.listedOnly).toEqual(range(1, 11).map((n) => ({ name: `metrics.ndjson.${n}`, index: n })));
+      expect(snapshot.listedOnly).toEqual(
+        range(1, 11).map((n) => ({ name: `metrics.ndjson.${n}`, index: n })),
+      );
       expect(snapshot.files.map((f) => f.index)).toEqual([11, 12, null]);
       expect(opened.sort()).toEqual(['metrics.ndjson', 'metrics.ndjson.11', 'metrics.ndjson.12']);
       expect(await readAll(snapshot)).toEqual(range(110, 135));
