@@ -15,7 +15,8 @@ function runDir(): string {
   dirs.push(dir);
   return dir;
 }
-const lockPid = (dir: string) => readFileSync(join(dir, RUN_LOCK_FILE), 'utf8');
+/** The lock's pid line as `<pid>\n` (the identity after the pid, `<boot id>:<start ticks>`, left out). */
+const lockPid = (dir: string) => `${readFileSync(join(dir, RUN_LOCK_FILE), 'utf8').split(/[ \n]/)[0]}\n`;
 
 function refusal(fn: () => unknown): Error & { code?: string; exitCode?: number } {
   try {
