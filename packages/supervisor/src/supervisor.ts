@@ -77,6 +77,8 @@ export class Supervisor {
   #terminating: TerminationReason | undefined;
   #killDeadlineMs: number | undefined;
   #killTimer: NodeJS.Timeout | undefined;
+  /** The current child's group was sent SIGKILL: what is left of it is dying, not left over. */
+  #groupKilled = false;
   #backoffTimer: NodeJS.Timeout | undefined;
   #watchdogTimer: NodeJS.Timeout | undefined;
   #stopSignal: NodeJS.Signals | undefined;
@@ -325,6 +327,7 @@ export class Supervisor {
     const startedMs = Date.now();
     this.#terminating = undefined;
     this.#killDeadlineMs = undefined;
+    this.#groupKilled = false;
     let child: ChildProcess;
     try {
       child = spawn(this.executable, command.slice(1), {
@@ -550,6 +553,7 @@ export class Supervisor {
   }
 
   #killGroup(pgid: number): void {
+    this.#groupKilled = true;
     this.#emit('kill_group', { pid: pgid, signal: 'SIGKILL', after_s: this.options.killTimeoutS });
     signalProcessGroup(pgid, 'SIGKILL');
   }
@@ -559,13 +563,14 @@ export class Supervisor {
    * running in the background): TERM them, and KILL them at the kill deadline. Nothing outlives its child.
    */
   async #drainGroup(pgid: number, leftover = true): Promise<void> {
-    if (leftover) this.#emit('group_leftover', { pid: pgid });
+    // Already SIGKILLed at the kill timeout (the child died of it first): the rest is dying, not left over.
+    let killed = this.#groupKilled;
+    if (leftover && !killed) this.#emit('group_leftover', { pid: pgid });
     if (this.#killDeadlineMs === undefined) {
       signalProcessGroup(pgid, 'SIGTERM');
       this.#killDeadlineMs = performance.now() + this.options.killTimeoutS * 1000;
     }
-    let killed = false;
-    let deadline = this.#killDeadlineMs;
+    let deadline = killed ? performance.now() + 2000 : this.#killDeadlineMs;
     while (processGroupHasLiveMembers(pgid)) {
       if (performance.now() >= deadline) {
         if (killed) break;
