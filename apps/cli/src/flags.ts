@@ -114,7 +114,9 @@ export function parseFlags<S extends z.ZodType<Record<string, unknown>>>(
     }
   }
   head = joinNegativeValues(head, specs);
-  const config: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
   for (const [name, spec] of Object.entries(specs)) config[name] = { type: spec.type };
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -123,9 +125,17 @@ export function parseFlags<S extends z.ZodType<Record<string, unknown>>>(
       options: config,
       strict: true,
       allowPositionals: options.positionals ?? false,
+      tokens: true,
     });
   } catch (error) {
     throw usageError(`loop ${command}: ${describeParseArgsError(error)}`, error);
+  }
+  // parseArgs keeps the last of a repeated flag; `--seed 1 --seed 2` is more likely a mistake than a wish.
+  const seen = new Set<string>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option' || token.name === 'help') continue;
+    if (seen.has(token.name)) throw usageError(`loop ${command}: --${token.name}: given more than once`);
+    seen.add(token.name);
   }
   const help = parsed.values.help === true;
   const raw: Record<string, unknown> = { ...parsed.values };
@@ -171,9 +181,13 @@ function describeParseArgsError(error: unknown): string {
   if (unknown) return `unknown flag ${unknown[1]} (see --help)`;
   const missing = /Option '([^']+?)(?: <value>)?' argument missing/.exec(message);
   if (missing) return `${missing[1]!.replace(/^-\w, /, '')}: a value is required`;
+  // "Option '--seed <value>' argument is ambiguous. Did you forget to specify the option argument ...": the
+  // next word starts with a dash, so the flag's value is missing.
+  const ambiguous = /Option '([^' ]+)[^']*' argument is ambiguous/.exec(message);
+  if (ambiguous) return `${ambiguous[1]!.replace(/^-\w, /, '')}: a value is required`;
   const positional = /Unexpected argument '([^']+)'/.exec(message);
   if (positional) return `unexpected argument "${positional[1]}" (see --help)`;
-  return message;
+  return message.split('\n')[0]!;
 }
 
 /** Formats a command's `--help` text from its flag specs. */

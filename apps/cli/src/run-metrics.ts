@@ -103,13 +103,25 @@ export async function openRunMetrics(
 ): Promise<RunMetrics | undefined> {
   const files = values['enable-metrics'] === true;
   const port = values['metrics-port'];
+  if (values['metrics-host'] !== undefined && port === undefined) {
+    throw usageError('loop run: --metrics-host needs --metrics-port');
+  }
   if (!files) {
     const stray = FILE_FLAGS.find((flag) => values[flag] !== undefined);
     if (stray) throw usageError(`loop run: --${stray} needs --enable-metrics`);
-    if (values['metrics-host'] !== undefined && port === undefined) {
-      throw usageError('loop run: --metrics-host needs --metrics-port');
-    }
     if (port === undefined) return undefined;
+  }
+  // The endpoint first: a port or host that cannot be used must leave the run dir untouched (the recorder
+  // would create the NDJSON file and, on close, replace the previous run's summary).
+  let server: MetricsServer | undefined;
+  let exporter: PrometheusExporter | undefined;
+  if (port !== undefined) {
+    exporter = new PrometheusExporter();
+    try {
+      server = await startMetricsServer({ registry: exporter.registry, port, host: values['metrics-host'] });
+    } catch (error) {
+      throw metricsFailure(error);
+    }
   }
   const maxMb = values['metrics-rotate-max-mb'];
   let recorder: MetricsRecorder;
@@ -128,18 +140,11 @@ export async function openRunMetrics(
       handleProcessExit: true,
     });
   } catch (error) {
+    await server?.close();
     throw metricsFailure(error);
   }
-  let server: MetricsServer | undefined;
-  if (port !== undefined) {
-    const exporter = new PrometheusExporter();
+  if (exporter !== undefined && server !== undefined) {
     recorder.addSink(exporter);
-    try {
-      server = await startMetricsServer({ registry: exporter.registry, port, host: values['metrics-host'] });
-    } catch (error) {
-      recorder.close();
-      throw metricsFailure(error);
-    }
     (context.log ?? ((line) => process.stderr.write(`${line}\n`)))(
       `loop run: serving Prometheus metrics at ${server.url}`,
     );
@@ -147,8 +152,19 @@ export async function openRunMetrics(
   return new RunMetricsSession(recorder, server);
 }
 
+/** A host that does not resolve or is not an address of this machine: bad input, not a busy port. */
+const BAD_HOST_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'EAI_NONAME', 'EINVAL']);
+
 function metricsFailure(error: unknown): LoopCliError {
   const message = error instanceof Error ? error.message : String(error);
+  const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
+  if (
+    isMetricsError(error) &&
+    error.code === 'LOOP_METRICS_SERVER_FAILED' &&
+    BAD_HOST_CODES.has(cause?.code ?? '')
+  ) {
+    return usageError(`loop run: --metrics-host: ${message}`, error);
+  }
   return new LoopCliError('LOOP_CLI_RUNTIME', `loop run: metrics: ${message}`, {
     cause: error,
     exitCode: isMetricsError(error) && error.code === 'LOOP_METRICS_OPTION_INVALID' ? 2 : 1,

@@ -1,8 +1,10 @@
 // Bad input: one line naming the flag or the file and line, exit 2, nothing written to the run dir.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loop, tempDir } from './harness.js';
+import { loop, readRunDir, tempDir } from './harness.js';
 
 const cases: Array<[string, string[], RegExp]> = [
   ['unknown flag', ['--fast'], /^loop run: unknown flag --fast \(see --help\)$/],
@@ -16,6 +18,23 @@ const cases: Array<[string, string[], RegExp]> = [
     /^loop run: --exchange: expected one of paper, got "binance"$/,
   ],
   ['--seed without value', ['--seed'], /^loop run: --seed: a value is required$/],
+  ['--seed followed by a flag', ['--seed', '--clock', 'real'], /^loop run: --seed: a value is required$/],
+  ['--seed twice', ['--seed', '1', '--seed', '2'], /^loop run: --seed: given more than once$/],
+  [
+    '--feed-skip-bad-rows with the synthetic feed',
+    ['--feed-skip-bad-rows'],
+    /^loop run: --feed-skip-bad-rows needs --feed <file>/,
+  ],
+  [
+    '--metrics-host without --metrics-port',
+    ['--enable-metrics', '--metrics-host', '127.0.0.1'],
+    /^loop run: --metrics-host needs --metrics-port$/,
+  ],
+  [
+    '--metrics-host that does not resolve',
+    ['--enable-metrics', '--metrics-port', '0', '--metrics-host', 'no such host!'],
+    /^loop run: --metrics-host: cannot serve \/metrics on no such host!:0: ENOTFOUND/,
+  ],
   [
     '--fault-rate 2',
     ['--fault-rate', '2'],
@@ -95,6 +114,44 @@ describe('loop run: bad input', () => {
     expect(r.exitCode, String(r.stderr)).toBe(2);
     expect(r.stderr).toMatch(/^loop run: --metrics-rotate-max-lines/);
     expect(() => readdirSync(dir)).toThrow(/ENOENT/);
+  });
+
+  it('names --run-dir when its parent is a file', async () => {
+    const file = join(tempDir(), 'not-a-dir');
+    writeFileSync(file, 'x');
+    const r = await loop(['run', '--run-dir', join(file, 'sub'), '--max-steps', '5']);
+    expect(r.exitCode, String(r.stderr)).toBe(2);
+    expect(r.stderr).toMatch(/^loop run: --run-dir: cannot create ".*not-a-dir\/sub": ENOTDIR/);
+    expect(String(r.stderr).split('\n')).toHaveLength(1);
+  });
+
+  it('leaves the previous run untouched when the metrics port is busy (exit 1)', async () => {
+    const dir = join(tempDir(), 'run');
+    expect((await loop(['run', '--run-dir', dir, '--max-steps', '20', '--enable-metrics'])).exitCode).toBe(0);
+    const before = readRunDir(dir);
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = String((busy.address() as AddressInfo).port);
+      const r = await loop([
+        'run',
+        '--run-dir',
+        dir,
+        '--max-steps',
+        '5',
+        '--enable-metrics',
+        '--metrics-port',
+        port,
+      ]);
+      expect(r.exitCode, String(r.stderr)).toBe(1);
+      expect(r.stderr).toMatch(/^loop run: metrics: cannot serve \/metrics on 127\.0\.0\.1:\d+: EADDRINUSE/);
+    } finally {
+      busy.close();
+    }
+    const after = readRunDir(dir);
+    delete before['heartbeat'];
+    delete after['heartbeat'];
+    expect(after).toEqual(before);
   });
 
   it('refuses a --run-dir that is a file', async () => {

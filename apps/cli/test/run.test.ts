@@ -103,6 +103,11 @@ describe('loop run (simulated)', () => {
   it('prints help and versions', async () => {
     const help = await loop(['run', '--help']);
     expect(help.exitCode).toBe(0);
+    for (const command of ['run', 'dashboard', 'supervise']) {
+      const short = await loop([command, '-h']);
+      expect(short.exitCode, String(short.stderr)).toBe(0);
+      expect(short.stdout).toBe((await loop([command, '--help'])).stdout);
+    }
     for (const flag of [
       '--run-dir',
       '--clock',

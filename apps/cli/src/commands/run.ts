@@ -64,6 +64,9 @@ async function runLoopCommand(values: RunFlagValues, io: CommandIo): Promise<num
   const runDir = values['run-dir']!;
 
   // Everything that can be refused is checked before the run dir is touched.
+  if (values.feed === 'synthetic' && values['feed-skip-bad-rows']) {
+    throw usageError('loop run: --feed-skip-bad-rows needs --feed <file> (the synthetic feed has no rows)');
+  }
   const feed = values.feed === 'synthetic' ? undefined : await loadFeed(values);
   const setup = composeLoop(values, feed);
   const runDirExisted = existsSync(runDir);
@@ -71,7 +74,15 @@ async function runLoopCommand(values: RunFlagValues, io: CommandIo): Promise<num
     throw usageError(`loop run: --run-dir: "${runDir}" exists and is not a directory`);
   }
 
-  mkdirSync(runDir, { recursive: true });
+  try {
+    mkdirSync(runDir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = `loop run: --run-dir: cannot create "${runDir}": ${(error as Error).message}`;
+    // A path through a file is bad input; permissions or a full disk are the machine's.
+    if (code === 'ENOTDIR' || code === 'EEXIST') throw usageError(message, error);
+    throw new LoopCliError('LOOP_CLI_RUNTIME', message, { cause: error });
+  }
   // A refusal (the dir is in use, the metrics lock or port is taken) must leave no trace: remove the run
   // dir if we made it and it is empty.
   const removeIfMade = () => {
@@ -127,7 +138,20 @@ async function runInLockedDir(
     },
     deterministic,
   );
-  record.start(setup.clock.now());
+  try {
+    record.start(setup.clock.now());
+  } catch (error) {
+    // No run.json, no run: the dir could not say what ran in it.
+    await metrics?.close();
+    lock.release();
+    throw new LoopCliError(
+      'LOOP_CLI_RUNTIME',
+      `loop run: cannot write run.json: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
   const heartbeat = new Heartbeat(runDir);
   heartbeat.touch();
   const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
@@ -157,7 +181,13 @@ async function runInLockedDir(
     heartbeat.touch();
     const errorText = result.ended === 'error' ? describe(result.error) : undefined;
     const exitCode = result.ended === 'error' ? 1 : result.ended === 'halted' ? EXIT_HALTED : 0;
-    record.finish(result, exitCode, errorText);
+    let recordError: string | undefined;
+    try {
+      record.finish(result, exitCode, errorText);
+    } catch (error) {
+      // A full disk at the end must not hide the summary: it is printed, the failure said, the code kept.
+      recordError = (error as Error).message;
+    }
     io.stdout.write(
       formatRunSummary({
         result,
@@ -172,6 +202,9 @@ async function runInLockedDir(
       }),
     );
     if (errorText !== undefined) io.stderr.write(`loop run: the loop failed: ${errorText}\n`);
+    if (recordError !== undefined) {
+      io.stderr.write(`loop run: cannot write the end of the run to run.json: ${recordError}\n`);
+    }
     return exitCode;
   } finally {
     process.off('SIGINT', onSignal);
