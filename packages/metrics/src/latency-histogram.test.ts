@@ -79,14 +79,14 @@ describe('LatencyHistogram', () => {
     },
   );
 
-  it('clamps values above the range to its top and counts them; negative counts as 0', () => {
+  it('clamps values above the range to its top and negative ones to 0, and counts both', () => {
     const histogram = new LatencyHistogram({ lowestUs: 1, highestUs: 1_000_000 });
     histogram.recordMs(5_000); // 5 s > 1 s
     histogram.recordMs(Number.NaN);
     histogram.recordMs(-3);
     histogram.recordMs(0.5);
     expect(histogram.count).toBe(4);
-    expect(histogram.clamped).toBe(2);
+    expect(histogram.clamped).toBe(3);
     expect(histogram.maxMicros).toBe(1_000_000);
     expect(histogram.percentileUs(25)).toBe(0);
     expect(histogram.percentileUs(100)).toBe(1_000_000);

@@ -144,16 +144,19 @@ export class LatencyHistogram {
     if (other.maxUs > this.maxUs) this.maxUs = other.maxUs;
   }
 
-  /** Records one latency in milliseconds (rounded to the microsecond; negative counts as 0). */
+  /**
+   * Records one latency in milliseconds (rounded to the microsecond). Out of range is clamped and counted in
+   * `clamped`: a negative latency (a clock that went back) as 0, above the range or NaN as the highest value.
+   */
   recordMs(latencyMs: number): void {
     let us = Math.round(latencyMs * 1000);
     if (!(us >= 0 && us <= this.highestUs)) {
+      this.clamped++;
       if (us < 0) {
         us = 0;
       } else {
-        // Above the range, or NaN: recorded at the top and counted.
+        // Above the range, or NaN: recorded at the top.
         us = this.highestUs;
-        this.clamped++;
       }
     }
     this.counts[this.indexOf(us)]++;

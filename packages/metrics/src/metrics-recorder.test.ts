@@ -99,6 +99,20 @@ describe('MetricsRecorder', () => {
     }
   });
 
+  it('refuses bad rotation limits before creating or locking the run dir', () => {
+    const runDir = path.join(dir, 'new-run');
+    for (const rotate of [{ maxLines: 0 }, { maxBytes: 1.5 }, { keep: -1 }]) {
+      let caught: unknown;
+      try {
+        openMetricsRecorder({ runDir, rotate, handleProcessExit: false });
+      } catch (error) {
+        caught = error;
+      }
+      expect(isMetricsError(caught) && caught.code).toBe('LOOP_METRICS_OPTION_INVALID');
+      expect(fs.existsSync(runDir)).toBe(false);
+    }
+  });
+
   it('takes over a stale lock left by a dead process', () => {
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
       encoding: 'utf8',

@@ -3,7 +3,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError, MetricsError } from './errors.js';
 import type { LatencyRange } from './latency-histogram.js';
-import { RotatingNdjsonWriter, type WriterFileSystem, type WriterStats } from './rotating-ndjson-writer.js';
+import {
+  checkRotateOptions,
+  RotatingNdjsonWriter,
+  type WriterFileSystem,
+  type WriterStats,
+} from './rotating-ndjson-writer.js';
 import type { MetricsSummary } from './schema.js';
 import { formatStageEventLine, type StageEvent, usableStageEvent } from './stage-event.js';
 import {
@@ -82,6 +87,8 @@ export class MetricsRecorder {
       recentCapacity: options.recentCapacity,
     });
     if (options.runDir !== undefined) {
+      // Bad limits are refused before the run dir is created or locked: nothing is left behind.
+      checkRotateOptions(options.rotate ?? {});
       this.runDir = path.resolve(options.runDir);
       this.lock = acquireWriterLockIn(this.runDir);
       try {

@@ -403,6 +403,16 @@ export class RotatingNdjsonWriter {
   }
 }
 
+/**
+ * Checks rotation limits without touching the file system: `LOOP_METRICS_OPTION_INVALID` naming the option
+ * unless each is undefined (off) or a whole number >= 1.
+ */
+export function checkRotateOptions(options: { maxLines?: number; maxBytes?: number; keep?: number }): void {
+  positiveOrOff('maxLines', options.maxLines);
+  positiveOrOff('maxBytes', options.maxBytes);
+  positiveOrOff('keep', options.keep);
+}
+
 function positiveOrOff(name: string, value: number | undefined): number {
   if (value === undefined) return 0;
   if (!Number.isSafeInteger(value) || value < 1) {
