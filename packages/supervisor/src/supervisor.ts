@@ -71,6 +71,13 @@ export class Supervisor {
   #child: ChildProcess | undefined;
   #lastChild: ChildProcess | undefined;
   #childStartedMs = 0;
+  /** The child's start on the monotonic clock: uptimes and heartbeat ages do not jump with the wall clock. */
+  #childStartedMono = 0;
+  /** The heartbeat file's mtime as last seen, and when (monotonic) it was seen to change; reset per child. */
+  #beat: { mtimeMs: number | undefined; changedAtMono: number | undefined } = {
+    mtimeMs: undefined,
+    changedAtMono: undefined,
+  };
   #nextAttempt = 0;
   #restarts = 0;
   #lastStatus = 0;
@@ -351,6 +358,13 @@ export class Supervisor {
     this.#child = child;
     this.#lastChild = child;
     this.#childStartedMs = startedMs;
+    this.#childStartedMono = performance.now();
+    if (this.options.heartbeatFile !== undefined) {
+      const mtimeMs = readHeartbeatMtimeMs(this.options.heartbeatFile);
+      // Touched as the child started counts as a beat; an older mtime is a previous run's.
+      const fresh = mtimeMs !== undefined && mtimeMs >= startedMs - 50;
+      this.#beat = { mtimeMs, changedAtMono: fresh ? this.#childStartedMono : undefined };
+    }
     child.once('exit', (code, signal) => this.#onChildExit(pid, code, signal));
     child.on('error', () => {
       // Errors after a successful spawn (a failed kill) change nothing: the exit event still comes.
@@ -389,11 +403,12 @@ export class Supervisor {
 
   #onChildExit(pid: number, code: number | null, signal: NodeJS.Signals | null): void {
     const endedMs = Date.now();
+    const uptimeMs = Math.max(0, Math.round(performance.now() - this.#childStartedMono));
     this.#emit('child_exit', {
       pid,
       code,
       signal,
-      uptime_ms: endedMs - this.#childStartedMs,
+      uptime_ms: uptimeMs,
       reason: this.#terminating ?? 'exit',
     });
     clearInterval(this.#watchdogTimer);
@@ -402,7 +417,6 @@ export class Supervisor {
     this.#killTimer = undefined;
     this.#child = undefined;
     const hung = this.#terminating === 'watchdog';
-    const uptimeMs = endedMs - this.#childStartedMs;
     this.#record({
       pid,
       code,
@@ -410,6 +424,7 @@ export class Supervisor {
       reason: this.#terminating ?? 'exit',
       startedMs: this.#childStartedMs,
       endedMs,
+      uptimeMs,
       hung,
     });
     const exit = { code, signal, uptimeMs, hung };
@@ -430,6 +445,8 @@ export class Supervisor {
       reason: ChildExitRecord['reason'];
       startedMs: number;
       endedMs: number;
+      /** Measured on the monotonic clock where known; else ended - started. */
+      uptimeMs?: number;
       hung?: boolean;
     },
     error?: string,
@@ -445,7 +462,7 @@ export class Supervisor {
       reason: run.reason,
       started_at: iso(run.startedMs),
       ended_at: iso(run.endedMs),
-      uptime_ms: Math.max(0, run.endedMs - run.startedMs),
+      uptime_ms: run.uptimeMs ?? Math.max(0, run.endedMs - run.startedMs),
     };
     if (error !== undefined) record.error = error;
     state.exits.push(record);
@@ -587,15 +604,20 @@ export class Supervisor {
     const file = this.options.heartbeatFile!;
     const timeoutMs = this.options.heartbeatTimeoutS! * 1000;
     const heartbeatMtimeMs = readHeartbeatMtimeMs(file);
+    const nowMono = performance.now();
+    if (heartbeatMtimeMs !== undefined && heartbeatMtimeMs !== this.#beat.mtimeMs) {
+      this.#beat = { mtimeMs: heartbeatMtimeMs, changedAtMono: nowMono };
+    }
+    // Ages on the monotonic clock, from when the mtime was seen to change: a wall-clock step (NTP, a VM
+    // resumed) neither makes a healthy child look hung nor hides a hang.
     const ageMs = heartbeatAgeMs({
-      nowMs: Date.now(),
-      heartbeatMtimeMs,
-      childStartedMs: this.#childStartedMs,
+      nowMs: nowMono,
+      heartbeatMtimeMs: this.#beat.changedAtMono,
+      childStartedMs: this.#childStartedMono,
     });
     if (ageMs <= timeoutMs) return;
     // A child that never beat at all is more often a wrong --heartbeat-file than a hang: say so.
-    // (File mtimes come from the kernel's coarse clock and can trail Date.now() by a few ms.)
-    const seen = heartbeatMtimeMs !== undefined && heartbeatMtimeMs >= this.#childStartedMs - 50;
+    const seen = this.#beat.changedAtMono !== undefined;
     this.#emit('watchdog_hung', {
       pid,
       heartbeat_file: file,

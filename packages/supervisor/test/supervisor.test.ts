@@ -357,6 +357,21 @@ describe('hang watchdog', () => {
     expect(run.output()).not.toContain('was not touched');
   });
 
+  it('ages the heartbeat on the monotonic clock: a beat stamped in the future (wall clock stepped back) still times out', async () => {
+    const runDir = tempDir();
+    const run = start({
+      runDir,
+      cwd: runDir,
+      // One beat whose mtime is an hour ahead of the wall clock, then a hang.
+      command: ['sh', '-c', 'touch -d "@$(( $(date +%s) + 3600 ))" heartbeat; exec sleep 300'],
+      heartbeatTimeoutS: 0.4,
+      killTimeoutS: 1,
+      maxRestarts: 0,
+    });
+    expect(await run.done).toEqual({ status: 'gave_up', stopReason: null, exitCode: 124, restarts: 0 });
+    expect(ofType(run.events, 'watchdog_hung').map((e) => e.fields.heartbeat_seen)).toEqual([true]);
+  });
+
   it('says so when the child never touched the heartbeat file (a wrong --heartbeat-file, most likely)', async () => {
     const runDir = tempDir();
     const run = start({
