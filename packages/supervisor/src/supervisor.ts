@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { seededRandom } from './backoff.js';
@@ -644,6 +644,7 @@ export class Supervisor {
 }
 
 async function openAppendStream(file: string): Promise<WriteStream> {
+  mkdirSync(dirname(file), { recursive: true }); // like the run dir: a log in a folder not made yet is fine
   const stream = createWriteStream(file, { flags: 'a', mode: 0o644 });
   await once(stream, 'open');
   stream.on('error', () => {

@@ -483,6 +483,14 @@ describe('state file, logs and lock', () => {
     expect(run.output().match(/out/g)).toHaveLength(2);
   });
 
+  it('creates the folders of a --child-log that do not exist yet', async () => {
+    const runDir = tempDir();
+    const childLog = join(runDir, 'logs', 'bot', 'child.log');
+    const run = start({ runDir, childLog, command: ['sh', '-c', 'echo hello'] });
+    expect(await run.done).toMatchObject({ status: 'stopped', exitCode: 0 });
+    expect(readFileSync(childLog, 'utf8')).toBe('hello\n');
+  });
+
   it('one supervisor per run dir: a second one is refused and writes nothing', async () => {
     const runDir = tempDir();
     const first = start({ runDir, command: ['sleep', '300'], killTimeoutS: 1 });
