@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 /** The Chromium binary: Debian's, or `LOOP_CHROMIUM`. */
 export const CHROMIUM = process.env.LOOP_CHROMIUM ?? '/usr/bin/chromium';
@@ -35,4 +36,35 @@ export function chromiumAvailable(suite: string): boolean {
 export async function launchChromium(): Promise<Browser> {
   await mkdir(RESULTS, { recursive: true });
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+}
+
+/**
+ * A test file's browser: checks for Chromium ({@link chromiumAvailable}), launches it before the file's tests
+ * and closes it after; `cleanups` run after each test, last first.
+ */
+export function useBrowser(suite: string): {
+  available: boolean;
+  browser: () => Browser;
+  cleanups: Array<() => Promise<void>>;
+} {
+  const available = chromiumAvailable(suite);
+  let browser: Browser | undefined;
+  const cleanups: Array<() => Promise<void>> = [];
+  beforeAll(async () => {
+    if (available) browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return {
+    available,
+    browser: () => {
+      if (browser === undefined) throw new Error(`${suite}: Chromium is not running`);
+      return browser;
+    },
+    cleanups,
+  };
 }

@@ -4,13 +4,13 @@
 // and the live page updating after appends and across a rotation. Screenshots go to test-results/.
 import { appendFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { buildModel, renderDashboard, startDashboardServer } from '../src/index.js';
-import { chromiumAvailable, launchChromium, RESULTS } from './chromium.js';
+import { RESULTS, useBrowser } from './chromium.js';
 import { ndjson, removeDir, stageEvents, summaryOf, T0, tempDir, writeRunDir } from './run-dir-fixture.js';
 
-const hasChromium = chromiumAvailable('dashboard-browser.test');
+const { available: hasChromium, browser, cleanups } = useBrowser('dashboard-browser.test');
 
 /** Strings an attacker could get into a run dir; each tries to run code that sets window.__pwned. */
 const HOSTILE = {
@@ -20,20 +20,6 @@ const HOSTILE = {
   attr: 'line\u2028sep\u2029para</style><svg onload=alert(4)>',
   setting: '"><script>alert(5)</script>',
 };
-
-let browser: Browser;
-const cleanups: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  if (!hasChromium) return;
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 interface Watch {
   consoleErrors: string[];
@@ -47,7 +33,7 @@ async function openPage(
   width: number,
   allowed: (url: string) => boolean,
 ): Promise<{ page: Page; watch: Watch }> {
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
+  const context = await browser().newContext({ viewport: { width, height: 900 } });
   cleanups.push(() => context.close());
   const page = await context.newPage();
   const watch: Watch = {

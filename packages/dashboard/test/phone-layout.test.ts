@@ -5,13 +5,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StageEventLine } from '@loop/metrics';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { buildModel, renderDashboard } from '../src/index.js';
-import { chromiumAvailable, launchChromium, RESULTS } from './chromium.js';
+import { RESULTS, useBrowser } from './chromium.js';
 import { ndjson, removeDir, stageEvents, summaryOf, T0, tempDir, writeRunDir } from './run-dir-fixture.js';
 
-const hasChromium = chromiumAvailable('phone-layout.test');
+const { available: hasChromium, browser, cleanups } = useBrowser('phone-layout.test');
 const WIDTHS = [375, 1280] as const;
 
 /** 64 characters: the longest attrs key the schema allows, and as wide a stage name as a person would write. */
@@ -25,20 +25,6 @@ const LONG = {
   settingKey: 'x'.repeat(64),
   settingValue: 'y'.repeat(64),
 };
-
-let browser: Browser;
-const cleanups: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  if (!hasChromium) return;
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 /** Events like a paper run's: equity near 100,000 moving by cents, so axis labels read `100,012.66`. */
 function paperRunEvents(steps: number): StageEventLine[] {
@@ -117,7 +103,7 @@ async function longStringsRunDir(): Promise<string> {
 async function openDashboard(dir: string, width: number): Promise<Page> {
   const file = join(dir, 'dashboard.html');
   await writeFile(file, renderDashboard(await buildModel(dir)));
-  const context = await browser.newContext({ viewport: { width, height: 800 } });
+  const context = await browser().newContext({ viewport: { width, height: 800 } });
   cleanups.push(() => context.close());
   const page = await context.newPage();
   await page.goto(`file://${file}`);
