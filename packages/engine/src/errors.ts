@@ -10,34 +10,52 @@ export type LoopEngineErrorCode =
 
 /** An error raised by the engine's setup or by misuse of its API. */
 export class LoopEngineError extends Error {
+  /** Always `LoopEngineError` here (`FeedFileError` in the subclass); {@link isLoopEngineError} checks it. */
   override name = 'LoopEngineError';
+  /** What went wrong, stable across versions: test this, not the message. */
   readonly code: LoopEngineErrorCode;
+  /** @param message says what is wrong, naming the option, file or value (`maxPosition: must be > 0`). */
   constructor(code: LoopEngineErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
   }
 }
 
-/** A replay file that cannot be used: names the file and, for a bad row, its line (1-based; the header is line 1). */
+/**
+ * A replay file that cannot be used: names the file and, for a bad row, its line (1-based; the header is
+ * line 1) and, when that line holds more than one row (single-line JSON), the row (1-based).
+ */
 export class FeedFileError extends LoopEngineError {
+  /** Always `FeedFileError`. */
   override name = 'FeedFileError';
+  /** The file's name as given to the loader. */
   readonly file: string;
+  /** Line of the problem (1-based), when it has one. */
   readonly line: number | undefined;
+  /**
+   * Row of a JSON file (1-based position in the top-level array), set only when its line holds more than
+   * one row, as in a single-line ccxt dump; the message then reads `file:line (row N): problem`.
+   */
+  readonly row: number | undefined;
   /** True for a row that fails validation (skip mode would skip it); false for an unreadable or malformed file. */
   readonly badRow: boolean;
+  /**
+   * @param file the file's name, as the message shows it.
+   * @param line 1-based line of the problem, if any.
+   * @param problem what is wrong, without the file name.
+   */
   constructor(
     file: string,
     line: number | undefined,
     problem: string,
-    options?: { cause?: unknown; badRow?: boolean },
+    options?: { cause?: unknown; badRow?: boolean; row?: number },
   ) {
-    super(
-      'LOOP_ENGINE_FEED_INVALID',
-      line === undefined ? `${file}: ${problem}` : `${file}:${line}: ${problem}`,
-      options,
-    );
+    const where = line === undefined ? file : `${file}:${line}`;
+    const row = options?.row === undefined ? '' : ` (row ${options.row})`;
+    super('LOOP_ENGINE_FEED_INVALID', `${where}${row}: ${problem}`, options);
     this.file = file;
     this.line = line;
+    this.row = options?.row;
     this.badRow = options?.badRow ?? false;
   }
 }

@@ -1,12 +1,19 @@
 // What a price feed is: a source of OHLCV candles, one per loop step, that counts the gaps it sees.
+import { assertConfig } from './errors.js';
 
 /** One OHLCV candle. `timeMs` is the candle's start, ms since the epoch. */
 export interface Candle {
+  /** Start of the candle's interval, ms since the epoch. */
   timeMs: number;
+  /** First traded price of the interval; > 0. */
   open: number;
+  /** Highest price; at least `max(open, close)`. */
   high: number;
+  /** Lowest price; at most `min(open, close)`, > 0. */
   low: number;
+  /** Last price of the interval: the step's current price (the book is marked at it). */
   close: number;
+  /** Traded quantity in the interval; >= 0 (the paper exchange does not use it). */
   volume: number;
 }
 
@@ -24,6 +31,7 @@ export interface FeedStats {
 
 /** A source of candles, pulled one per step. */
 export interface Feed {
+  /** `synthetic` (seeded random walk, endless) or `replay` (a candle file). */
   readonly kind: 'synthetic' | 'replay';
   /** The feed's candle interval in ms (a replay file's most common step). */
   readonly intervalMs: number;
@@ -31,17 +39,23 @@ export interface Feed {
   readonly startMs: number;
   /** The next candle, or `undefined` when the feed has ended (a synthetic feed never ends). */
   next(): Candle | undefined;
+  /** Candles handed out so far and the gaps among them. */
   stats(): FeedStats;
 }
 
 /** Counts gaps in a stream of candle times: a step longer than `intervalMs` is one gap. */
 export class GapCounter {
+  /** The expected step between candles, ms; a longer step is a gap. */
   readonly intervalMs: number;
+  /** Steps longer than `intervalMs` seen so far. */
   gaps = 0;
+  /** Candles missing in those gaps. */
   missingIntervals = 0;
   #lastMs: number | undefined;
 
+  /** @param intervalMs the expected step between candles, ms; > 0. */
   constructor(intervalMs: number) {
+    assertConfig(intervalMs > 0 && Number.isFinite(intervalMs), 'intervalMs', 'must be > 0');
     this.intervalMs = intervalMs;
   }
 

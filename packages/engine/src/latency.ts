@@ -60,6 +60,7 @@ export class SimulatedLatency implements LatencyModel {
     );
   }
 
+  /** A seeded log-normal latency for one invocation of `stage`, ms, in whole microseconds and >= 0.001. */
   sample(stage: StageName): number {
     const ms = this.#medians[stage] * Math.exp(this.#sigma * this.#rng.normal());
     return Math.max(1, Math.round(ms * 1000)) / 1000;
@@ -74,6 +75,7 @@ export interface FaultSource {
 
 /** Makes any stage throw with a seeded probability (`--fault-rate`). */
 export class FaultInjector implements FaultSource {
+  /** Chance that one stage invocation fails, in [0, 1]. */
   readonly probability: number;
   readonly #rng: Rng;
 
@@ -92,7 +94,9 @@ export class FaultInjector implements FaultSource {
 
 /** The error an injected fault throws; reported with reason `FAULT_INJECTED`. */
 export class InjectedFault extends Error {
+  /** Always `InjectedFault`. */
   override name = 'InjectedFault';
+  /** @param stage the stage that fails; the message is `injected fault in <stage>`. */
   constructor(stage: StageName) {
     super(`injected fault in ${stage}`);
   }

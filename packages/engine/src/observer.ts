@@ -13,13 +13,17 @@ export type StageOutcome = 'ok' | 'rejected' | 'error';
 export interface StageReport {
   /** Step number, from 1. */
   step: number;
+  /** Which stage ran. */
   stage: StageName;
+  /** How it ended. */
   outcome: StageOutcome;
   /** Stable reason code for `rejected` and `error` (e.g. `MAX_POSITION`, `STAGE_ERROR`). */
   reason?: string;
   /** Human context: `position=3 limit=2`, or the error's message. */
   detail?: string;
+  /** Clock time when the stage started. */
   startMs: number;
+  /** Clock time when it ended (after its simulated latency). */
   endMs: number;
   /**
    * `endMs - startMs` rounded to the microsecond (at epoch magnitudes the subtraction itself carries
@@ -34,22 +38,33 @@ export interface StageReport {
 
 /** The state after one step, reported after its last stage. */
 export interface StepReport {
+  /** Step number, from 1. */
   step: number;
   /** Clock time at the end of the step, ms since the epoch. */
   timeMs: number;
   /** The market price this step traded against. */
   price: number;
+  /** Signed position after the step's position stage (> 0 long). */
   position: number;
+  /** Average entry price of the open position; 0 when flat. */
   averageEntry: number;
+  /** PnL of closed quantity so far, before fees. */
   realizedPnl: number;
+  /** PnL of the open position at the mark (the close). */
   unrealizedPnl: number;
+  /** Fees of the fills booked so far. */
   feesPaid: number;
+  /** Initial cash + realized + unrealized - fees. */
   equity: number;
-  /** Orders sent, fills and rejections so far in the run. */
+  /** Orders sent to the exchange so far in the run. */
   orders: number;
+  /** Fills so far (a fill is in `position` once a position stage has booked it). */
   fills: number;
+  /** Orders refused by risk so far. */
   rejections: number;
+  /** Stage errors so far. */
   errors: number;
+  /** The kill switch after the step. */
   tradingState: 'ACTIVE' | 'REDUCING' | 'HALTED';
   /** Time of the step's candle (for a replay, the historical time), ms since the epoch. Set by the engine. */
   candleTimeMs?: number;
@@ -62,6 +77,8 @@ export interface StepReport {
  * An observer that throws is isolated: the engine counts the failure and goes on trading.
  */
 export interface StageObserver {
+  /** Called after every stage invocation, in order: strategy, risk, exec, position. */
   onStage(report: StageReport): void;
+  /** Called once after each step's last stage, with the book and counters. */
   onStepEnd?(report: StepReport): void;
 }

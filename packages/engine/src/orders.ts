@@ -7,7 +7,9 @@ export type OrderType = 'market' | 'limit';
 
 /** An order as the strategy asks for it. */
 export interface OrderRequest {
+  /** Buy or sell. */
   side: OrderSide;
+  /** Market (fills at the next open, taker) or limit (fills at the limit, maker). */
   type: OrderType;
   /** Always > 0, in units of the traded asset. */
   quantity: number;
@@ -17,6 +19,7 @@ export interface OrderRequest {
 
 /** An order the exchange accepted and holds until it fills or is cancelled. */
 export interface Order extends OrderRequest {
+  /** Seeded order id (`s42-1`), unique in a run. */
   id: string;
   /** Clock time at which the exchange took it. */
   submittedMs: number;
@@ -24,13 +27,19 @@ export interface Order extends OrderRequest {
 
 /** A fill of a whole order (the paper exchange does not fill partially). */
 export interface Fill {
+  /** Id of the order this fill completes. */
   orderId: string;
+  /** The order's side. */
   side: OrderSide;
+  /** The order's whole quantity (> 0). */
   quantity: number;
+  /** Fill price in quote currency, slippage included. */
   price: number;
   /** Fee paid, in quote currency (taker fee for market orders, maker fee for limit orders). */
   fee: number;
+  /** `taker` for a market order, `maker` for a limit order. */
   liquidity: 'maker' | 'taker';
+  /** Clock time of the exec stage that filled it, ms since the epoch. */
   timeMs: number;
 }
 
@@ -39,10 +48,12 @@ export class OrderIdSequence {
   readonly #prefix: string;
   #count = 0;
 
+  /** @param seed the run's seed; ids are `s<seed>-<n>`, n from 1. */
   constructor(seed: number) {
     this.#prefix = `s${seed}-`;
   }
 
+  /** The next id: `s<seed>-1`, `s<seed>-2`, ... */
   next(): string {
     this.#count++;
     return this.#prefix + this.#count;

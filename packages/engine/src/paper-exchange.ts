@@ -28,16 +28,21 @@ export const DEFAULT_PAPER_EXCHANGE = { slippageBps: 2, takerFeeBps: 5, makerFee
  * Orders fill whole; the paper exchange has no depth and never fills partially.
  */
 export class PaperExchange {
+  /** How much worse than the open a market order fills, bps. */
   readonly slippageBps: number;
+  /** Fee on market order fills, bps of notional. */
   readonly takerFeeBps: number;
+  /** Fee on limit order fills, bps of notional. */
   readonly makerFeeBps: number;
   readonly #ids: OrderIdSequence;
   #open: Order[] = [];
   #pendingBuy = 0;
   #pendingSell = 0;
 
+  /** Throws `LOOP_ENGINE_CONFIG_INVALID` naming a fee or slippage outside [0, 10000) bps, or missing `orderIds`. */
   constructor(options: PaperExchangeOptions) {
     const o = { ...DEFAULT_PAPER_EXCHANGE, ...options };
+    assertConfig(typeof o.orderIds?.next === 'function', 'orderIds', 'must be an OrderIdSequence');
     assertConfig(o.slippageBps >= 0 && o.slippageBps < 10_000, 'slippageBps', 'must be in [0, 10000)');
     assertConfig(o.takerFeeBps >= 0 && o.takerFeeBps < 10_000, 'takerFeeBps', 'must be in [0, 10000)');
     assertConfig(o.makerFeeBps >= 0 && o.makerFeeBps < 10_000, 'makerFeeBps', 'must be in [0, 10000)');

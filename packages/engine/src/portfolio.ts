@@ -12,6 +12,7 @@ export interface PositionSnapshot {
   realizedPnl: number;
   /** PnL of the open position at the mark price. */
   unrealizedPnl: number;
+  /** Fees of all booked fills, quote currency. */
   feesPaid: number;
   /** Initial cash - buys + sells - fees. */
   cash: number;
@@ -23,6 +24,7 @@ export interface PositionSnapshot {
 
 /** Position accounting with average-cost entry. */
 export class Portfolio {
+  /** Cash at the start, quote currency. */
   readonly initialCash: number;
   #position = 0;
   #averageEntry = 0;
@@ -31,12 +33,14 @@ export class Portfolio {
   #cash: number;
   #mark = 0;
 
+  /** @param initialCash cash at the start, >= 0 (default 100000). */
   constructor(initialCash = 100_000) {
     assertConfig(initialCash >= 0 && Number.isFinite(initialCash), 'initialCash', 'must be >= 0');
     this.initialCash = initialCash;
     this.#cash = initialCash;
   }
 
+  /** Signed position of the booked fills: > 0 long, < 0 short. */
   get position(): number {
     return this.#position;
   }
@@ -75,6 +79,7 @@ export class Portfolio {
     return this.#realized + this.#unrealized() - this.#fees;
   }
 
+  /** The book now, marked at the last `mark()` price. */
   snapshot(): PositionSnapshot {
     return {
       position: this.#position,

@@ -97,6 +97,85 @@ describe('parseCandleFile: CSV', () => {
   });
 });
 
+describe('parseCandleFile: timestamps', () => {
+  const row = (ts: string) => `${ts},10,11,9,10,1`;
+
+  it('refuses dates and times that do not exist instead of rolling them over', () => {
+    const cases: Array<[string, string]> = [
+      ['2024-02-30T00:00:00Z', 'is not a calendar date (2024-02 has 29 days)'],
+      ['2023-02-29T00:00:00Z', 'is not a calendar date (2023-02 has 28 days)'],
+      ['2024-04-31T12:00:00+02:00', 'is not a calendar date (2024-04 has 30 days)'],
+      ['2024-13-01T00:00:00Z', 'is not a calendar date (month 13)'],
+      ['2024-01-00', 'is not a calendar date (2024-01 has 31 days)'],
+      ['2024-01-01T24:00:00Z', 'is not a time of day (00:00:00 to 23:59:59)'],
+      ['2024-01-01T00:00:00+24:00', 'has an impossible time zone offset'],
+    ];
+    for (const [ts, problem] of cases) {
+      const error = feedError(() => parseCandleFile(csv(row('1000'), row(ts)), 't.csv'));
+      expect(error.message).toBe(`t.csv:3: timestamp "${ts}" ${problem}`);
+      expect(error).toMatchObject({ line: 3, badRow: true, code: 'LOOP_ENGINE_FEED_INVALID' });
+    }
+    // The first row too: a run must not start on a rolled-over date.
+    expect(feedError(() => parseCandleFile(csv(row('2024-02-30T00:00:00Z')), 'f.csv')).message).toMatch(
+      /^f\.csv:2: timestamp "2024-02-30T00:00:00Z" is not a calendar date/,
+    );
+    const skipped = parseCandleFile(csv(row('2024-02-30T00:00:00Z'), row('2024-03-02T00:00:00Z')), 's.csv', {
+      skipBadRows: true,
+    });
+    expect(skipped.skippedRows).toBe(1);
+    expect(skipped.candles.map((c) => c.timeMs)).toEqual([Date.parse('2024-03-02T00:00:00Z')]);
+  });
+
+  it('accepts real leap days and month ends', () => {
+    const file = parseCandleFile(
+      csv(row('2000-02-29T00:00:00Z'), row('2024-02-29T23:59:59.999Z'), row('2024-12-31T23:59:59+00:00')),
+      'ok.csv',
+    );
+    expect(file.candles.map((c) => c.timeMs)).toEqual([
+      Date.parse('2000-02-29T00:00:00Z'),
+      Date.parse('2024-02-29T23:59:59.999Z'),
+      Date.parse('2024-12-31T23:59:59Z'),
+    ]);
+  });
+
+  it('accepts times from 1970-01-01 (0) to 2255-06-05 (9007199254740 ms), and names the row of any other', () => {
+    const ok = parseCandleFile(csv(row('0'), row('2255-06-05T23:47:34.739Z'), row('9007199254740')), 'r.csv');
+    expect(ok.candles.map((c) => c.timeMs)).toEqual([0, 9_007_199_254_739, 9_007_199_254_740]);
+    const range =
+      'must be from 0 (1970-01-01T00:00:00Z) to 9007199254740 (2255-06-05T23:47:34.740Z) ms since the epoch';
+    expect(feedError(() => parseCandleFile(csv(row('1969-12-31T00:00:00Z')), 'r.csv')).message).toBe(
+      `r.csv:2: timestamp "1969-12-31T00:00:00Z" is out of range: ${range}`,
+    );
+    expect(feedError(() => parseCandleFile(csv(row('1970-01-01T00:00:00+01:00')), 'r.csv')).line).toBe(2);
+    expect(feedError(() => parseCandleFile(csv(row('0'), row('9007199254741')), 'r.csv')).message).toBe(
+      `r.csv:3: timestamp 9007199254741 is out of range: ${range}`,
+    );
+    expect(
+      feedError(() => parseCandleFile(csv(row('0'), row('2255-06-05T23:47:34.741Z')), 'r.csv')).line,
+    ).toBe(3);
+    expect(feedError(() => parseCandleFile(csv(row('0'), row('8640000000000000')), 'r.csv')).line).toBe(3);
+    expect(feedError(() => parseCandleFile(csv(row('0'), row('99999999999999999999')), 'r.csv')).line).toBe(
+      3,
+    );
+    const json = (ts: string) => `[\n[0,1,1,1,1,0],\n[${ts},1,1,1,1,0]\n]`;
+    expect(feedError(() => parseCandleFile(json('9e15'), 'r.json')).message).toBe(
+      `r.json:3: timestamp 9000000000000000 is out of range: ${range}`,
+    );
+    expect(feedError(() => parseCandleFile(json('1e300'), 'r.json')).line).toBe(3);
+    const negative = feedError(() => parseCandleFile('[\n[-5,1,1,1,1,0]\n]', 'n.json'));
+    expect(negative.message).toBe(`n.json:2: timestamp -5 is out of range: ${range}`);
+    expect(negative).toMatchObject({ line: 2, badRow: true });
+    expect(feedError(() => parseCandleFile('[\n["1969-12-31T00:00:00Z",1,1,1,1,0]\n]', 'n.json')).line).toBe(
+      2,
+    );
+    const skipped = parseCandleFile('[[-5,1,1,1,1,0],[60000,1,1,1,1,0],[9e15,1,1,1,1,0]]', 's.json', {
+      skipBadRows: true,
+    });
+    expect(skipped.candles.map((c) => c.timeMs)).toEqual([60_000]);
+    expect(skipped.skippedRows).toBe(2);
+  });
+});
+
 describe('parseCandleFile: ccxt JSON', () => {
   it('reads [[ts, o, h, l, c, v], ...] and names the line of a bad row', () => {
     const text =
@@ -110,6 +189,39 @@ describe('parseCandleFile: ccxt JSON', () => {
     const oneLine = parseCandleFile('[[0,1,1,1,1,0],["1970-01-01T00:01:00Z",1,1,1,1,0]]', 'x.txt');
     expect(oneLine.format).toBe('json');
     expect(oneLine.candles[1]!.timeMs).toBe(60_000);
+  });
+
+  it('names the row as well as the line when a line holds several rows (single-line ccxt JSON)', () => {
+    const oneLine = '[[1,1,1,1,1,0],[2,1,1,1,1,0],[2,1,1,1,1,0]]';
+    const error = feedError(() => parseCandleFile(oneLine, 'oneline.json'));
+    expect(error.message).toBe(
+      "oneline.json:1 (row 3): timestamp 2 is not after the previous row's 2 (row 2); timestamps must strictly increase",
+    );
+    expect(error).toMatchObject({ file: 'oneline.json', line: 1, row: 3, badRow: true });
+    expect(feedError(() => parseCandleFile('[[1,1,1,1,1,0],[2,1,0.5,1,1,0]]', 'o.json')).message).toBe(
+      'o.json:1 (row 2): high 0.5 is below max(open, close) 1',
+    );
+    const skipped = parseCandleFile('[[1,1,1,1,1,0],[2,1,0.5,1,1,0],"x",[3,1,1,1,1,0]]', 'o.json', {
+      skipBadRows: true,
+    });
+    expect(skipped.candles.map((c) => c.timeMs)).toEqual([1, 3]);
+    expect(skipped.skipped).toEqual([
+      { line: 1, row: 2, problem: 'high 0.5 is below max(open, close) 1' },
+      { line: 1, row: 3, problem: 'expected a row [timestamp, open, high, low, close, volume], got "x"' },
+    ]);
+    // Rows on lines of their own keep the line-only form; a row before a shared line is named by both.
+    const mixed = '[\n[5,1,1,1,1,0],\n[6,1,1,1,1,0], [5,1,1,1,1,0]\n]';
+    expect(feedError(() => parseCandleFile(mixed, 'm.json')).message).toBe(
+      "m.json:3 (row 3): timestamp 5 is not after the previous row's 6 (row 2); timestamps must strictly increase",
+    );
+    const mixed2 = '[\n[6,1,1,1,1,0],\n[5,1,1,1,1,0], [7,1,1,1,1,0]\n]';
+    expect(feedError(() => parseCandleFile(mixed2, 'm.json')).message).toBe(
+      "m.json:3 (row 2): timestamp 5 is not after the previous row's 6 (line 2); timestamps must strictly increase",
+    );
+    const mixed3 = '[[1,1,1,1,1,0], [6,1,1,1,1,0],\n[5,1,1,1,1,0]\n]';
+    expect(feedError(() => parseCandleFile(mixed3, 'm.json')).message).toBe(
+      "m.json:2: timestamp 5 is not after the previous row's 6 (line 1, row 2); timestamps must strictly increase",
+    );
   });
 
   it('rejects rows of the wrong shape and malformed JSON with a line', () => {

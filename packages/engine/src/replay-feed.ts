@@ -2,6 +2,7 @@
 // named by file and line (or skipped and counted), gaps counted as the loop reaches them.
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { SIMULATED_CLOCK_MAX_MS } from './clock.js';
 import { FeedFileError } from './errors.js';
 import { type Candle, type Feed, type FeedStats, GapCounter, inferIntervalMs } from './feed.js';
 
@@ -18,7 +19,14 @@ export interface CandleFileOptions {
 
 /** A row that was skipped, with why. */
 export interface SkippedRow {
+  /** Line of the row in the file (1-based; a CSV header is line 1). */
   line: number;
+  /**
+   * Position of the row in a JSON file's top-level array (1-based), set only when its line holds more
+   * than one row (a single-line ccxt dump), where the line alone does not say which row it was.
+   */
+  row?: number;
+  /** What is wrong with it, e.g. `high 9 is below max(open, close) 10`. */
   problem: string;
 }
 
@@ -26,13 +34,17 @@ export interface SkippedRow {
 export interface CandleFile {
   /** The file's name as given (used in messages). */
   file: string;
+  /** The format the file was read as. */
   format: CandleFileFormat;
+  /** The valid candles, in file order (timestamps strictly increase). */
   candles: Candle[];
   /** The most common step between candles, ms (60000 for one-minute candles). */
   intervalMs: number;
   /** Gaps in the whole file (the feed also counts those it reaches). */
   gaps: number;
+  /** Candles missing in those gaps. */
   missingIntervals: number;
+  /** Bad rows skipped (with `skipBadRows`); all are counted. */
   skippedRows: number;
   /** The first {@link MAX_SKIPPED_ROWS_KEPT} skipped rows. */
   skipped: SkippedRow[];
@@ -41,10 +53,20 @@ export interface CandleFile {
 /** How many skipped rows a {@link CandleFile} lists (all are counted). */
 export const MAX_SKIPPED_ROWS_KEPT = 20;
 
+// A timestamp must be a time a simulated clock can run at: whole ms from 0 (1970-01-01T00:00:00.000Z)
+// to 9007199254740 (2255-06-05T23:47:34.740Z), where its microseconds stop being safe integers. Earlier
+// times cannot start the clock; later ones (up to 8.64e15, a Date's limit) would start it at a wrong
+// time or, near a Date's limit, run it past what a Date can show and crash whatever formats it.
+const MIN_TIME_MS = 0;
+const MAX_TIME_MS = Math.floor(SIMULATED_CLOCK_MAX_MS);
+const TIME_RANGE = `from ${MIN_TIME_MS} (1970-01-01T00:00:00Z) to ${MAX_TIME_MS} (2255-06-05T23:47:34.740Z) ms since the epoch`;
+
 const CSV_HEADER = ['timestamp', 'open', 'high', 'low', 'close', 'volume'] as const;
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const EPOCH_MS = /^\d+$/;
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
+// Groups: year, month, day, hour, minute, second, zone, zone hours, zone minutes.
+const ISO_8601 =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2})))?$/;
 const ISO_DATE_TIME_NO_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
 
 /** Reads and validates a candle file, then serves it as a {@link ReplayFeed}. Throws {@link FeedFileError}. */
@@ -89,13 +111,18 @@ export function parseCandleFile(text: string, file: string, options: CandleFileO
 
 /** A feed that replays a validated {@link CandleFile} once, in order. */
 export class ReplayFeed implements Feed {
+  /** Always `replay`. */
   readonly kind = 'replay' as const;
+  /** The file's most common step between candles, ms. */
   readonly intervalMs: number;
+  /** Time of the file's first candle, ms since the epoch. */
   readonly startMs: number;
+  /** The parsed file being replayed. */
   readonly source: CandleFile;
   readonly #gaps: GapCounter;
   #index = 0;
 
+  /** @param source a file from {@link parseCandleFile}; it must hold at least one candle. */
   constructor(source: CandleFile) {
     this.source = source;
     this.intervalMs = source.intervalMs;
@@ -103,6 +130,7 @@ export class ReplayFeed implements Feed {
     this.#gaps = new GapCounter(source.intervalMs);
   }
 
+  /** The next candle of the file, or `undefined` after the last one. */
   next(): Candle | undefined {
     const candle = this.source.candles[this.#index];
     if (candle === undefined) return undefined;
@@ -111,6 +139,7 @@ export class ReplayFeed implements Feed {
     return candle;
   }
 
+  /** Candles replayed so far, the gaps among them and the file's skipped rows. */
   stats(): FeedStats {
     return {
       candles: this.#index,
@@ -137,38 +166,57 @@ class RowValidator {
   skippedRows = 0;
   #lastTime: number | undefined;
   #lastLine = 0;
+  #lastRow: number | undefined;
 
   constructor(
     readonly file: string,
     readonly skipBadRows: boolean,
   ) {}
 
-  /** Validates one row and keeps it, or skips it (skip mode), or throws a {@link FeedFileError}. */
-  add(line: number, read: () => Candle): void {
+  /**
+   * Validates one row and keeps it, or skips it (skip mode), or throws a {@link FeedFileError}. `row` is
+   * given only when `line` holds more than one row (single-line JSON), to tell them apart.
+   */
+  add(line: number, read: () => Candle, row?: number): void {
     try {
       const candle = read();
-      this.#check(candle);
+      this.#check(candle, line);
       this.candles.push(candle);
       this.#lastTime = candle.timeMs;
       this.#lastLine = line;
+      this.#lastRow = row;
     } catch (error) {
       if (!(error instanceof BadRow)) throw error;
-      this.bad(line, error.message);
+      this.bad(line, error.message, row);
     }
   }
 
-  bad(line: number, problem: string): void {
+  bad(line: number, problem: string, row?: number): void {
     if (!this.skipBadRows) {
-      throw new FeedFileError(this.file, line, problem, { badRow: true });
+      throw new FeedFileError(
+        this.file,
+        line,
+        problem,
+        row === undefined ? { badRow: true } : { badRow: true, row },
+      );
     }
     this.skippedRows++;
-    if (this.skipped.length < MAX_SKIPPED_ROWS_KEPT) this.skipped.push({ line, problem });
+    if (this.skipped.length < MAX_SKIPPED_ROWS_KEPT) {
+      this.skipped.push(row === undefined ? { line, problem } : { line, row, problem });
+    }
   }
 
-  #check(c: Candle): void {
+  #check(c: Candle, line: number): void {
     if (this.#lastTime !== undefined && !(c.timeMs > this.#lastTime)) {
+      const last = this.#lastLine;
+      const previous =
+        this.#lastRow === undefined
+          ? `line ${last}`
+          : last === line
+            ? `row ${this.#lastRow}`
+            : `line ${last}, row ${this.#lastRow}`;
       throw new BadRow(
-        `timestamp ${c.timeMs} is not after the previous row's ${this.#lastTime} (line ${this.#lastLine}); timestamps must strictly increase`,
+        `timestamp ${c.timeMs} is not after the previous row's ${this.#lastTime} (${previous}); timestamps must strictly increase`,
       );
     }
     for (const key of ['open', 'high', 'low', 'close'] as const) {
@@ -228,23 +276,32 @@ function readJson(text: string, file: string, rows: RowValidator): void {
   if (!Array.isArray(data))
     throw new FeedFileError(file, 1, 'expected a JSON array of [ts, o, h, l, c, v] rows');
   const lines = rowLines(text);
+  const rowsOnLine = new Map<number, number>();
+  for (const line of lines) rowsOnLine.set(line, (rowsOnLine.get(line) ?? 0) + 1);
   data.forEach((row: unknown, i) => {
-    rows.add(lines[i] ?? 1, () => {
-      if (!Array.isArray(row) || row.length !== 6) {
-        throw new BadRow(
-          `expected a row [timestamp, open, high, low, close, volume], got ${truncate(JSON.stringify(row))}`,
-        );
-      }
-      const [ts, open, high, low, close, volume] = row as unknown[];
-      return {
-        timeMs: typeof ts === 'string' ? parseTimestamp(ts) : jsonNumber('timestamp', ts, true),
-        open: jsonNumber('open', open),
-        high: jsonNumber('high', high),
-        low: jsonNumber('low', low),
-        close: jsonNumber('close', close),
-        volume: jsonNumber('volume', volume),
-      };
-    });
+    const line = lines[i];
+    // Where a line holds several rows (the usual single-line ccxt dump) the row number says which one.
+    const shared = line === undefined || (rowsOnLine.get(line) ?? 0) > 1;
+    rows.add(
+      line ?? 1,
+      () => {
+        if (!Array.isArray(row) || row.length !== 6) {
+          throw new BadRow(
+            `expected a row [timestamp, open, high, low, close, volume], got ${truncate(JSON.stringify(row))}`,
+          );
+        }
+        const [ts, open, high, low, close, volume] = row as unknown[];
+        return {
+          timeMs: typeof ts === 'string' ? parseTimestamp(ts) : jsonTimestamp(ts),
+          open: jsonNumber('open', open),
+          high: jsonNumber('high', high),
+          low: jsonNumber('low', low),
+          close: jsonNumber('close', close),
+          volume: jsonNumber('volume', volume),
+        };
+      },
+      shared ? i + 1 : undefined,
+    );
   });
 }
 
@@ -288,20 +345,64 @@ function jsonErrorLine(text: string, error: unknown): number | undefined {
   return undefined;
 }
 
+/** A CSV field or JSON string: epoch ms (digits) or ISO-8601 with a zone, a real calendar time, in range. */
 function parseTimestamp(raw: string): number {
-  if (EPOCH_MS.test(raw)) {
-    const ms = Number(raw);
-    if (!Number.isSafeInteger(ms)) throw new BadRow(`timestamp ${raw} is out of range`);
-    return ms;
-  }
+  if (EPOCH_MS.test(raw)) return inTimeRange(Number(raw), raw);
   if (ISO_DATE_TIME_NO_ZONE.test(raw)) {
     throw new BadRow(`timestamp "${truncate(raw)}" has no time zone (add Z or +hh:mm)`);
   }
-  const ms = ISO_8601.test(raw) ? Date.parse(raw) : Number.NaN;
+  const parts = ISO_8601.exec(raw);
+  if (parts !== null) checkCalendar(raw, parts);
+  const ms = parts !== null ? Date.parse(raw) : Number.NaN;
   if (!Number.isFinite(ms)) {
     throw new BadRow(`timestamp "${truncate(raw)}" is neither epoch milliseconds nor ISO-8601`);
   }
-  return ms;
+  return inTimeRange(ms, `"${truncate(raw)}"`);
+}
+
+/**
+ * Refuses dates and times that do not exist, which `Date.parse` would roll over (2024-02-30 -> March 1,
+ * 24:00 -> the next day) instead of failing.
+ */
+function checkCalendar(raw: string, parts: RegExpExecArray): void {
+  const [, year, month, day, hour, minute, second, , zoneHour, zoneMinute] = parts;
+  const m = Number(month);
+  if (m < 1 || m > 12)
+    throw new BadRow(`timestamp "${truncate(raw)}" is not a calendar date (month ${month})`);
+  const days = daysInMonth(Number(year), m);
+  const d = Number(day);
+  if (d < 1 || d > days) {
+    throw new BadRow(
+      `timestamp "${truncate(raw)}" is not a calendar date (${year}-${month} has ${days} days)`,
+    );
+  }
+  if (hour !== undefined && (Number(hour) > 23 || Number(minute) > 59 || Number(second ?? 0) > 59)) {
+    throw new BadRow(`timestamp "${truncate(raw)}" is not a time of day (00:00:00 to 23:59:59)`);
+  }
+  if (zoneHour !== undefined && (Number(zoneHour) > 23 || Number(zoneMinute) > 59)) {
+    throw new BadRow(`timestamp "${truncate(raw)}" has an impossible time zone offset`);
+  }
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** A JSON number timestamp: whole epoch ms in range. */
+function jsonTimestamp(value: unknown): number {
+  // A whole number too large to be exact is out of range rather than "not a whole number".
+  if (typeof value === 'number' && Number.isFinite(value) && Number.isInteger(value))
+    return inTimeRange(value);
+  return jsonNumber('timestamp', value, true);
+}
+
+/** `ms` if it is a time the feed accepts (`MIN_TIME_MS` to `MAX_TIME_MS`); `shown` is how the row wrote it. */
+function inTimeRange(ms: number, shown: string = String(ms)): number {
+  if (!(ms >= MIN_TIME_MS && ms <= MAX_TIME_MS)) {
+    throw new BadRow(`timestamp ${shown} is out of range: must be ${TIME_RANGE}`);
+  }
+  return ms === 0 ? 0 : ms; // no -0
 }
 
 function parseNumber(column: string, raw: string): number {

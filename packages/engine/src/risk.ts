@@ -19,7 +19,9 @@ export type RiskReason =
 
 /** A refused order: the reason code and its context (`position=3 limit=2`). */
 export interface RiskRejection {
+  /** Stable reason code, e.g. `MAX_POSITION`. */
   readonly reason: RiskReason;
+  /** The numbers behind it, e.g. `position=3 limit=2`. */
   readonly detail: string;
 }
 
@@ -65,6 +67,7 @@ export interface RiskContext {
   position: number;
   /** Open buy and sell quantity that stays open (0 when the step cancels open orders). */
   pendingBuy: number;
+  /** Open sell quantity that stays open (0 when the step cancels open orders). */
   pendingSell: number;
   /** Current price (this step's close). */
   price: number;
@@ -74,12 +77,20 @@ export interface RiskContext {
 
 /** A token bucket on clock time: `capacity` tokens, refilled at `ratePerSecond`. Starts full. */
 export class TokenBucket {
+  /** Tokens added per second of clock time. */
   readonly ratePerSecond: number;
+  /** Most tokens the bucket holds (the burst). */
   readonly capacity: number;
   #tokens: number;
   #lastMs: number | undefined;
 
+  /**
+   * @param ratePerSecond tokens added per second of clock time; > 0.
+   * @param capacity most tokens held (the burst); >= 1.
+   */
   constructor(ratePerSecond: number, capacity: number) {
+    assertConfig(ratePerSecond > 0 && Number.isFinite(ratePerSecond), 'ratePerSecond', 'must be > 0');
+    assertConfig(capacity >= 1 && Number.isFinite(capacity), 'capacity', 'must be >= 1');
     this.ratePerSecond = ratePerSecond;
     this.capacity = capacity;
     this.#tokens = capacity;
@@ -102,11 +113,13 @@ export class TokenBucket {
 
 /** Checks orders against {@link RiskLimits} and holds the trading state. */
 export class RiskManager {
+  /** The limits in force, defaults filled in. */
   readonly limits: Readonly<RiskLimits>;
   readonly #bucket: TokenBucket;
   #state: TradingState = 'ACTIVE';
   #stateReason: string | undefined;
 
+  /** @param limits overrides of {@link DEFAULT_RISK_LIMITS}; an out-of-range one throws `LOOP_ENGINE_CONFIG_INVALID` naming it. */
   constructor(limits: Partial<RiskLimits> = {}) {
     const l = { ...DEFAULT_RISK_LIMITS, ...limits };
     assertConfig(l.maxPosition > 0, 'maxPosition', 'must be > 0');
@@ -123,6 +136,7 @@ export class RiskManager {
     this.#bucket = new TokenBucket(l.maxOrdersPerSecond, l.orderBurst);
   }
 
+  /** The kill switch: `ACTIVE`, `REDUCING` or `HALTED`. */
   get tradingState(): TradingState {
     return this.#state;
   }

@@ -34,7 +34,13 @@ describe('Rng', () => {
   });
 
   it('refuses a seed that is not a safe integer', () => {
-    expect(() => new Rng(1.5)).toThrow(RangeError);
-    expect(() => new Rng(Number.NaN)).toThrow(RangeError);
+    for (const seed of [1.5, Number.NaN, 2 ** 53]) {
+      expect(() => new Rng(seed)).toThrow(
+        expect.objectContaining({
+          code: 'LOOP_ENGINE_CONFIG_INVALID',
+          message: `seed: must be a safe integer, got ${seed}`,
+        }),
+      );
+    }
   });
 });

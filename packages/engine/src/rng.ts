@@ -1,5 +1,6 @@
 // The engine's only source of randomness: a small, fast, seeded generator (sfc32) keyed by (seed, label),
 // passed explicitly to whatever needs it. Same seed, same numbers, on every platform.
+import { assertConfig } from './errors.js';
 
 /** A seeded pseudo-random number generator. Not for cryptography. */
 export class Rng {
@@ -13,10 +14,11 @@ export class Rng {
 
   /**
    * @param seed a safe integer (negative seeds are fine); the same seed always gives the same sequence.
+   *   Anything else throws `LOOP_ENGINE_CONFIG_INVALID`.
    * @param label names an independent stream of the same seed (see {@link Rng.fork}).
    */
   constructor(seed: number, label = '') {
-    if (!Number.isSafeInteger(seed)) throw new RangeError(`Rng: seed must be a safe integer, got ${seed}`);
+    assertConfig(Number.isSafeInteger(seed), 'seed', `must be a safe integer, got ${seed}`);
     this.#seed = seed;
     this.#label = label;
     const key = [seed >>> 0, Math.floor(seed / 4294967296) >>> 0, fnv1a(label)] as const;

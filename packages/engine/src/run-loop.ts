@@ -1,6 +1,6 @@
 // Drives a loop over a feed: paces steps by the clock, stops on max steps, end of feed, halt or signal.
 // Also composes a ready loop from a seed and a few options (what `loop run` and tests use).
-import { type Clock, RealClock, SimulatedClock } from './clock.js';
+import { type Clock, RealClock, SIMULATED_CLOCK_MAX_MS, SimulatedClock } from './clock.js';
 import { assertConfig } from './errors.js';
 import type { Feed, FeedStats } from './feed.js';
 import { FaultInjector, SimulatedLatency } from './latency.js';
@@ -19,6 +19,7 @@ export type LoopEnd = 'completed' | 'signal' | 'halted' | 'error';
 
 /** Options of {@link runLoop}. */
 export interface RunLoopOptions extends LoopStepperOptions {
+  /** Where the candles come from; the run ends when it does. */
   feed: Feed;
   /** Stop after this many steps; by default run until the feed ends (a synthetic feed never does). */
   maxSteps?: number | undefined;
@@ -33,15 +34,19 @@ export interface RunLoopOptions extends LoopStepperOptions {
   stopWhenHalted?: boolean | undefined;
 }
 
-/** What {@link runLoop} returns. It does not throw: a failure ends the run with `ended: 'error'`. */
+/** What {@link runLoop} returns. A failure during the run ends it with `ended: 'error'` and the error. */
 export interface LoopResult {
+  /** Why the run stopped. */
   ended: LoopEnd;
   /** The failure, when `ended` is `error`. */
   error?: unknown;
-  /** Clock time at the start and the end of the run. */
+  /** Clock time at the start of the run, ms since the epoch. */
   startMs: number;
+  /** Clock time at the end of the run. */
   endMs: number;
+  /** Totals of the run, the book after the end-of-run settlement. */
   stats: LoopStats;
+  /** The feed's candles, gaps and skipped rows. */
   feed: FeedStats;
 }
 
@@ -52,11 +57,18 @@ const YIELD_EVERY_STEPS = 256;
  * Runs the loop until `maxSteps`, the end of the feed, a halt or `signal`. With a simulated clock it
  * runs as fast as it can, the clock jumping to each candle's time; with a real clock it sleeps
  * `stepIntervalMs` between steps (a late step does not cause a burst: the cadence restarts from now).
+ * When the run ends it settles the book ({@link LoopStepper.settle}), so the result's position
+ * accounts for every fill.
+ *
+ * Rejects with `LOOP_ENGINE_CONFIG_INVALID`, before the first step, for a bad `maxSteps` (not a whole
+ * number >= 0), `stepIntervalMs` (not > 0) or `maxConsecutiveErrors`. A failure during the run (the
+ * feed throws, a simulated clock is asked to go back) does not reject: it ends the run with
+ * `ended: 'error'`.
  */
 export async function runLoop(options: RunLoopOptions): Promise<LoopResult> {
   const { clock, feed, maxSteps, signal, stopWhenHalted = true } = options;
   if (maxSteps !== undefined)
-    assertConfig(Number.isSafeInteger(maxSteps) && maxSteps >= 0, 'maxSteps', 'must be >= 0');
+    assertConfig(Number.isSafeInteger(maxSteps) && maxSteps >= 0, 'maxSteps', 'must be a whole number >= 0');
   const intervalMs = options.stepIntervalMs ?? feed.intervalMs;
   assertConfig(intervalMs > 0 && Number.isFinite(intervalMs), 'stepIntervalMs', 'must be > 0');
   const stepper = new LoopStepper(options);
@@ -97,6 +109,15 @@ export async function runLoop(options: RunLoopOptions): Promise<LoopResult> {
     ended = 'error';
     failure = error;
   }
+  // Fills that a failing position stage left unbooked are booked now, so the result accounts for them.
+  try {
+    stepper.settle();
+  } catch (error) {
+    if (ended !== 'error') {
+      ended = 'error';
+      failure = error;
+    }
+  }
   const result: LoopResult = {
     ended,
     startMs,
@@ -124,7 +145,9 @@ export interface LoopConfig {
   stepIntervalMs?: number;
   /** A strategy, or options of the reference {@link MovingAverageCrossover}. */
   strategy?: Strategy | MovingAverageCrossoverOptions;
+  /** Overrides of {@link DEFAULT_RISK_LIMITS}. */
   risk?: Partial<RiskLimits>;
+  /** Slippage and fees of the paper exchange (order ids come from the seed). */
   exchange?: Omit<PaperExchangeOptions, 'orderIds'>;
   /** Default 100000. */
   initialCash?: number;
@@ -132,6 +155,7 @@ export interface LoopConfig {
   simulatedLatencyMs?: number;
   /** Chance that a stage invocation throws an injected fault. Default 0. */
   faultRate?: number;
+  /** Stage errors in a row that halt trading; a whole number >= 1. Default 5. */
   maxConsecutiveErrors?: number;
 }
 
@@ -146,8 +170,13 @@ export const DEFAULT_LOOP_CONFIG = {
 /** The parts of a loop, ready for {@link runLoop} (add observers, maxSteps and a signal). */
 export type LoopSetup = RunLoopOptions;
 
-/** Builds every part of a loop from `config`. Throws `LOOP_ENGINE_CONFIG_INVALID` naming a bad option. */
+/**
+ * Builds every part of a loop from `config`. Every option is checked here: a bad one throws a
+ * {@link LoopEngineError} with code `LOOP_ENGINE_CONFIG_INVALID` whose message starts with the option's
+ * name (`seed: must be a safe integer, got 1.5`).
+ */
 export function createLoop(config: LoopConfig): LoopSetup {
+  checkLoopConfig(config);
   const rng = new Rng(config.seed);
   const stepIntervalMs = config.stepIntervalMs ?? DEFAULT_LOOP_CONFIG.stepIntervalMs;
   const option = config.clock ?? 'simulated';
@@ -161,7 +190,14 @@ export function createLoop(config: LoopConfig): LoopSetup {
       startMs: clock ? Math.floor(clock.now()) : SYNTHETIC_EPOCH_MS,
       intervalMs: stepIntervalMs,
     });
-  clock ??= new SimulatedClock(feed.startMs);
+  if (clock === undefined) {
+    assertConfig(
+      feed.startMs >= 0 && feed.startMs <= SIMULATED_CLOCK_MAX_MS,
+      'feed',
+      `starts at ${feed.startMs} ms, outside a simulated clock's range (0 to ${SIMULATED_CLOCK_MAX_MS} ms since the epoch, 1970-01-01 to 2255-06-05); use a real clock`,
+    );
+    clock = new SimulatedClock(feed.startMs);
+  }
   const strategy =
     config.strategy !== undefined && 'decide' in config.strategy
       ? (config.strategy as Strategy)
@@ -182,6 +218,68 @@ export function createLoop(config: LoopConfig): LoopSetup {
   };
   if (config.maxConsecutiveErrors !== undefined) setup.maxConsecutiveErrors = config.maxConsecutiveErrors;
   return setup;
+}
+
+/**
+ * The checks of {@link createLoop} that the parts cannot make themselves, or would make under another
+ * name (the synthetic feed's `intervalMs` is the config's `stepIntervalMs`). Values only JavaScript
+ * callers can pass (a string clock, a number as strategy) are refused here too, with the option's name,
+ * rather than failing later with a TypeError.
+ */
+function checkLoopConfig(config: LoopConfig): void {
+  assertConfig(isObject(config), 'config', 'must be an object of options');
+  const { seed, clock, feed, strategy } = config;
+  assertConfig(Number.isSafeInteger(seed), 'seed', `must be a safe integer, got ${String(seed)}`);
+  assertConfig(
+    clock === undefined ||
+      clock === 'simulated' ||
+      clock === 'real' ||
+      (isObject(clock) && typeof clock.now === 'function' && typeof clock.sleepUntil === 'function'),
+    'clock',
+    "must be 'simulated', 'real' or a Clock",
+  );
+  assertConfig(
+    feed === undefined ||
+      (isObject(feed) &&
+        typeof feed.next === 'function' &&
+        typeof feed.stats === 'function' &&
+        Number.isFinite(feed.startMs)),
+    'feed',
+    'must be a Feed (next(), stats(), a finite startMs)',
+  );
+  assertConfig(
+    strategy === undefined ||
+      (isObject(strategy) && (!('decide' in strategy) || typeof strategy.decide === 'function')),
+    'strategy',
+    'must be a Strategy (with a decide function) or MovingAverageCrossover options',
+  );
+  assertConfig(config.risk === undefined || isObject(config.risk), 'risk', 'must be an object of limits');
+  assertConfig(
+    config.exchange === undefined || isObject(config.exchange),
+    'exchange',
+    'must be an object of options',
+  );
+  const { stepIntervalMs, simulatedLatencyMs, maxConsecutiveErrors } = config;
+  assertConfig(
+    stepIntervalMs === undefined || (stepIntervalMs > 0 && Number.isFinite(stepIntervalMs)),
+    'stepIntervalMs',
+    'must be > 0',
+  );
+  assertConfig(
+    simulatedLatencyMs === undefined || (simulatedLatencyMs > 0 && Number.isFinite(simulatedLatencyMs)),
+    'simulatedLatencyMs',
+    'must be > 0',
+  );
+  assertConfig(
+    maxConsecutiveErrors === undefined ||
+      (Number.isSafeInteger(maxConsecutiveErrors) && maxConsecutiveErrors >= 1),
+    'maxConsecutiveErrors',
+    'must be a whole number >= 1',
+  );
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }
 
 /**

@@ -4,12 +4,12 @@ import type { Candle, Feed, FeedStats } from './feed.js';
 import type { FaultSource } from './latency.js';
 import { SimulatedLatency } from './latency.js';
 import type { StageName, StageObserver, StageReport, StepReport } from './observer.js';
-import { OrderIdSequence } from './orders.js';
+import { type Fill, OrderIdSequence } from './orders.js';
 import { PaperExchange } from './paper-exchange.js';
 import { Portfolio } from './portfolio.js';
 import { RiskManager } from './risk.js';
 import { Rng } from './rng.js';
-import { createLoop, runLoop, simulateLoop } from './run-loop.js';
+import { createLoop, DEFAULT_LOOP_CONFIG, runLoop, simulateLoop } from './run-loop.js';
 import { LoopStepper, type LoopStepperOptions } from './stepper.js';
 import type { Strategy, StrategyDecision } from './strategy.js';
 
@@ -198,6 +198,89 @@ describe('LoopStepper', () => {
     failPosition = false;
     stepper.step(feed.next()!);
     expect(rec.steps[2]).toMatchObject({ position: 1, averageEntry: 100 });
+  });
+
+  it('settles fills left unbooked by a failing last position stage when the run ends, marked to the last close', async () => {
+    // Bought at step 2, filled at step 3's open (101); the position stage fails on step 3, the last one.
+    let failing = false;
+    const faults: FaultSource = { fails: (stage: StageName) => stage === 'position' && failing };
+    const rec = new Recorder();
+    const strategy: Strategy = {
+      name: 'buy-then-fail',
+      decide({ step }) {
+        if (step === 3) failing = true;
+        return step === 2 ? { orders: [{ side: 'buy', type: 'market', quantity: 2 }] } : { orders: [] };
+      },
+    };
+    const result = await runLoop({
+      ...parts(strategy),
+      faults,
+      feed: listFeed([100, 101, 105]),
+      observers: [rec],
+    });
+    expect(result.ended).toBe('completed');
+    expect(rec.steps[2]).toMatchObject({ fills: 1, position: 0 }); // observers saw the book before settlement
+    expect(result.stats).toMatchObject({ fills: 1, settledFills: 1, errors: 1 });
+    const p = result.stats.position;
+    expect(p).toMatchObject({ position: 2, averageEntry: 101, markPrice: 105, realizedPnl: 0 });
+    expect(p.unrealizedPnl).toBeCloseTo(8, 12);
+    expect(p.feesPaid).toBeCloseTo(0.202, 12); // 202 * 10 bps
+    expect(p.cash).toBeCloseTo(1000 - 202 - 0.202, 9);
+    expect(p.equity).toBeCloseTo(1000 - 202 - 0.202 + 2 * 105, 9);
+  });
+
+  it('settle() books what is unbooked once, marks to the last close, and is a no-op otherwise', () => {
+    let failPosition = false;
+    const faults: FaultSource = { fails: (stage: StageName) => stage === 'position' && failPosition };
+    const strategy = scripted({ 1: { orders: [{ side: 'sell', type: 'market', quantity: 1 }] } });
+    const stepper = new LoopStepper({ ...parts(strategy), faults });
+    expect(stepper.settle()).toBe(0); // before any step
+    expect(stepper.stats().position).toMatchObject({ position: 0, markPrice: 0 });
+    const feed = listFeed([100, 102, 90]);
+    stepper.step(feed.next()!);
+    failPosition = true;
+    stepper.step(feed.next()!); // fills at 100, not booked
+    stepper.step(feed.next()!); // marks nothing
+    expect(stepper.stats()).toMatchObject({ fills: 1, settledFills: 0, position: { position: 0 } });
+    expect(stepper.settle()).toBe(1);
+    expect(stepper.settle()).toBe(0);
+    const stats = stepper.stats();
+    expect(stats.settledFills).toBe(1);
+    expect(stats.position).toMatchObject({
+      position: -1,
+      averageEntry: 100,
+      markPrice: 90,
+      unrealizedPnl: 10,
+    });
+  });
+
+  it('accounts for every fill the exchange made in a faulty run (the audit repro: seed 44, fault rate 0.2)', async () => {
+    const setup = createLoop({
+      seed: 44,
+      faultRate: 0.2,
+      strategy: { fastPeriod: 2, slowPeriod: 3 },
+      maxConsecutiveErrors: 1000,
+    });
+    const fills: Fill[] = [];
+    const match = setup.exchange.match.bind(setup.exchange);
+    setup.exchange.match = (candle, nowMs) => {
+      const made = match(candle, nowMs);
+      fills.push(...made);
+      return made;
+    };
+    const result = await runLoop({ ...setup, maxSteps: 40 });
+    const p = result.stats.position;
+    expect(result.stats.fills).toBe(12);
+    expect(fills).toHaveLength(12);
+    expect(result.stats.settledFills).toBeGreaterThan(0);
+    const booked = new Portfolio(DEFAULT_LOOP_CONFIG.initialCash);
+    for (const fill of fills) booked.apply(fill);
+    booked.mark(p.markPrice);
+    expect(p).toEqual(booked.snapshot());
+    expect(p.equity).toBeCloseTo(
+      DEFAULT_LOOP_CONFIG.initialCash + p.realizedPnl + p.unrealizedPnl - p.feesPaid,
+      6,
+    );
   });
 
   it('isolates observers: one that throws is counted, the others and trading go on', async () => {

@@ -13,10 +13,15 @@ import { NO_ORDERS, type Strategy, type StrategyDecision } from './strategy.js';
 
 /** The parts of a loop and how it treats errors. */
 export interface LoopStepperOptions {
+  /** Times every stage; a {@link SimulatedClock} is also advanced by `latency`. */
   clock: Clock;
+  /** The strategy stage. */
   strategy: Strategy;
+  /** The risk stage and the kill switch. */
   risk: RiskManager;
+  /** The exec stage's venue. */
   exchange: PaperExchange;
+  /** The position stage's book. */
   portfolio: Portfolio;
   /** Told about every stage invocation and step, in order. */
   observers?: readonly StageObserver[];
@@ -40,9 +45,11 @@ export const DEFAULT_MAX_CONSECUTIVE_ERRORS = 5;
 
 /** Totals of a loop so far. */
 export interface LoopStats {
+  /** Steps run. */
   steps: number;
   /** Orders sent to the exchange (accepted by risk). */
   orders: number;
+  /** Fills the exchange made (all of them are in `position` after the end-of-run settlement). */
   fills: number;
   /** Open orders cancelled by the strategy. */
   cancels: number;
@@ -52,17 +59,31 @@ export interface LoopStats {
   rejectionsByReason: Record<string, number>;
   /** Stage invocations that ended in `error`. */
   errors: number;
+  /** Stage errors by stage. */
   errorsByStage: Record<StageName, number>;
   /** `stage: message` of the last stage error. */
   lastError: string | undefined;
   /** Observer calls that threw (isolated; trading went on). */
   observerErrors: number;
+  /** Message of the last observer failure. */
   lastObserverError: string | undefined;
+  /** The kill switch now. */
   tradingState: TradingState;
+  /** Why it last changed, e.g. `MAX_CONSECUTIVE_ERRORS: ...`. */
   tradingStateReason: string | undefined;
+  /** Orders still resting on the exchange. */
   openOrders: number;
   /** Sum of quantity x price of all fills. */
   tradedNotional: number;
+  /**
+   * Fills booked by the end-of-run settlement ({@link LoopStepper.settle}) because the position stage
+   * failed after the exchange made them; 0 when every fill was booked by a position stage.
+   */
+  settledFills: number;
+  /**
+   * The book: position, average entry, PnL, fees, cash and equity. In a {@link runLoop} result it is
+   * after the end-of-run settlement, so it includes every fill counted in `fills`.
+   */
   position: PositionSnapshot;
 }
 
@@ -93,8 +114,10 @@ export class LoopStepper {
   #observerErrors = 0;
   #lastObserverError: string | undefined;
   #tradedNotional = 0;
+  #settledFills = 0;
   #lastPrice: number | undefined;
 
+  /** Throws `LOOP_ENGINE_CONFIG_INVALID` for a bad `maxConsecutiveErrors`. */
   constructor(options: LoopStepperOptions) {
     const max = options.maxConsecutiveErrors ?? DEFAULT_MAX_CONSECUTIVE_ERRORS;
     assertConfig(
@@ -120,6 +143,7 @@ export class LoopStepper {
     return this.#step;
   }
 
+  /** The risk manager's trading state (the kill switch). */
   get tradingState(): TradingState {
     return this.#risk.tradingState;
   }
@@ -239,6 +263,24 @@ export class LoopStepper {
     return this.#reportStep(step, candle);
   }
 
+  /**
+   * End-of-run settlement: books the fills that no position stage has booked yet (the position stage
+   * failed on the last step or steps) and marks the book to the last step's close, so that position,
+   * PnL, fees and equity account for every fill the exchange made. Returns how many fills it booked.
+   * {@link runLoop} calls it once when a run ends, however it ends; call it after your last `step()` if
+   * you drive the stepper yourself. It is bookkeeping, not a stage: no fault is injected, the clock
+   * does not move and observers are not called (the last {@link StepReport} shows the book before it).
+   * Open orders stay open. Calling it again, or before any step, does nothing.
+   */
+  settle(): number {
+    const booked = this.#unbooked.length;
+    for (const fill of this.#unbooked) this.#portfolio.apply(fill);
+    this.#unbooked.length = 0;
+    if (this.#lastPrice !== undefined) this.#portfolio.mark(this.#lastPrice);
+    this.#settledFills += booked;
+    return booked;
+  }
+
   /** Totals so far. */
   stats(): LoopStats {
     return {
@@ -259,6 +301,7 @@ export class LoopStepper {
       tradingStateReason: this.#risk.tradingStateReason,
       openOrders: this.#exchange.openOrders.length,
       tradedNotional: this.#tradedNotional,
+      settledFills: this.#settledFills,
       position: this.#portfolio.snapshot(),
     };
   }

@@ -31,7 +31,9 @@ export interface StrategyDecision {
  * reproducible. A strategy that throws is reported as a stage `error`; the loop goes on.
  */
 export interface Strategy {
+  /** Short name for reports and logs (`ma-crossover`). */
   readonly name: string;
+  /** Called once per step with the step's candle and the book; returns the orders to send (often {@link NO_ORDERS}). */
   decide(input: StrategyInput): StrategyDecision;
 }
 
@@ -74,12 +76,15 @@ export const DEFAULT_MA_CROSSOVER = {
  * changes while orders are open, it cancels them first and sends the whole difference to the position.
  */
 export class MovingAverageCrossover implements Strategy {
+  /** Always `ma-crossover`. */
   readonly name = 'ma-crossover';
+  /** The options in force, defaults filled in. */
   readonly options: Readonly<Required<MovingAverageCrossoverOptions>>;
   readonly #closes: Float64Array;
   #seen = 0;
   #target = 0;
 
+  /** @param options overrides of {@link DEFAULT_MA_CROSSOVER}; a bad one throws `LOOP_ENGINE_CONFIG_INVALID` naming it. */
   constructor(options: MovingAverageCrossoverOptions = {}) {
     const o = { ...DEFAULT_MA_CROSSOVER, ...options };
     assertConfig(
@@ -103,6 +108,7 @@ export class MovingAverageCrossover implements Strategy {
     this.#closes = new Float64Array(o.slowPeriod);
   }
 
+  /** Records the close, updates the target, and orders the difference to the position and open orders. */
   decide({ candle, position, openOrders }: StrategyInput): StrategyDecision {
     const { fastPeriod, slowPeriod, quantity, allowShort } = this.options;
     this.#closes[this.#seen % slowPeriod] = candle.close;

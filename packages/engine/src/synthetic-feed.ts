@@ -30,8 +30,11 @@ export const SYNTHETIC_EPOCH_MS = 1_704_067_200_000;
 
 /** Seeded synthetic candles: same seed and options, same candles. */
 export class SyntheticFeed implements Feed {
+  /** Always `synthetic`. */
   readonly kind = 'synthetic' as const;
+  /** Time between candles, ms. */
   readonly intervalMs: number;
+  /** Time of the first candle, ms since the epoch. */
   readonly startMs: number;
   readonly #rng: Rng;
   readonly #vol: number;
@@ -44,6 +47,7 @@ export class SyntheticFeed implements Feed {
   #close: number;
   #candles = 0;
 
+  /** Throws `LOOP_ENGINE_CONFIG_INVALID` naming an option out of range. */
   constructor(options: SyntheticFeedOptions) {
     const {
       startPrice = 100,
@@ -74,6 +78,7 @@ export class SyntheticFeed implements Feed {
     this.#close = this.#round(startPrice);
   }
 
+  /** The next candle; never `undefined` (the walk is endless). */
   next(): Candle {
     const rng = this.#rng;
     const open = this.#close;
@@ -100,6 +105,7 @@ export class SyntheticFeed implements Feed {
     return candle;
   }
 
+  /** Candles made so far; no gaps or skipped rows. */
   stats(): FeedStats {
     return { candles: this.#candles, gaps: 0, missingIntervals: 0, skippedRows: 0 };
   }
