@@ -115,6 +115,8 @@ function statsRecord(result: LoopResult): Record<string, unknown> {
     steps: s.steps,
     orders: s.orders,
     fills: s.fills,
+    /** Fills booked at the end of the run because the position stage had failed on the last step(s). */
+    settled_fills: s.settledFills,
     cancels: s.cancels,
     open_orders: s.openOrders,
     rejections: s.rejections,

@@ -34,7 +34,7 @@ export function formatRunSummary(options: {
   if (f.skippedRows > 0) feedFacts.push(`${f.skippedRows} bad row${f.skippedRows === 1 ? '' : 's'} skipped`);
   const lines = [
     `loop run: ${ENDED_TEXT[result.ended]} after ${s.steps} steps (${clock} clock ${iso(result.startMs)} -> ${iso(result.endMs)})`,
-    `  orders ${s.orders}, fills ${s.fills}, cancels ${s.cancels}, open ${s.openOrders}`,
+    `  orders ${s.orders}, fills ${s.fills}${s.settledFills > 0 ? ` (${s.settledFills} booked at the end: the position stage failed last)` : ''}, cancels ${s.cancels}, open ${s.openOrders}`,
     `  rejections ${s.rejections}${reasons ? ` (${reasons})` : ''}`,
     `  errors ${s.errors}${stageErrors ? ` (${stageErrors}; last ${s.lastError})` : ''}${s.observerErrors > 0 ? `, observer errors ${s.observerErrors}` : ''}`,
     `  position ${num(p.position, 4)} @ ${num(p.averageEntry, 2)}, realized ${num(p.realizedPnl, 2)}, unrealized ${num(p.unrealizedPnl, 2)}, fees ${num(p.feesPaid, 2)}`,

@@ -93,6 +93,19 @@ describe('loop run (simulated)', () => {
     expect(run.stats.last_error).toMatch(/: injected fault in /);
   });
 
+  it('books at the end the fills whose position stage failed on the last step', async () => {
+    const dir = join(tempDir(), 'settle');
+    const r = await loop(
+      argv(
+        `run --run-dir ${dir} --seed 44 --fault-rate 0.2 --ma-fast 2 --ma-slow 3 --max-consecutive-errors 1000 --max-steps 40`,
+      ),
+    );
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(r.stdout).toContain('fills 12 (1 booked at the end: the position stage failed last)');
+    const stats = readRunJson(dir).stats;
+    expect(stats).toMatchObject({ fills: 12, settled_fills: 1 });
+  });
+
   it('touches the heartbeat: its mtime is recent', async () => {
     const dir = join(tempDir(), 'hb');
     const before = Date.now();
