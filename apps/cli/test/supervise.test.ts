@@ -288,6 +288,36 @@ describe('loop supervise: files', () => {
     expect(log).toContain(`took_over_lock_from=${first.child.pid}`);
   });
 
+  it('stops the leftovers of a child whose supervisor was SIGKILLed while draining them', async () => {
+    const runDir = tempDir();
+    // The child exits at once, leaving a grandchild that ignores SIGTERM: the supervisor drains the group for
+    // up to the kill timeout, and is SIGKILLed meanwhile.
+    const first = supervise(
+      [
+        ...['--run-dir', runDir, '--kill-timeout-s', '60', '--max-restarts', '0', '--'],
+        ...['sh', '-c', '(trap "" TERM; exec sleep 300) & echo $! > grandchild.pid; exit 1'],
+      ],
+      { cwd: runDir },
+    );
+    await waitFor(
+      () =>
+        existsSync(join(runDir, 'grandchild.pid')) &&
+        readFileSync(join(runDir, 'grandchild.pid'), 'utf8').endsWith('\n') &&
+        readFileSync(join(runDir, 'supervisor.log'), 'utf8').includes('group_leftover'),
+    );
+    const grandchild = Number(readFileSync(join(runDir, 'grandchild.pid'), 'utf8'));
+    killAfterTest(grandchild);
+    await waitFor(() => readState(runDir).status === 'stopping' && readState(runDir).child_pid !== null);
+    const killed = new Promise((resolve) => first.child.once('exit', resolve));
+    first.child.kill('SIGKILL');
+    await killed;
+    expect(isProcessAlive(grandchild)).toBe(true);
+    const second = await supervise(['--run-dir', runDir, '--kill-timeout-s', '0.5', '--', 'true']).done;
+    expect(second.exitCode).toBe(0);
+    expect(isProcessAlive(grandchild)).toBe(false);
+    expect(readFileSync(join(runDir, 'supervisor.log'), 'utf8')).toMatch(/orphan_group pid=\d+ members=1 /);
+  });
+
   it('leaves a process alone whose pid merely matches an old child_pid', async () => {
     const runDir = tempDir();
     expect((await supervise(['--run-dir', runDir, '--', 'true']).done).exitCode).toBe(0);

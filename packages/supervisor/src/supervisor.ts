@@ -429,9 +429,15 @@ export class Supervisor {
     });
     const exit = { code, signal, uptimeMs, hung };
     if (processGroupHasLiveMembers(pid)) {
+      // child_pid stays the group's id while its leftovers are drained: a supervisor killed meanwhile leaves
+      // the next one a state file that points at them (see #stopOrphanedChild).
       this.#state!.status = 'stopping';
+      this.#state!.child_pid = pid;
       this.#publish();
-      void this.#drainGroup(pid).then(() => this.#afterExit(exit));
+      void this.#drainGroup(pid).then(() => {
+        this.#state!.child_pid = null;
+        this.#afterExit(exit);
+      });
       return;
     }
     this.#afterExit(exit);
