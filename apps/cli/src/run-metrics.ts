@@ -1,5 +1,5 @@
 // `loop run --enable-metrics ...`: the metrics flags, and the observer that records the loop to the run dir.
-import type { StageObserver, StageReport, StepReport } from '@loop/engine';
+import type { LoopStats, StageObserver, StageReport, StepReport } from '@loop/engine';
 import { isMetricsError, type MetricsRecorder, openMetricsRecorder, type StageEvent } from '@loop/metrics';
 import { type MetricsServer, PrometheusExporter, startMetricsServer } from '@loop/metrics/prometheus';
 import { z } from 'zod';
@@ -68,8 +68,11 @@ export interface RunMetrics {
   observer: StageObserver;
   /** Lines for the final summary printed by `loop run` (e.g. files written, write errors). */
   summaryLines(): string[];
-  /** Flushes and closes everything (normal end, SIGINT, SIGTERM). Never throws. */
-  close(): Promise<void>;
+  /**
+   * Flushes and closes everything (normal end, SIGINT, SIGTERM). Never throws. `final`, the run's end
+   * result, sets the book's gauges to the settled book (which includes fills booked at the end).
+   */
+  close(final?: LoopStats): Promise<void>;
   /** The `/metrics` URL when `--metrics-port` was given. */
   readonly prometheusUrl?: string;
 }
@@ -264,12 +267,20 @@ class RunMetricsSession implements RunMetrics {
     return lines;
   }
 
-  async close(): Promise<void> {
+  async close(final?: LoopStats): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     try {
       if (this.heldPosition) this.recordStage(this.heldPosition);
       this.heldPosition = undefined;
+      if (final !== undefined && final.settledFills > 0) {
+        const p = final.position;
+        this.recorder.setGauge('position', p.position);
+        this.recorder.setGauge('equity', p.equity);
+        this.recorder.setGauge('realized_pnl', p.realizedPnl);
+        this.recorder.setGauge('unrealized_pnl', p.unrealizedPnl);
+        this.recorder.setGauge('fees_paid', p.feesPaid);
+      }
       this.recorder.close();
       await this.server?.close();
     } catch {

@@ -97,13 +97,20 @@ describe('loop run (simulated)', () => {
     const dir = join(tempDir(), 'settle');
     const r = await loop(
       argv(
-        `run --run-dir ${dir} --seed 44 --fault-rate 0.2 --ma-fast 2 --ma-slow 3 --max-consecutive-errors 1000 --max-steps 40`,
+        `run --run-dir ${dir} --seed 44 --fault-rate 0.2 --ma-fast 2 --ma-slow 3 --max-consecutive-errors 1000 --max-steps 40 --enable-metrics`,
       ),
     );
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(r.stdout).toContain('fills 12 (1 booked at the end: the position stage failed last)');
     const stats = readRunJson(dir).stats;
     expect(stats).toMatchObject({ fills: 12, settled_fills: 1 });
+    // The metrics summary's book gauges are the settled book's too.
+    const gauges = JSON.parse(readFileSync(join(dir, 'metrics_summary.json'), 'utf8')).gauges;
+    expect(gauges).toMatchObject({
+      position: stats.position.position,
+      equity: stats.position.equity,
+      fees_paid: stats.position.fees_paid,
+    });
   });
 
   it('touches the heartbeat: its mtime is recent', async () => {

@@ -177,7 +177,7 @@ async function runInLockedDir(
     progress?.clear();
   }
   try {
-    await metrics?.close();
+    await metrics?.close(result.stats);
     heartbeat.touch();
     const errorText = result.ended === 'error' ? describe(result.error) : undefined;
     const exitCode = result.ended === 'error' ? 1 : result.ended === 'halted' ? EXIT_HALTED : 0;
