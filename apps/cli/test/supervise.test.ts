@@ -307,7 +307,12 @@ describe('loop supervise: files', () => {
     );
     const grandchild = Number(readFileSync(join(runDir, 'grandchild.pid'), 'utf8'));
     killAfterTest(grandchild);
-    await waitFor(() => readState(runDir).status === 'stopping' && readState(runDir).child_pid !== null);
+    // The state file is replaced off the restart path: wait until it says so too.
+    await waitFor(() => {
+      if (!existsSync(join(runDir, 'supervisor_state.json'))) return false;
+      const state = readState(runDir);
+      return state.status === 'stopping' && state.child_pid !== null;
+    });
     const killed = new Promise((resolve) => first.child.once('exit', resolve));
     first.child.kill('SIGKILL');
     await killed;
