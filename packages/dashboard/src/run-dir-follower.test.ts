@@ -209,4 +209,39 @@ describe('RunDirFollower with the real @loop/metrics writer', () => {
     expect(follower.history.tail().map((e) => e.step)).toEqual(Array.from({ length: step }, (_, i) => i + 1));
     expect(follower.files().reduce((n, f) => n + f.lines, 0)).toBe(step);
   });
+
+  it('with pruning (keep 3) and a writer restart, still sees every line once, and ends equal to a full read', async () => {
+    const dir = await runDir();
+    let writer = new RotatingNdjsonWriter({ dir, maxLines: 37, keep: 3 });
+    const follower = new RunDirFollower(dir, { tailLines: 5000 });
+    let step = 0;
+    // Each burst stays within what 3 rotated files hold, so nothing is pruned before a refresh reads it.
+    for (const [i, burst] of [5, 40, 1, 73, 36, 37, 70, 2, 69, 55, 38, 74, 3].entries()) {
+      for (let j = 0; j < burst; j++) {
+        step += 1;
+        writer.writeLine(
+          formatStageEventLine({ ts: T0 + step, step, stage: 'exec', outcome: 'ok', latency_ms: 0.5 }),
+        );
+      }
+      writer.flush();
+      if (i === 6) {
+        // The bot restarts: a new writer continues after the highest .N and appends to the current file.
+        writer.close();
+        writer = new RotatingNdjsonWriter({ dir, maxLines: 37, keep: 3 });
+      }
+      expect((await follower.refresh()).rebuilt).toBe(false);
+    }
+    writer.close();
+    await follower.refresh({ final: true });
+    expect(follower.history.skipped).toBe(0);
+    expect(follower.history.tail().map((e) => e.step)).toEqual(Array.from({ length: step }, (_, i) => i + 1));
+    // What is still on disk reads the same as a fresh, static read of the run dir.
+    const full = new RunDirFollower(dir, { tailLines: 5000 });
+    await full.refresh({ final: true });
+    const live = follower.files().filter((f) => !f.name.endsWith('(pruned since read)'));
+    expect(live).toEqual(full.files());
+    // (The tail names each line's file as it was called when read: a line of the current file keeps that name.)
+    const steps = (tail: ReturnType<typeof full.history.tail>) => tail.map((e) => `${e.step}@${e.line}`);
+    expect(steps(follower.history.tail().slice(-full.history.events))).toEqual(steps(full.history.tail()));
+  });
 });
