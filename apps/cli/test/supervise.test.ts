@@ -1,6 +1,6 @@
 // End-to-end: `loop supervise` as a real process, with real signals, real children and its files on disk.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive } from '@loop/supervisor';
 import { parseSupervisorState } from '@loop/supervisor/state-schema';
@@ -456,6 +456,37 @@ describe('loop supervise --print-systemd-unit', () => {
         `--heartbeat-file ${join(runDir, 'heartbeat')} --heartbeat-timeout-s 30 -- ${shPath} -c "echo $$HOME 100%%"`,
     );
   });
+
+  const analyze = spawnSync('sh', ['-c', 'command -v systemd-analyze']).stdout.toString().trim();
+  if (analyze === '')
+    console.warn('supervise.test: systemd-analyze not found: the unit is not checked by systemd');
+  it.skipIf(analyze === '')(
+    'prints a unit that systemd-analyze verify accepts, from a working directory with a space',
+    async () => {
+      const cwd = join(tempDir(), 'my bot');
+      mkdirSync(cwd);
+      const result = await supervise(
+        [
+          ...argv('--run-dir runs/live --heartbeat-timeout-s 30 --print-systemd-unit --'),
+          ...['sh', '-c', 'echo "$HOME" 100% \\ done'],
+        ],
+        { cwd },
+      ).done;
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stdout.split('\n')).toContain(`WorkingDirectory=${cwd}`);
+      const unitFile = join(tempDir(), 'loop-bot.service');
+      writeFileSync(unitFile, result.stdout);
+      const verify = spawnSync(analyze, ['verify', unitFile], { encoding: 'utf8' });
+      // systemd < 254 does not know the exponential backoff keys; they are documented as ignored there.
+      const complaints = `${verify.stdout}${verify.stderr}`
+        .split('\n')
+        .filter(
+          (line) => line.trim() !== '' && !/Unknown key '(RestartSteps|RestartMaxDelaySec)'/.test(line),
+        );
+      expect(complaints).toEqual([]);
+      expect(verify.status).toBe(0);
+    },
+  );
 
   it('refuses a missing command with exit 2', async () => {
     const result = await supervise(argv('--run-dir x --print-systemd-unit -- no-such-command-for-loop')).done;
