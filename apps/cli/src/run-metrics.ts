@@ -273,7 +273,8 @@ class RunMetricsSession implements RunMetrics {
     try {
       if (this.heldPosition) this.recordStage(this.heldPosition);
       this.heldPosition = undefined;
-      if (final !== undefined && final.settledFills > 0) {
+      if (final !== undefined) {
+        // The end-of-run settlement may have booked fills and re-marked the book after the last step report.
         const p = final.position;
         this.recorder.setGauge('position', p.position);
         this.recorder.setGauge('equity', p.equity);
