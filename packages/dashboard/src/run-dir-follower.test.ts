@@ -67,6 +67,34 @@ describe('RunDirFollower', () => {
     expect(follower.files()).toEqual(full.files());
   });
 
+  it('rebuilds when a line judged torn is finished later (a short write completed after a full disk)', async () => {
+    const dir = await runDir();
+    const events = stageEvents(2);
+    const current = join(dir, 'metrics.ndjson');
+    const fourth = JSON.stringify(events[3]);
+    await writeFile(current, `${ndjson(events.slice(0, 3))}${fourth.slice(0, 25)}`);
+    const follower = new RunDirFollower(dir, { tailLines: 100 });
+    await follower.refresh({ settledMs: 0 });
+    await follower.refresh({ settledMs: 0 });
+    expect(follower.history.skipped).toBe(1); // judged torn
+    await appendFile(current, `${fourth.slice(25)}\n${ndjson(events.slice(4))}`);
+    expect((await follower.refresh({ settledMs: 0 })).rebuilt).toBe(true);
+    expect(follower.history.skipped).toBe(0);
+    expect(follower.history.tail().map((e) => e.line)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('reports no change for an empty current file that stays empty', async () => {
+    const dir = await runDir();
+    const current = join(dir, 'metrics.ndjson');
+    await writeFile(current, ndjson(stageEvents(1)));
+    const follower = new RunDirFollower(dir);
+    await follower.refresh();
+    await rename(current, join(dir, 'metrics.ndjson.1'));
+    await writeFile(current, '');
+    expect(await follower.refresh()).toEqual({ changed: true, rebuilt: false });
+    expect(await follower.refresh()).toEqual({ changed: false, rebuilt: false });
+  });
+
   it('follows the current file through rotation without losing or repeating a line', async () => {
     const dir = await runDir();
     const events = stageEvents(5); // 20 events

@@ -39,7 +39,7 @@ export interface RefreshResult {
  * unterminated last line, if any, is judged: a torn line is skipped and counted); with `final: false` an
  * unterminated last line is left for the next refresh, since the writer may be in the middle of it, unless
  * the file has not changed for `settledMs` since that line was first seen (a writer writes whole lines, so
- * one left that long is what a crash left behind).
+ * one left that long is what a crash left behind; if a writer does finish it later, the history is rebuilt).
  */
 export class RunDirFollower {
   history: RunHistory;
@@ -194,6 +194,7 @@ export class RunDirFollower {
     const matched = this.match(snapshot);
     if (matched === 'inconsistent') return 'inconsistent';
     let changed = false;
+    const previous = new Set(this.progress.values());
     for (const [key, p] of this.progress) {
       if (matched.get(key) !== p) {
         this.retired.push(p); // pruned (or its inode reused): what was read of it stays in the history
@@ -203,7 +204,7 @@ export class RunDirFollower {
     this.progress = matched;
     for (const file of files) {
       const p = matched.get(`${file.dev}:${file.ino}`)!;
-      if (p.offset === 0 && p.nextLine === 1) changed = true;
+      if (!previous.has(p)) changed = true; // a file listed for the first time
       p.name = file.name;
       p.index = file.index;
       if (file.index !== null && file.index > this.maxIndex) this.maxIndex = file.index;
@@ -233,6 +234,10 @@ export class RunDirFollower {
             if (first[0] === 0x0a) {
               p.offset += 1;
               p.bytes += 1;
+            } else {
+              // The line was not torn after all (a writer finishing a short write, e.g. after a full disk):
+              // what was judged is wrong, so the history is read again from the files.
+              replaced = true;
             }
             p.tornJudged = false;
           }
