@@ -46,7 +46,8 @@ describe('renderSystemdUnit', () => {
       String(startLimitFor({ maxRestarts: 5, backoffBaseS: 1, backoffCapS: 30, resetAfterS: 60 }).intervalS),
     );
     expect(directive(text, 'KillMode')).toBe('mixed');
-    expect(directive(text, 'SuccessExitStatus')).toBe('143');
+    // `loop supervise` exits 0 after a stop it was asked for, so systemd needs no SuccessExitStatus=.
+    expect(directive(text, 'SuccessExitStatus')).toBeUndefined();
     expect(directive(text, 'TimeoutStopSec')).toBe('12');
     expect(directive(text, 'WorkingDirectory')).toBe('/srv');
     expect(directive(text, 'Environment')).toBe('PATH=/usr/bin:/bin');
@@ -127,6 +128,16 @@ describe('systemdPath and quoteSystemdEnvironment', () => {
       );
     },
   );
+
+  it('keeps Description= on one line: no trailing backslash (a continuation) or newline', () => {
+    const text = renderSystemdUnit({
+      options: resolveSupervisorOptions({ command: ['/bin/echo', 'a\\', 'b\nc\\'], runDir: '/r' }),
+      supervisorCommand: ['/usr/bin/node', '/b.js', 'supervise'],
+      workingDirectory: '/srv',
+    });
+    expect(directive(text, 'Description')).toBe('loop supervise: /bin/echo a\\ b c');
+    expect(text).toMatch(/^After=network-online\.target$/m);
+  });
 
   it('quotes an Environment= assignment without doubling $ (systemd does not expand it there)', () => {
     expect(quoteSystemdEnvironment('A=$HOME')).toBe('A=$HOME');

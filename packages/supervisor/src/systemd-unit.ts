@@ -113,7 +113,11 @@ export function renderSystemdUnit(input: SystemdUnitInput): string {
     `# RestartMaxDelaySec= and restarts every RestartSec=. systemd has no --reset-after-s (${o.resetAfterS} s):`,
     '# its start limit below counts starts within a window instead.',
     '[Unit]',
-    `Description=${(input.description ?? `loop supervise: ${o.command.join(' ')}`).replaceAll('\n', ' ').replaceAll('%', '%%')}`,
+    // One line, no specifiers, and no trailing `\` (systemd would join the next line to it).
+    `Description=${(input.description ?? `loop supervise: ${o.command.join(' ')}`)
+      .replace(/[\r\n]+/g, ' ')
+      .replace(/[\s\\]+$/, '')
+      .replaceAll('%', '%%')}`,
     'After=network-online.target',
     'Wants=network-online.target',
     `StartLimitIntervalSec=${limit.intervalS}`,
@@ -128,9 +132,6 @@ export function renderSystemdUnit(input: SystemdUnitInput): string {
   }
   lines.push(`ExecStart=${inner.map(quoteSystemdArg).join(' ')}`, `Restart=${restart}`);
   if (prevented.length > 0) lines.push(`RestartPreventExitStatus=${prevented.join(' ')}`);
-  // `systemctl stop` SIGTERMs the supervisor, which stops the child and exits with its status: 143 for a child
-  // that SIGTERM ended. Without this line systemd would mark every ordinary stop as a failure.
-  lines.push('SuccessExitStatus=143');
   lines.push(`RestartSec=${seconds(o.backoffBaseS)}`);
   if (o.backoffBaseS > 0 && o.backoffCapS > o.backoffBaseS) {
     lines.push(`RestartSteps=${Math.ceil(Math.log2(o.backoffCapS / o.backoffBaseS))}`);

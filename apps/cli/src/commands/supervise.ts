@@ -236,11 +236,17 @@ async function supervise(argv: string[], io: CommandIo): Promise<number> {
         `loop supervise: not restarting: exit status ${outcome.exitCode} is in --prevent-restart-exit-status\n`,
       );
     }
+    // A stop that was asked for (SIGINT, SIGTERM, SIGHUP) and went as asked is a success, whatever the child
+    // answered the forwarded signal with; only a child that had to be SIGKILLed at the kill timeout says so.
+    if (outcome.stopReason === 'signal' && outcome.exitCode !== SIGKILLED) return 0;
     return outcome.exitCode;
   } catch (error) {
     throw toCliError(error);
   }
 }
+
+/** Exit status of a process killed by SIGKILL (128 + 9). */
+const SIGKILLED = 137;
 
 /** `loop supervise`. */
 export const superviseCommand: Command = {
