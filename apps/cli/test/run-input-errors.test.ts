@@ -123,6 +123,10 @@ describe('loop run: bad input', () => {
     expect(r.exitCode, String(r.stderr)).toBe(2);
     expect(r.stderr).toMatch(/^loop run: --run-dir: cannot create ".*not-a-dir\/sub": ENOTDIR/);
     expect(String(r.stderr).split('\n')).toHaveLength(1);
+    // Under /proc, Node 20's recursive mkdir would retry forever: it must fail at once.
+    const proc = await loop(['run', '--run-dir', '/proc/loop-no-such/run', '--max-steps', '5']);
+    expect(proc.exitCode, String(proc.stderr)).toBe(2);
+    expect(proc.stderr).toMatch(/^loop run: --run-dir: cannot create "\/proc\/loop-no-such\/run": ENOENT/);
   });
 
   it('leaves the previous run untouched when the metrics port is busy (exit 1)', async () => {

@@ -19,6 +19,21 @@ const readState = (runDir: string) =>
   parseSupervisorState(readFileSync(join(runDir, 'supervisor_state.json'), 'utf8'));
 
 describe('loop supervise: bad input', () => {
+  it('refuses a --run-dir under /proc or through a file with exit 2 (no endless mkdir)', async () => {
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, 'x');
+    for (const [runDir, errno] of [
+      ['/proc/loop-no-such', 'ENOENT'],
+      [join(file, 'sub'), 'ENOTDIR'],
+    ] as const) {
+      const result = await supervise(['--run-dir', runDir, '--', 'true']).done;
+      expect(result.exitCode, result.stderr).toBe(2);
+      expect(result.stderr.trim()).toMatch(
+        new RegExp(`^loop supervise: --run-dir: cannot create run dir .*: ${errno}`),
+      );
+    }
+  });
+
   it.each([
     [[], /--run-dir: is required/],
     [['--run-dir', 'RUN'], /no command to supervise/],
@@ -86,6 +101,12 @@ describe('loop supervise: bad input', () => {
       ['--run-dir', 'RUN', '--prevent-restart-exit-status', '3,x', '--print-systemd-unit', '--', 'true'],
       /--prevent-restart-exit-status: expected exit codes from 0 to 255, got "x"/,
     ],
+    // Paths that cannot be made: one line, exit 2, and never the endless mkdir of Node's recursive mode.
+    [
+      ['--run-dir', 'RUN', '--child-log', '/proc/loop-no-such/child.log', '--', 'true'],
+      /--child-log: cannot open the child log \/proc\/loop-no-such\/child\.log: ENOENT/,
+    ],
+    [['--run-dir', 'RUN', '--child-log', '/tmp', '--', 'true'], /--child-log: .*EISDIR/],
   ])('%j: exit 2, a message naming the problem, nothing written', async (args, message) => {
     const dir = tempDir();
     const runDir = join(dir, 'run');

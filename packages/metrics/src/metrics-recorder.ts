@@ -1,8 +1,8 @@
 // The one object a bot uses: collector + rotating NDJSON writer + atomic summary, flushed on time and on exit.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError, MetricsError } from './errors.js';
 import type { LatencyRange } from './latency-histogram.js';
+import { makeDirectory } from './make-directory.js';
 import {
   checkRotateOptions,
   RotatingNdjsonWriter,
@@ -220,7 +220,7 @@ export class MetricsRecorder {
 
 function acquireWriterLockIn(runDir: string): WriterLock {
   try {
-    fs.mkdirSync(runDir, { recursive: true });
+    makeDirectory(runDir);
     return acquireWriterLock(runDir);
   } catch (error) {
     if (error instanceof MetricsError) throw error;

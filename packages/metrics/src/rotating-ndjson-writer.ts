@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError, MetricsError } from './errors.js';
+import { makeDirectory } from './make-directory.js';
 
 /** The current NDJSON file of a run dir; rotated files are `metrics.ndjson.1` (oldest), `.2`, ... */
 export const METRICS_FILE = 'metrics.ndjson';
@@ -112,7 +113,7 @@ export class RotatingNdjsonWriter {
     }
     this.buffer = Buffer.allocUnsafe(bufferBytes);
     try {
-      fs.mkdirSync(this.dir, { recursive: true });
+      makeDirectory(this.dir);
       this.rotated = this.fsys
         .readdirSync(this.dir)
         .map((name) => ROTATED_FILE_PATTERN.exec(String(name)))

@@ -1,13 +1,14 @@
 // The supervisor: runs the child in its own process group, restarts it per policy, writes state and log.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { seededRandom } from './backoff.js';
 import { formatCommandLine } from './command-line.js';
 import { resolveCommand } from './command-resolution.js';
+import { createDirectories } from './directories.js';
 import { SupervisorError } from './errors.js';
 import { heartbeatAgeMs, heartbeatPollMs, readHeartbeatMtimeMs } from './heartbeat.js';
 import {
@@ -133,30 +134,38 @@ export class Supervisor {
   async run(): Promise<SupervisionOutcome> {
     if (this.#started) throw new Error('Supervisor.run() can only be called once');
     this.#started = true;
-    const { runDir } = this.options;
-    try {
-      mkdirSync(runDir, { recursive: true });
-    } catch (error) {
-      throw new SupervisorError(
-        'LOOP_SUPERVISOR_RUN_DIR_FAILED',
-        `cannot create run dir ${runDir}: ${String(error)}`,
-        {
-          cause: error,
-          context: { runDir },
-        },
-      );
+    const { runDir, childLog } = this.options;
+    const failed = (option: 'runDir' | 'childLog', what: string, error: unknown) =>
+      new SupervisorError('LOOP_SUPERVISOR_RUN_DIR_FAILED', `${what}: ${(error as Error).message}`, {
+        cause: error,
+        context: { option, runDir, childLog, errno: (error as NodeJS.ErrnoException).code },
+      });
+    // The child log first: one that cannot be opened leaves no run dir, lock or log behind.
+    if (childLog !== undefined) {
+      try {
+        this.#childLog = await openAppendStream(childLog);
+      } catch (error) {
+        throw failed('childLog', `cannot open the child log ${childLog}`, error);
+      }
     }
-    this.#lock = acquireRunDirLock(runDir);
+    try {
+      createDirectories(runDir);
+    } catch (error) {
+      this.#childLog?.end();
+      throw failed('runDir', `cannot create run dir ${runDir}`, error);
+    }
+    try {
+      this.#lock = acquireRunDirLock(runDir);
+    } catch (error) {
+      this.#childLog?.end();
+      throw error;
+    }
     try {
       this.#log = new SupervisorLog(join(runDir, SUPERVISOR_LOG_FILE));
-      if (this.options.childLog !== undefined) this.#childLog = await openAppendStream(this.options.childLog);
     } catch (error) {
-      this.#log?.close();
+      this.#childLog?.end();
       this.#lock.release();
-      throw new SupervisorError('LOOP_SUPERVISOR_RUN_DIR_FAILED', `cannot open the logs: ${String(error)}`, {
-        cause: error,
-        context: { runDir, childLog: this.options.childLog },
-      });
+      throw failed('runDir', `cannot open ${join(runDir, SUPERVISOR_LOG_FILE)}`, error);
     }
     const stateFile = join(runDir, SUPERVISOR_STATE_FILE);
     this.#stateFile = new AtomicJsonFile(stateFile, (cause) => {
@@ -650,7 +659,7 @@ export class Supervisor {
 }
 
 async function openAppendStream(file: string): Promise<WriteStream> {
-  mkdirSync(dirname(file), { recursive: true }); // like the run dir: a log in a folder not made yet is fine
+  createDirectories(dirname(file)); // like the run dir: a log in a folder not made yet is fine
   const stream = createWriteStream(file, { flags: 'a', mode: 0o644 });
   await once(stream, 'open');
   stream.on('error', () => {

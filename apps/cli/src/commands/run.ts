@@ -1,7 +1,7 @@
 // `loop run`: parses and validates the flags (and the feed file), composes an engine loop with the
 // run dir's observers (heartbeat, metrics, progress), runs it until done, halted or signalled, and
 // records the run in run.json. Holds <run-dir>/run.lock for its whole life: one live run per run dir.
-import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import {
   createLoop,
   FeedFileError,
@@ -13,6 +13,7 @@ import {
   runLoop,
   type StageObserver,
 } from '@loop/engine';
+import { makeDirectory } from '@loop/metrics';
 import type { Command, CommandIo } from '../command.js';
 import { LoopCliError, usageError } from '../errors.js';
 import { formatHelp, parseFlags } from '../flags.js';
@@ -75,12 +76,12 @@ async function runLoopCommand(values: RunFlagValues, io: CommandIo): Promise<num
   }
 
   try {
-    mkdirSync(runDir, { recursive: true });
+    makeDirectory(runDir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const message = `loop run: --run-dir: cannot create "${runDir}": ${(error as Error).message}`;
     // A path through a file is bad input; permissions or a full disk are the machine's.
-    if (code === 'ENOTDIR' || code === 'EEXIST') throw usageError(message, error);
+    if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'ENOENT') throw usageError(message, error);
     throw new LoopCliError('LOOP_CLI_RUNTIME', message, { cause: error });
   }
   // A refusal (the dir is in use, the metrics lock or port is taken) must leave no trace: remove the run

@@ -146,6 +146,8 @@ const flagOfOption: Record<string, string> = {
   workingDirectory: '--print-systemd-unit: the current directory',
 };
 
+const BAD_PATH_ERRNOS = new Set(['ENOTDIR', 'EEXIST', 'ENOENT', 'EISDIR']);
+
 /** Turns the package's errors into the CLI's: bad input exits 2, a locked or unwritable run dir exits 1. */
 function toCliError(error: unknown): unknown {
   if (!isSupervisorError(error)) return error;
@@ -158,6 +160,13 @@ function toCliError(error: unknown): unknown {
   }
   if (error.code === 'LOOP_SUPERVISOR_COMMAND_NOT_FOUND')
     return usageError(`loop supervise: ${error.message}`, error);
+  if (error.code === 'LOOP_SUPERVISOR_RUN_DIR_FAILED' && typeof error.context.option === 'string') {
+    const message = `loop supervise: ${flagOfOption[error.context.option] ?? error.context.option}: ${error.message}`;
+    // A path that cannot be a directory or a file (through a file, a directory in its place, under /proc) is
+    // bad input; permissions and full disks are the machine's.
+    if (BAD_PATH_ERRNOS.has(String(error.context.errno))) return usageError(message, error);
+    return new LoopCliError('LOOP_CLI_RUNTIME', message, { cause: error });
+  }
   return new LoopCliError('LOOP_CLI_RUNTIME', `loop supervise: ${error.message}`, { cause: error });
 }
 
