@@ -582,6 +582,9 @@ export class Supervisor {
     this.#state!.status = 'stopping';
     this.#publish();
     signalProcessGroup(pgid, signal);
+    // A stopped child (SIGSTOP, a debugger, Ctrl-Z) cannot act on the signal until it runs again: wake it, as
+    // systemd does, so it stops cleanly instead of waiting for the SIGKILL at the kill timeout.
+    signalProcessGroup(pgid, 'SIGCONT');
   }
 
   #killGroup(pgid: number): void {

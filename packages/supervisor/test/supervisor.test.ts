@@ -277,6 +277,19 @@ describe('stopping', () => {
     expect(readState(runDir)).toMatchObject({ status: 'stopped', stop_signal: 'SIGTERM', exit_code: 0 });
   });
 
+  it('wakes a stopped (SIGSTOP) child so it handles SIGTERM at once instead of waiting for the kill timeout', async () => {
+    const runDir = tempDir();
+    const run = start({ runDir, command: ['sleep', '300'], killTimeoutS: 10 });
+    await waitFor(() => ofType(run.events, 'child_start').length === 1);
+    const child = Number(ofType(run.events, 'child_start')[0]!.fields.pid);
+    process.kill(child, 'SIGSTOP');
+    const stopAt = performance.now();
+    run.supervisor.stop('SIGTERM');
+    expect(await run.done).toEqual({ status: 'stopped', stopReason: 'signal', exitCode: 143, restarts: 0 });
+    expect(performance.now() - stopAt).toBeLessThan(5_000); // not the 10 s kill timeout
+    expect(ofType(run.events, 'kill_group')).toHaveLength(0);
+  });
+
   it('kills a child that ignores SIGTERM after the timeout, together with its grandchild', async () => {
     const runDir = tempDir();
     const run = start({
