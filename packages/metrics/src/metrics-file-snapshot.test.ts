@@ -139,6 +139,30 @@ describe('snapshotMetricsFiles', () => {
     expect(await readAll(snapshot)).toEqual(range(20, 40));
   });
 
+  it('tries again when there was no current file and the listed files were pruned before they were opened', async () => {
+    // Just after a rotation the writer has no current file until its next line; meanwhile it rotates on.
+    write('metrics.ndjson.1', 0, 10);
+    write('metrics.ndjson.2', 10, 20);
+    const readdir = fs.promises.readdir.bind(fs.promises);
+    let calls = 0;
+    vi.spyOn(fs.promises, 'readdir').mockImplementation((async (...args: Parameters<typeof readdir>) => {
+      calls++;
+      const names = await readdir(...args);
+      if (calls === 1) {
+        // Listed, then pruned (keep 1) before the snapshot opens them, while the writer moved on to .3.
+        write('metrics.ndjson.3', 20, 30);
+        fs.rmSync(path.join(dir, 'metrics.ndjson.1'));
+        fs.rmSync(path.join(dir, 'metrics.ndjson.2'));
+        write('metrics.ndjson', 30, 35);
+      }
+      return names;
+    }) as typeof fs.promises.readdir);
+    const snapshot = await snapshotMetricsFiles(dir);
+    expect(calls).toBe(2);
+    expect(snapshot.files.map((f) => f.name)).toEqual(['metrics.ndjson.3', 'metrics.ndjson']);
+    expect(await readAll(snapshot)).toEqual(range(20, 35));
+  });
+
   it('opens only the newest maxOpen rotated files up front; an older one pruned before it is opened is missed', async () => {
     for (let n = 1; n <= 5; n++) write(`metrics.ndjson.${n}`, n * 10, n * 10 + 10);
     const snapshot = await snapshotMetricsFiles(dir, { maxOpen: 2 });

@@ -33,7 +33,7 @@ export interface ListedFile {
 }
 
 /** Attempts at a snapshot when the current file was rotated and pruned while it was taken. */
-const SNAPSHOT_ATTEMPTS = 3;
+const SNAPSHOT_ATTEMPTS = 5;
 
 /**
  * The metrics files of a run dir at one moment, oldest first (`metrics.ndjson.1`, `.2`, ..., then
@@ -111,8 +111,8 @@ export async function snapshotMetricsFiles(
 
 /**
  * One attempt. `undefined` (unless `lastAttempt`) when the current file was unlinked by the time the rotated
- * files were listed: rotated and pruned meanwhile, it would belong before files that were not held, so the
- * caller tries again.
+ * files were listed (rotated and pruned meanwhile, it would belong before files that were not held), or when
+ * there was no current file and listed files were pruned before they could be opened: the caller tries again.
  */
 async function trySnapshot(
   dir: string,
@@ -186,6 +186,9 @@ async function trySnapshot(
       if (file === undefined) vanished.push(rotated[i]!.name);
       else files.push(file);
     }
+    // No current file (the writer rotated and has not written the next line yet) and listed files pruned
+    // before they could be opened: the writer moved on while we looked, and what is held may be nothing.
+    if (!lastAttempt && current === undefined && vanished.length > 0) return undefined;
     if (current !== undefined && currentStat !== undefined) {
       if (!lastAttempt && (await statOf(current, currentPath)).nlink === 0) return undefined;
       files.push({
