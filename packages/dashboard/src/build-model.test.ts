@@ -1,4 +1,4 @@
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { formatStageEventLine, RotatingNdjsonWriter } from '@loop/metrics';
@@ -43,6 +43,37 @@ describe('buildModel', () => {
     expect(model.tail.map((e) => e.ts)).toEqual([...model.tail.map((e) => e.ts)].sort((a, b) => a - b));
     expect(model.quality.eventsRead).toBe(44);
     expect(model.quality.skippedLines).toBe(0);
+  });
+
+  it('says when rotated files were pruned, and explains a summary that counts more than the files', async () => {
+    const dir = await runDir();
+    const events = stageEvents(5); // 20 events, 4 per file; .1 and .2 pruned by --metrics-rotate-keep 2
+    await writeRunDir(dir, {
+      files: [0, 1, 2, 3, 4].map((i) => ndjson(events.slice(i * 4, i * 4 + 4))),
+      summary: summaryOf({ stage_events_count: 20 }),
+    });
+    await rm(join(dir, 'metrics.ndjson.1'));
+    await rm(join(dir, 'metrics.ndjson.2'));
+    const model = await buildModel(dir);
+    expect(model.quality.eventsRead).toBe(12);
+    expect(model.quality.notes).toContain(
+      '2 rotated NDJSON files had been deleted (--metrics-rotate-keep) before this page could read them: their events are not in the charts, the tail or figures recomputed from the files.',
+    );
+    expect(model.quality.notes.join(' ')).toMatch(
+      /The summary counts 20 stage events since its process started; the NDJSON files hold 12 \(rotated files were deleted\)/,
+    );
+  });
+
+  it('explains a summary behind the files as such', async () => {
+    const dir = await runDir();
+    await writeRunDir(dir, {
+      files: [ndjson(stageEvents(3))],
+      summary: summaryOf({ stage_events_count: 8 }),
+    });
+    const model = await buildModel(dir);
+    expect(model.quality.notes.join(' ')).toMatch(
+      /the NDJSON files hold 12 \(the summary is behind the files \(it is rewritten every second while the loop runs\), or the files span restarts\)/,
+    );
   });
 
   it('takes the tail across a file boundary, oldest first, with file and line', async () => {

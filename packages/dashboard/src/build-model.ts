@@ -43,6 +43,7 @@ export async function modelFromFollower(follower: RunDirFollower): Promise<Dashb
     runDir: follower.runDir,
     history: follower.history,
     files: follower.files(),
+    unreadRotatedFiles: follower.unreadRotatedFiles(),
     summary,
     runInfo,
   });

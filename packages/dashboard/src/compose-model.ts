@@ -17,6 +17,8 @@ export interface ModelInputs {
   runDir: string;
   history: RunHistory;
   files: Array<{ name: string; lines: number; bytes: number }>;
+  /** Rotated files deleted before they could be read (`--metrics-rotate-keep`); 0 when every one was read. */
+  unreadRotatedFiles?: number;
   summary: DocumentRead<MetricsSummary>;
   runInfo: DocumentRead<Record<string, unknown>>;
 }
@@ -67,9 +69,25 @@ export function composeDashboardModel(inputs: ModelInputs): DashboardModel {
   } else if (summary.state === 'missing' && history.events > 0) {
     summaryNote = `metrics_summary.json is missing; the figures below are recomputed from ${plural(history.events, 'NDJSON event')} (processed = distinct steps, filled = the exec events' attrs.fills summed).`;
   }
-  if (valid && history.events > 0 && valid.stage_events_count !== history.events) {
+  const unread = inputs.unreadRotatedFiles ?? 0;
+  if (unread > 0) {
     notes.push(
-      `The summary counts ${plural(valid.stage_events_count, 'stage event')} since its process started; the NDJSON files hold ${history.events} (the files span restarts, or lines were lost or skipped). Charts and recent events come from the NDJSON files.`,
+      `${plural(unread, 'rotated NDJSON file')} had been deleted (--metrics-rotate-keep) before this page could read ${unread === 1 ? 'it' : 'them'}: ${unread === 1 ? 'its' : 'their'} events are not in the charts, the tail or figures recomputed from the files.`,
+    );
+  }
+  if (valid && history.events > 0 && valid.stage_events_count !== history.events) {
+    const reasons = [
+      ...(valid.stage_events_count < history.events
+        ? [
+            'the summary is behind the files (it is rewritten every second while the loop runs)',
+            'the files span restarts',
+          ]
+        : []),
+      ...(unread > 0 ? ['rotated files were deleted'] : []),
+      ...(history.skipped > 0 ? ['lines were skipped'] : []),
+    ];
+    notes.push(
+      `The summary counts ${plural(valid.stage_events_count, 'stage event')} since its process started; the NDJSON files hold ${history.events}${reasons.length > 0 ? ` (${reasons.join(', or ')})` : ' (lines were lost, or the summary is from another run)'}. Charts and recent events come from the NDJSON files.`,
     );
   }
   if (history.skipped > 0) {

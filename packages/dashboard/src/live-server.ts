@@ -125,6 +125,11 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
         let result = { changed: false };
         seenStamp = await stampRunDir(runDir); // before reading: a change during the read is seen next time
         try {
+          // A run dir deleted (or replaced by a file) under us reads as empty: say so instead.
+          const dirStat = await stat(runDir).catch(() => undefined);
+          if (dirStat === undefined || !dirStat.isDirectory()) {
+            throw new Error(`the run dir ${runDir} is gone`);
+          }
           result = await follower.refresh({ settledMs });
         } catch (error) {
           // The run dir vanished or a file is unreadable: said on the page; the next change or poll tries again.

@@ -68,9 +68,21 @@ export class RunDirFollower {
       bytes: p.bytes,
     });
     return [
-      ...this.retired.map((p) => row(p, ' (pruned since read)')),
+      ...this.retired.map((p) =>
+        row(p, p.index === null ? ' (rotated and pruned since read)' : ' (pruned since read)'),
+      ),
       ...[...this.progress.values()].map((p) => row(p, '')),
     ];
+  }
+
+  /**
+   * Rotated files that were never read: numbers up to the highest seen that no file read had. They were
+   * deleted (`--metrics-rotate-keep`) before this follower got to them, so their events are missing here.
+   */
+  unreadRotatedFiles(): number {
+    let read = this.retired.length; // each retired file had a number, even the current file rotated away
+    for (const p of this.progress.values()) if (p.index !== null) read += 1;
+    return Math.max(0, this.maxIndex - read);
   }
 
   /** True while the current file ends in an unterminated line not judged yet (a later refresh may settle it). */

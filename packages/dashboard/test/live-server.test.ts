@@ -1,5 +1,5 @@
 // End-to-end: the live server over real HTTP: page headers, SSE ids, Last-Event-ID, heartbeats, updates.
-import { appendFile, mkdir, rename, rmdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { get, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -183,6 +183,15 @@ describe('startDashboardServer', () => {
     await server.refresh();
     expect(server.model().quality.notes.join(' ')).not.toMatch(/paused/);
     expect(server.model().quality.eventsRead).toBe(16);
+  });
+
+  it('says so when the run dir is deleted under it, and keeps the last figures', async () => {
+    const { server, dir } = await serve(ndjson(stageEvents(2)));
+    expect(server.model().quality.eventsRead).toBe(8);
+    await rm(dir, { recursive: true, force: true });
+    await server.refresh();
+    expect(server.model().quality.notes[0]).toMatch(/^Live updates are paused: the run dir .* is gone\./);
+    expect(server.model().quality.eventsRead).toBe(8);
   });
 
   it('counts a torn last line left by a crash once the file has stayed unchanged a while', async () => {
