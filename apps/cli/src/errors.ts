@@ -27,3 +27,12 @@ export function usageError(message: string, cause?: unknown): LoopCliError {
 export function isLoopCliError(error: unknown): error is LoopCliError {
   return error instanceof LoopCliError || (error instanceof Error && error.name === 'LoopCliError');
 }
+
+/** `listen` errors that mean the host is wrong (does not resolve, is not this machine's): bad input, exit 2. */
+export const BAD_HOST_ERRNOS: ReadonlySet<string> = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+  'EAI_NONAME',
+  'EINVAL',
+]);

@@ -3,7 +3,7 @@ import type { LoopStats, StageObserver, StageReport, StepReport } from '@loop/en
 import { isMetricsError, type MetricsRecorder, openMetricsRecorder, type StageEvent } from '@loop/metrics';
 import { type MetricsServer, PrometheusExporter, startMetricsServer } from '@loop/metrics/prometheus';
 import { z } from 'zod';
-import { LoopCliError, usageError } from './errors.js';
+import { BAD_HOST_ERRNOS, LoopCliError, usageError } from './errors.js';
 import { type FlagSpecs, intFlag, numberFlag, stringFlag } from './flags.js';
 
 /** The metrics flags of `loop run`. */
@@ -155,16 +155,13 @@ export async function openRunMetrics(
   return new RunMetricsSession(recorder, server);
 }
 
-/** A host that does not resolve or is not an address of this machine: bad input, not a busy port. */
-const BAD_HOST_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'EAI_NONAME', 'EINVAL']);
-
 function metricsFailure(error: unknown): LoopCliError {
   const message = error instanceof Error ? error.message : String(error);
   const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
   if (
     isMetricsError(error) &&
     error.code === 'LOOP_METRICS_SERVER_FAILED' &&
-    BAD_HOST_CODES.has(cause?.code ?? '')
+    BAD_HOST_ERRNOS.has(cause?.code ?? '')
   ) {
     return usageError(`loop run: --metrics-host: ${message}`, error);
   }

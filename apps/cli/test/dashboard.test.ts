@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startLoop, tempDir, waitFor } from './harness.js';
+import { argv, startLoop, tempDir, waitFor } from './harness.js';
 
 /** `loop ...args`, collected. */
 const loop = (args: string[]) => startLoop(args).done;
@@ -79,6 +79,9 @@ describe('loop dashboard', () => {
     expect(noDir.stderr).toContain('--run-dir: is required');
     const mixed = await loop(['dashboard', '--run-dir', dir, '--serve', '--out', 'x.html']);
     expect(mixed.exitCode).toBe(2);
+    const host = await loop([...argv(`dashboard --run-dir ${dir} --serve --port 0 --host`), 'no such host!']);
+    expect(host.exitCode).toBe(2);
+    expect(host.stderr).toMatch(/^loop dashboard: --host: cannot listen on no such host!:0: .*ENOTFOUND/);
     expect(readdirSync(dir)).toEqual([]);
   });
 

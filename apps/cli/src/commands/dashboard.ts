@@ -11,7 +11,7 @@ import {
 } from '@loop/dashboard';
 import { z } from 'zod';
 import type { Command, CommandIo } from '../command.js';
-import { LoopCliError, usageError } from '../errors.js';
+import { BAD_HOST_ERRNOS, LoopCliError, usageError } from '../errors.js';
 import { type FlagSpecs, formatHelp, intFlag, parseFlags, stringFlag } from '../flags.js';
 
 const USAGE =
@@ -71,10 +71,14 @@ function toCliError(error: unknown): unknown {
       return new LoopCliError('LOOP_CLI_RUNTIME', `loop dashboard: --out: ${error.message}`, {
         cause: error,
       });
-    case 'LOOP_DASHBOARD_SERVE_FAILED':
+    case 'LOOP_DASHBOARD_SERVE_FAILED': {
+      // A host that does not resolve or is not this machine's is bad input (exit 2); a busy port is not.
+      const errno = (error.cause as NodeJS.ErrnoException | undefined)?.code ?? '';
+      if (BAD_HOST_ERRNOS.has(errno)) return usageError(`loop dashboard: --host: ${error.message}`, error);
       return new LoopCliError('LOOP_CLI_RUNTIME', `loop dashboard: --port/--host: ${error.message}`, {
         cause: error,
       });
+    }
     default:
       return new LoopCliError('LOOP_CLI_RUNTIME', `loop dashboard: ${error.message}`, { cause: error });
   }
