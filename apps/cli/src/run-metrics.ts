@@ -68,6 +68,8 @@ export interface RunMetrics {
   observer: StageObserver;
   /** Lines for the final summary printed by `loop run` (e.g. files written, write errors). */
   summaryLines(): string[];
+  /** The NDJSON writer's figures for run.json (a failing disk shows here even when the summary file is stale). */
+  writerRecord(): Record<string, unknown> | null;
   /**
    * Flushes and closes everything (normal end, SIGINT, SIGTERM). Never throws. `final`, the run's end
    * result, sets the book's gauges to the settled book (which includes fills booked at the end).
@@ -237,6 +239,18 @@ class RunMetricsSession implements RunMetrics {
     recorder.setGauge('unrealized_pnl', step.unrealizedPnl);
     recorder.setGauge('fees_paid', step.feesPaid);
     recorder.flush();
+  }
+
+  writerRecord(): Record<string, unknown> | null {
+    if (this.recorder.runDir === undefined) return null;
+    const w = this.recorder.summary().writer;
+    return {
+      lines_written: w.lines_written,
+      rotations: w.rotations,
+      write_errors: w.write_errors,
+      lines_dropped: w.lines_dropped ?? 0,
+      last_write_error: w.last_write_error,
+    };
   }
 
   summaryLines(): string[] {

@@ -49,7 +49,12 @@ export class RunRecord {
   }
 
   /** Records how the run ended. */
-  finish(result: LoopResult, exitCode: number, error: string | undefined): void {
+  finish(
+    result: LoopResult,
+    exitCode: number,
+    error: string | undefined,
+    metricsWriter: Record<string, unknown> | null = null,
+  ): void {
     writeJsonAtomic(
       this.path,
       this.#document({
@@ -60,6 +65,7 @@ export class RunRecord {
         ended_at: iso(result.endMs),
         ended_at_ms: result.endMs,
         stats: statsRecord(result),
+        metrics_writer: metricsWriter,
       }),
     );
   }
@@ -85,6 +91,7 @@ export class RunRecord {
       settings: h.settings,
       feed: h.feed,
       ...(end.stats !== undefined ? { stats: end.stats } : {}),
+      ...(end.metrics_writer !== undefined ? { metrics_writer: end.metrics_writer } : {}),
     };
   }
 }

@@ -75,6 +75,16 @@ describe('loop run --enable-metrics', () => {
     expect(summary.stages_by_name.exec!.count).toBe(20);
     expect(summary.gauges).toHaveProperty('equity');
     expect(summary.writer).toMatchObject({ lines_written: 80, rotations: files.length - 1, write_errors: 0 });
+    // run.json keeps the writer's figures too: written at the very end, they are there when a full disk kept
+    // the summary file from being replaced.
+    const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    expect(run.metrics_writer).toEqual({
+      lines_written: 80,
+      rotations: files.length - 1,
+      write_errors: 0,
+      lines_dropped: 0,
+      last_write_error: null,
+    });
     expect(existsSync(join(dir, 'metrics.lock'))).toBe(false);
   });
 

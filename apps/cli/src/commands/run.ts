@@ -184,7 +184,7 @@ async function runInLockedDir(
     const exitCode = result.ended === 'error' ? 1 : result.ended === 'halted' ? EXIT_HALTED : 0;
     let recordError: string | undefined;
     try {
-      record.finish(result, exitCode, errorText);
+      record.finish(result, exitCode, errorText, metrics?.writerRecord() ?? null);
     } catch (error) {
       // A full disk at the end must not hide the summary: it is printed, the failure said, the code kept.
       recordError = (error as Error).message;
