@@ -47,7 +47,11 @@ it('restarts a `loop run` whose heartbeat stops (frozen with SIGSTOP), and stops
   expect(state().exits[0]).toMatchObject({ pid: first, reason: 'watchdog', status: 124 });
   const log = readFileSync(logPath, 'utf8');
   expect(log).toMatch(new RegExp(`watchdog_hung pid=${first} `));
-  expect(log).toMatch(new RegExp(`kill_group pid=${first} signal=SIGKILL`));
+  // Woken with SIGCONT after the SIGTERM, the frozen run normally stops cleanly (code 0); a SIGKILL at the
+  // 1 s kill timeout is allowed here for a machine under load (the supervisor's own tests time the SIGCONT).
+  expect(log).toMatch(
+    new RegExp(`child_exit pid=${first} (code=0 signal=-|code=- signal=SIGKILL) .*reason=watchdog`),
+  );
   // The new run beats again, then a SIGTERM ends it the way `loop run` ends: cleanly, exit 0.
   await sleep(500);
   supervisor.child.kill('SIGTERM');
