@@ -84,7 +84,9 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
             ],
           },
         };
-  let seenStamp = await stampRunDir(runDir);
+  const first = await stampRunDir(runDir);
+  let seenStamp = first.all;
+  let documentsStamp = first.documents;
   try {
     await follower.refresh({ settledMs });
   } catch (error) {
@@ -95,7 +97,6 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const boot = randomBytes(4).toString('hex');
   let version = 1;
   const eventId = () => `${boot}-${version}`;
-  let documentsStamp = await stampDocuments(runDir);
   const clients = new Set<ServerResponse>();
   let closed = false;
 
@@ -123,21 +124,19 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
         if (closed) return;
         let failed: string | null = null;
         let result = { changed: false };
-        seenStamp = await stampRunDir(runDir); // before reading: a change during the read is seen next time
+        // Taken before reading: a change during the read is seen by the next poll.
+        const stamp = await stampRunDir(runDir);
+        seenStamp = stamp.all;
         try {
           // A run dir deleted (or replaced by a file) under us reads as empty: say so instead.
-          const dirStat = await stat(runDir).catch(() => undefined);
-          if (dirStat === undefined || !dirStat.isDirectory()) {
-            throw new Error(`the run dir ${runDir} is gone`);
-          }
+          if (!stamp.isDirectory) throw new Error(`the run dir ${runDir} is gone`);
           result = await follower.refresh({ settledMs });
         } catch (error) {
           // The run dir vanished or a file is unreadable: said on the page; the next change or poll tries again.
           failed = (error as Error).message;
         }
-        const stamp = await stampDocuments(runDir);
-        if (!result.changed && stamp === documentsStamp && failed === readError) continue;
-        documentsStamp = stamp;
+        if (!result.changed && stamp.documents === documentsStamp && failed === readError) continue;
+        documentsStamp = stamp.documents;
         readError = failed;
         model = withReadError(await modelFromFollower(follower));
         body = renderDashboardBody(model);
@@ -177,7 +176,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     polling = true;
     stampRunDir(runDir)
       .then((stamp) => {
-        if (stamp !== seenStamp || readError !== null || follower.pending()) schedule();
+        if (stamp.all !== seenStamp || readError !== null || follower.pending()) schedule();
       })
       .finally(() => {
         polling = false;
@@ -279,32 +278,26 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   };
 }
 
-/** The run dir's and the current NDJSON file's identity, size and mtime, plus {@link stampDocuments}. */
-async function stampRunDir(runDir: string): Promise<string> {
-  const parts = await Promise.all(
-    ['.', METRICS_FILE].map(async (name) => {
-      try {
-        const s = await stat(join(runDir, name));
-        return `${s.ino}:${s.size}:${s.mtimeMs}`;
-      } catch {
-        return '-';
-      }
-    }),
-  );
-  return `${parts.join('|')}|${await stampDocuments(runDir)}`;
+/** What the live server compares between reads: identity, size and mtime of the run dir and its files. */
+interface RunDirStamp {
+  /** The run dir, the current NDJSON file, the summary and run.json: any change means something to read. */
+  all: string;
+  /** The summary and run.json alone, whose replacement changes the page without new NDJSON lines. */
+  documents: string;
+  /** The run dir is (still) a directory. */
+  isDirectory: boolean;
 }
 
-/** Size and mtime of the summary and run.json, to notice when either is replaced. */
-async function stampDocuments(runDir: string): Promise<string> {
-  const parts = await Promise.all(
-    [SUMMARY_FILE, RUN_INFO_FILE].map(async (name) => {
-      try {
-        const s = await stat(join(runDir, name));
-        return `${s.ino}:${s.size}:${s.mtimeMs}`;
-      } catch {
-        return '-';
-      }
-    }),
+async function stampRunDir(runDir: string): Promise<RunDirStamp> {
+  const stats = await Promise.all(
+    ['.', METRICS_FILE, SUMMARY_FILE, RUN_INFO_FILE].map((name) =>
+      stat(join(runDir, name)).catch(() => undefined),
+    ),
   );
-  return parts.join('|');
+  const parts = stats.map((s) => (s === undefined ? '-' : `${s.ino}:${s.size}:${s.mtimeMs}`));
+  return {
+    all: parts.join('|'),
+    documents: parts.slice(2).join('|'),
+    isDirectory: stats[0]?.isDirectory() ?? false,
+  };
 }
