@@ -1,10 +1,7 @@
 // `mkdir -p` that cannot hang: Node 20's mkdirSync(dir, { recursive: true }) retries ENOENT forever under /proc.
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-
-function errno(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
-}
+import { errnoCode } from './errors.js';
 
 /**
  * Creates `dir` and its missing parents, top down, each once. Throws the file system's error (`ENOENT` where
@@ -18,7 +15,7 @@ export function createDirectories(dir: string): void {
     try {
       statSync(at);
     } catch (error) {
-      if (errno(error) !== 'ENOENT') throw error;
+      if (errnoCode(error) !== 'ENOENT') throw error;
       exists = false;
     }
     if (exists || dirname(at) === at) break;
@@ -29,7 +26,7 @@ export function createDirectories(dir: string): void {
     try {
       mkdirSync(level);
     } catch (error) {
-      if (errno(error) !== 'EEXIST') throw error;
+      if (errnoCode(error) !== 'EEXIST') throw error;
     }
   }
   if (!statSync(dir).isDirectory()) {

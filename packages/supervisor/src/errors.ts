@@ -30,3 +30,8 @@ export class SupervisorError extends Error {
 export function isSupervisorError(error: unknown): error is SupervisorError {
   return error instanceof SupervisorError || (error instanceof Error && error.name === 'SupervisorError');
 }
+
+/** The `code` of a Node system error (`ENOENT`, `EPERM`, ...), or undefined. Internal. */
+export function errnoCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}

@@ -1,9 +1,6 @@
 // Signals to a child's whole process group, and liveness checks that count zombies as dead.
 import { readdirSync, readFileSync } from 'node:fs';
-
-function errnoCode(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
-}
+import { errnoCode } from './errors.js';
 
 /** Fields of /proc/<pid>/stat after the command name: state, process group, start time in clock ticks since boot. */
 function procStat(pid: number | string): { state: string; pgrp: number; startTicks: number } | undefined {

@@ -2,7 +2,7 @@
 // a dead owner's (or a reused pid's) is taken over.
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SupervisorError } from './errors.js';
+import { errnoCode, SupervisorError } from './errors.js';
 import { isProcessAlive, processIdentity } from './process-group.js';
 
 /** Name of the lock file inside the run dir. */
@@ -75,7 +75,7 @@ function removeStale(file: string, stale: Holder, pid: number): void {
   try {
     renameSync(file, aside);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if (errnoCode(error) === 'ENOENT') return;
     throw error;
   }
   try {
@@ -117,7 +117,7 @@ export function acquireRunDirLock(runDir: string, pid: number = process.pid): Ru
           },
         };
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        if (errnoCode(error) !== 'EEXIST') throw error;
       }
       const holder = readHolder(file);
       if (holder === undefined) continue; // released meanwhile: try again

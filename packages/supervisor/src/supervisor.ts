@@ -9,7 +9,7 @@ import { seededRandom } from './backoff.js';
 import { formatCommandLine } from './command-line.js';
 import { resolveCommand } from './command-resolution.js';
 import { createDirectories } from './directories.js';
-import { SupervisorError } from './errors.js';
+import { errnoCode, SupervisorError } from './errors.js';
 import { heartbeatAgeMs, heartbeatPollMs, readHeartbeatMtimeMs } from './heartbeat.js';
 import {
   type ResolvedSupervisorOptions,
@@ -138,7 +138,7 @@ export class Supervisor {
     const failed = (option: 'runDir' | 'childLog', what: string, error: unknown) =>
       new SupervisorError('LOOP_SUPERVISOR_RUN_DIR_FAILED', `${what}: ${(error as Error).message}`, {
         cause: error,
-        context: { option, runDir, childLog, errno: (error as NodeJS.ErrnoException).code },
+        context: { option, runDir, childLog, errno: errnoCode(error) },
       });
     // The child log first: one that cannot be opened leaves no run dir, lock or log behind.
     if (childLog !== undefined) {
@@ -401,7 +401,7 @@ export class Supervisor {
   }
 
   #onSpawnFailed(error: unknown, startedMs: number): void {
-    const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 126;
+    const code = errnoCode(error) === 'ENOENT' ? 127 : 126;
     this.#emit('child_spawn_failed', { error: String(error), status: code });
     this.#record(
       { pid: null, code, signal: null, reason: 'spawn-error', startedMs, endedMs: Date.now() },
