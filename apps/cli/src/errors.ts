@@ -36,3 +36,6 @@ export const BAD_HOST_ERRNOS: ReadonlySet<string> = new Set([
   'EAI_NONAME',
   'EINVAL',
 ]);
+
+/** Errors of making a directory or opening a file that mean the path itself is impossible: bad input, exit 2. */
+export const BAD_PATH_ERRNOS: ReadonlySet<string> = new Set(['ENOTDIR', 'EEXIST', 'ENOENT', 'EISDIR']);

@@ -232,13 +232,22 @@ class RunMetricsSession implements RunMetrics {
     recorder.count('rejected', Math.max(0, step.rejections - this.last.rejections));
     recorder.count('errors', Math.max(0, step.errors - this.last.errors));
     this.last = { fills: step.fills, rejections: step.rejections, errors: step.errors };
-    recorder.setGauge('position', step.position);
-    recorder.setGauge('equity', step.equity);
-    recorder.setGauge('price', step.price);
-    recorder.setGauge('realized_pnl', step.realizedPnl);
-    recorder.setGauge('unrealized_pnl', step.unrealizedPnl);
-    recorder.setGauge('fees_paid', step.feesPaid);
+    this.setBookGauges(step, step.price);
     recorder.flush();
+  }
+
+  /** The book's gauges (the price too when given), from a step report or the end-of-run book. */
+  private setBookGauges(
+    book: Pick<StepReport, 'position' | 'equity' | 'realizedPnl' | 'unrealizedPnl' | 'feesPaid'>,
+    price?: number,
+  ): void {
+    const recorder = this.recorder;
+    recorder.setGauge('position', book.position);
+    recorder.setGauge('equity', book.equity);
+    if (price !== undefined) recorder.setGauge('price', price);
+    recorder.setGauge('realized_pnl', book.realizedPnl);
+    recorder.setGauge('unrealized_pnl', book.unrealizedPnl);
+    recorder.setGauge('fees_paid', book.feesPaid);
   }
 
   writerRecord(): Record<string, unknown> | null {
@@ -284,15 +293,8 @@ class RunMetricsSession implements RunMetrics {
     try {
       if (this.heldPosition) this.recordStage(this.heldPosition);
       this.heldPosition = undefined;
-      if (final !== undefined) {
-        // The end-of-run settlement may have booked fills and re-marked the book after the last step report.
-        const p = final.position;
-        this.recorder.setGauge('position', p.position);
-        this.recorder.setGauge('equity', p.equity);
-        this.recorder.setGauge('realized_pnl', p.realizedPnl);
-        this.recorder.setGauge('unrealized_pnl', p.unrealizedPnl);
-        this.recorder.setGauge('fees_paid', p.feesPaid);
-      }
+      // The end-of-run settlement may have booked fills and re-marked the book after the last step report.
+      if (final !== undefined) this.setBookGauges(final.position);
       this.recorder.close();
       await this.server?.close();
     } catch {

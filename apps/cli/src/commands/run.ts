@@ -15,7 +15,7 @@ import {
 } from '@loop/engine';
 import { makeDirectory } from '@loop/metrics';
 import type { Command, CommandIo } from '../command.js';
-import { LoopCliError, usageError } from '../errors.js';
+import { BAD_PATH_ERRNOS, LoopCliError, usageError } from '../errors.js';
 import { formatHelp, parseFlags } from '../flags.js';
 import {
   loopConfig,
@@ -78,10 +78,9 @@ async function runLoopCommand(values: RunFlagValues, io: CommandIo): Promise<num
   try {
     makeDirectory(runDir);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
     const message = `loop run: --run-dir: cannot create "${runDir}": ${(error as Error).message}`;
     // A path through a file is bad input; permissions or a full disk are the machine's.
-    if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'ENOENT') throw usageError(message, error);
+    if (BAD_PATH_ERRNOS.has((error as NodeJS.ErrnoException).code ?? '')) throw usageError(message, error);
     throw new LoopCliError('LOOP_CLI_RUNTIME', message, { cause: error });
   }
   // A refusal (the dir is in use, the metrics lock or port is taken) must leave no trace: remove the run

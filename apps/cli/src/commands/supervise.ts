@@ -14,7 +14,7 @@ import {
 } from '@loop/supervisor';
 import { z } from 'zod';
 import type { Command, CommandIo } from '../command.js';
-import { LoopCliError, usageError } from '../errors.js';
+import { BAD_PATH_ERRNOS, LoopCliError, usageError } from '../errors.js';
 import {
   enumFlag,
   type FlagSpecs,
@@ -145,8 +145,6 @@ const flagOfOption: Record<string, string> = {
   jitterSeed: '--jitter-seed',
   workingDirectory: '--print-systemd-unit: the current directory',
 };
-
-const BAD_PATH_ERRNOS = new Set(['ENOTDIR', 'EEXIST', 'ENOENT', 'EISDIR']);
 
 /** Turns the package's errors into the CLI's: bad input exits 2, a locked or unwritable run dir exits 1. */
 function toCliError(error: unknown): unknown {
