@@ -18,6 +18,20 @@ const superviseSh = (runDir: string, flags: string[], script: string): Live =>
 const readState = (runDir: string) =>
   parseSupervisorState(readFileSync(join(runDir, 'supervisor_state.json'), 'utf8'));
 
+/** The pid a test child wrote to `<runDir>/grandchild.pid`, once the whole line is there; else undefined. */
+const grandchildPid = (runDir: string): number | undefined => {
+  const file = join(runDir, 'grandchild.pid');
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  return text.endsWith('\n') ? Number(text) : undefined;
+};
+
+/** SIGKILLs a live `loop supervise` and waits for it to die (not `done`: its orphans keep its pipes open). */
+async function killSupervisor(live: Live): Promise<void> {
+  const killed = new Promise((resolve) => live.child.once('exit', resolve));
+  live.child.kill('SIGKILL');
+  await killed;
+}
+
 describe('loop supervise: bad input', () => {
   it('refuses a --run-dir under /proc or through a file with exit 2 (no endless mkdir)', async () => {
     const file = join(tempDir(), 'a-file');
@@ -195,16 +209,12 @@ describe('loop supervise: signals', () => {
       ],
       { cwd: runDir },
     );
-    await waitFor(
-      () =>
-        existsSync(join(runDir, 'grandchild.pid')) &&
-        readFileSync(join(runDir, 'grandchild.pid'), 'utf8').endsWith('\n'),
-    );
+    await waitFor(() => grandchildPid(runDir) !== undefined);
     await waitFor(
       () => existsSync(join(runDir, 'supervisor_state.json')) && readState(runDir).child_pid !== null,
     );
     const childPid = readState(runDir).child_pid!;
-    const grandchild = Number(readFileSync(join(runDir, 'grandchild.pid'), 'utf8'));
+    const grandchild = grandchildPid(runDir)!;
     killAfterTest(childPid, grandchild);
     expect(isProcessAlive(childPid)).toBe(true);
     expect(isProcessAlive(grandchild)).toBe(true);
@@ -289,16 +299,12 @@ describe('loop supervise: files', () => {
       () =>
         existsSync(join(runDir, 'supervisor_state.json')) &&
         readState(runDir).status === 'running' &&
-        existsSync(join(runDir, 'grandchild.pid')) &&
-        readFileSync(join(runDir, 'grandchild.pid'), 'utf8').endsWith('\n'),
+        grandchildPid(runDir) !== undefined,
     );
     const orphan = readState(runDir).child_pid!;
-    const grandchild = Number(readFileSync(join(runDir, 'grandchild.pid'), 'utf8'));
+    const grandchild = grandchildPid(runDir)!;
     killAfterTest(orphan, grandchild);
-    // Not `done`: the orphan still holds the dead supervisor's stdout, so its pipes never close.
-    const killed = new Promise((resolve) => first.child.once('exit', resolve));
-    first.child.kill('SIGKILL');
-    await killed;
+    await killSupervisor(first);
     expect(isProcessAlive(orphan)).toBe(true);
     const second = await supervise(['--run-dir', runDir, '--kill-timeout-s', '2', '--', 'true']).done;
     expect(second.exitCode).toBe(0);
@@ -322,11 +328,10 @@ describe('loop supervise: files', () => {
     );
     await waitFor(
       () =>
-        existsSync(join(runDir, 'grandchild.pid')) &&
-        readFileSync(join(runDir, 'grandchild.pid'), 'utf8').endsWith('\n') &&
+        grandchildPid(runDir) !== undefined &&
         readFileSync(join(runDir, 'supervisor.log'), 'utf8').includes('group_leftover'),
     );
-    const grandchild = Number(readFileSync(join(runDir, 'grandchild.pid'), 'utf8'));
+    const grandchild = grandchildPid(runDir)!;
     killAfterTest(grandchild);
     // The state file is replaced off the restart path: wait until it says so too.
     await waitFor(() => {
@@ -334,9 +339,7 @@ describe('loop supervise: files', () => {
       const state = readState(runDir);
       return state.status === 'stopping' && state.child_pid !== null;
     });
-    const killed = new Promise((resolve) => first.child.once('exit', resolve));
-    first.child.kill('SIGKILL');
-    await killed;
+    await killSupervisor(first);
     expect(isProcessAlive(grandchild)).toBe(true);
     const second = await supervise(['--run-dir', runDir, '--kill-timeout-s', '0.5', '--', 'true']).done;
     expect(second.exitCode).toBe(0);
