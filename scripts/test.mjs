@@ -7,7 +7,15 @@ mkdirSync('test-results', { recursive: true });
 const report = 'test-results/vitest.json';
 const run = spawnSync(
   'vitest',
-  ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],
+  [
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+    '--reporter=junit',
+    '--outputFile.junit=test-results/junit.xml',
+    ...process.argv.slice(2),
+  ],
   {
     stdio: 'inherit',
     // Works from `npm test`, `pnpm test` or a bare `node scripts/test.mjs`.

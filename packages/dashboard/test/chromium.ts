@@ -5,9 +5,11 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { findChromium } from '../../../scripts/find-chromium.mjs';
 
-/** The Chromium binary: Debian's, or `LOOP_CHROMIUM`. */
-export const CHROMIUM = process.env.LOOP_CHROMIUM ?? '/usr/bin/chromium';
+const found = findChromium();
+/** The Chromium binary: `LOOP_CHROMIUM`, `CHROME_PATH`, or chromium / chromium-browser / google-chrome on PATH. */
+export const CHROMIUM = found.path ?? '/usr/bin/chromium';
 /** Where the browser tests save screenshots. */
 export const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
 
@@ -25,8 +27,8 @@ const ARGS = [
  * where the browser tests must run.
  */
 export function chromiumAvailable(suite: string): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  const message = `${CHROMIUM} not found (apt-get install chromium, or set LOOP_CHROMIUM)`;
+  if (found.path !== undefined && existsSync(CHROMIUM)) return true;
+  const message = found.error ?? `${CHROMIUM} not found (apt-get install chromium, or set LOOP_CHROMIUM)`;
   if (process.env.CI) throw new Error(`${suite}: ${message}; CI must run the browser tests`);
   console.warn(`${suite}: SKIPPED: ${message}`);
   return false;
