@@ -75,6 +75,16 @@ export function stringFlag() {
   return z.string().refine((s) => s.length > 0, { message: 'expected a non-empty value' });
 }
 
+/**
+ * A bot's name, the `bot` label on every Prometheus series and the name alerts and notifications use:
+ * 1-64 characters, letters, digits and `_ . - : @`, starting with a letter or digit.
+ */
+export function botNameFlag() {
+  return z.string().refine((s) => /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$/.test(s), {
+    message: 'expected 1-64 letters, digits or _ . - : @ (starting with a letter or digit)',
+  });
+}
+
 function rangeMessage(raw: string, min: number, max: number): string {
   if (Number.isFinite(min) && Number.isFinite(max) && max < Number.MAX_SAFE_INTEGER) {
     return `expected a number from ${min} to ${max}, got "${raw}"`;

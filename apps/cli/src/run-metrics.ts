@@ -1,10 +1,13 @@
 // `loop run --enable-metrics ...`: the metrics flags, and the observer that records the loop to the run dir.
+
+import { basename, resolve } from 'node:path';
 import type { LoopStats, StageObserver, StageReport, StepReport } from '@loop/engine';
 import { isMetricsError, type MetricsRecorder, openMetricsRecorder, type StageEvent } from '@loop/metrics';
 import { type MetricsServer, PrometheusExporter, startMetricsServer } from '@loop/metrics/prometheus';
 import { z } from 'zod';
 import { BAD_HOST_ERRNOS, LoopCliError, usageError } from './errors.js';
-import { type FlagSpecs, intFlag, numberFlag, stringFlag } from './flags.js';
+import { botNameFlag, type FlagSpecs, intFlag, numberFlag, stringFlag } from './flags.js';
+import { RunHealthMetrics, type RunIdentity } from './run-health-metrics.js';
 
 /** The metrics flags of `loop run`. */
 export const metricsFlagSpecs: FlagSpecs = {
@@ -46,6 +49,12 @@ export const metricsFlagSpecs: FlagSpecs = {
     description: 'address the /metrics server binds to',
     defaultText: '127.0.0.1',
   },
+  'bot-name': {
+    type: 'string',
+    valueName: 'NAME',
+    description: 'the `bot` label on every /metrics series (alerts name the bot by it)',
+    defaultText: "the run dir's name",
+  },
 };
 
 /** zod shape of the metrics flags, merged into `loop run`'s schema. */
@@ -57,6 +66,7 @@ export const metricsFlagShape = {
   'metrics-fsync': z.boolean().optional(),
   'metrics-port': intFlag({ min: 0, max: 65535 }).optional(),
   'metrics-host': stringFlag().optional(),
+  'bot-name': botNameFlag().optional(),
 };
 
 /** Metrics flag values, as validated by {@link metricsFlagShape}. */
@@ -86,6 +96,8 @@ export interface RunMetricsContext {
   deterministic: boolean;
   /** The loop's clock, ms since the epoch. */
   clockNowMs: () => number;
+  /** The run's identity for `loop_run_info` (the run dir is added). */
+  identity: Omit<RunIdentity, 'run_dir'>;
   /** Where to announce the /metrics URL; default stderr. */
   log?: (line: string) => void;
 }
@@ -111,6 +123,9 @@ export async function openRunMetrics(
   if (values['metrics-host'] !== undefined && port === undefined) {
     throw usageError('loop run: --metrics-host needs --metrics-port');
   }
+  if (values['bot-name'] !== undefined && port === undefined) {
+    throw usageError('loop run: --bot-name needs --metrics-port');
+  }
   if (!files) {
     const stray = FILE_FLAGS.find((flag) => values[flag] !== undefined);
     if (stray) throw usageError(`loop run: --${stray} needs --enable-metrics`);
@@ -120,8 +135,16 @@ export async function openRunMetrics(
   // would create the NDJSON file and, on close, replace the previous run's summary).
   let server: MetricsServer | undefined;
   let exporter: PrometheusExporter | undefined;
+  let health: RunHealthMetrics | undefined;
+  let recorderRef: MetricsRecorder | undefined;
   if (port !== undefined) {
     exporter = new PrometheusExporter();
+    const runDir = resolve(context.runDir);
+    exporter.registry.setDefaultLabels({ bot: values['bot-name'] ?? basename(runDir) });
+    health = new RunHealthMetrics(exporter.registry, { ...context.identity, run_dir: runDir }, () => {
+      const figures = recorderRef?.writerFigures();
+      return { write_errors: figures?.write_errors ?? 0, lines_dropped: figures?.lines_dropped ?? 0 };
+    });
     try {
       server = await startMetricsServer({ registry: exporter.registry, port, host: values['metrics-host'] });
     } catch (error) {
@@ -148,13 +171,14 @@ export async function openRunMetrics(
     await server?.close();
     throw metricsFailure(error);
   }
+  recorderRef = recorder;
   if (exporter !== undefined && server !== undefined) {
     recorder.addSink(exporter);
     (context.log ?? ((line) => process.stderr.write(`${line}\n`)))(
       `loop run: serving Prometheus metrics at ${server.url}`,
     );
   }
-  return new RunMetricsSession(recorder, server);
+  return new RunMetricsSession(recorder, server, health);
 }
 
 function metricsFailure(error: unknown): LoopCliError {
@@ -184,11 +208,15 @@ class RunMetricsSession implements RunMetrics {
   constructor(
     private readonly recorder: MetricsRecorder,
     private readonly server: MetricsServer | undefined,
+    private readonly health: RunHealthMetrics | undefined,
   ) {
     this.prometheusUrl = server?.url;
     this.observer = {
       onStage: (report) => this.onStage(report),
-      onStepEnd: (report) => this.onStepEnd(report),
+      onStepEnd: (report) => {
+        this.onStepEnd(report);
+        health?.onStepEnd(report);
+      },
     };
   }
 
@@ -294,7 +322,10 @@ class RunMetricsSession implements RunMetrics {
       if (this.heldPosition) this.recordStage(this.heldPosition);
       this.heldPosition = undefined;
       // The end-of-run settlement may have booked fills and re-marked the book after the last step report.
-      if (final !== undefined) this.setBookGauges(final.position);
+      if (final !== undefined) {
+        this.setBookGauges(final.position);
+        this.health?.setTradingState(final.tradingState);
+      }
       this.recorder.close();
       await this.server?.close();
     } catch {

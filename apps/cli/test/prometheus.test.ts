@@ -54,6 +54,8 @@ describe.skipIf(!hasPrometheus)('Prometheus scrape of loop run --metrics-port', 
       String(metricsPort),
       '--metrics-host',
       '127.0.0.1',
+      '--bot-name',
+      'scrape-bot',
     ]);
     await until('loop run to serve /metrics', 20_000, async () =>
       run.output().includes(`http://127.0.0.1:${metricsPort}/metrics`) ? true : undefined,
@@ -116,6 +118,26 @@ describe.skipIf(!hasPrometheus)('Prometheus scrape of loop run --metrics-port', 
     );
     expect(Number(infBucket[0]?.value[1])).toBe(latencyCounts.exec);
     expect((await query(base, 'loop_process_resident_memory_bytes{job="loop"}', at)).length).toBe(1);
+
+    // What alert rules need: every series the loop exports names the bot; progress, trading state, writer
+    // failures and the run's identity are there.
+    const unnamed = await query(base, '{job="loop",bot!="scrape-bot",__name__!~"up|scrape_.*"}', at);
+    expect(unnamed.map((s) => s.metric.__name__)).toEqual([]);
+    const named = await query(base, 'count({job="loop",bot="scrape-bot"})', at);
+    expect(Number(named[0]?.value[1])).toBeGreaterThan(20);
+    const lastStep = await query(base, 'time() - loop_last_step_timestamp_seconds{job="loop"}', at);
+    expect(Number(lastStep[0]?.value[1])).toBeLessThan(30);
+    expect(Number(lastStep[0]?.value[1])).toBeGreaterThan(-5);
+    const state = Object.fromEntries(
+      (await query(base, 'loop_trading_state{job="loop"}', at)).map((s) => [s.metric.state, s.value[1]]),
+    );
+    expect(state).toEqual({ ACTIVE: '1', REDUCING: '0', HALTED: '0' });
+    for (const name of ['loop_metrics_write_errors_total', 'loop_metrics_lines_dropped_total']) {
+      expect((await query(base, `${name}{job="loop"}`, at))[0]?.value[1], name).toBe('0');
+    }
+    const [info] = await query(base, 'loop_run_info{job="loop"}', at);
+    expect(info?.metric).toMatchObject({ bot: 'scrape-bot', clock: 'real', feed: 'synthetic', seed: '42' });
+    expect(info?.metric.run_dir).toBe(runDir);
 
     // SIGINT ends the run cleanly; its summary holds at least what Prometheus saw.
     run.child.kill('SIGINT');

@@ -36,6 +36,16 @@ const cases: Array<[string, string[], RegExp]> = [
     /^loop run: --metrics-host: cannot serve \/metrics on no such host!:0: ENOTFOUND/,
   ],
   [
+    '--bot-name without --metrics-port',
+    ['--bot-name', 'eth-1'],
+    /^loop run: --bot-name needs --metrics-port$/,
+  ],
+  [
+    '--bot-name with a space',
+    ['--metrics-port', '0', '--bot-name', 'my bot'],
+    /^loop run: --bot-name: expected 1-64 letters, digits or _ \. - : @ \(starting with a letter or digit\)$/,
+  ],
+  [
     '--fault-rate 2',
     ['--fault-rate', '2'],
     /^loop run: --fault-rate: expected a number from 0 to 1, got "2"$/,

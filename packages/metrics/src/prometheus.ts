@@ -206,17 +206,45 @@ export class PrometheusExporter implements StageEventSink {
     type: ScrapedMetric['type'],
     samples: () => MetricSample[],
   ): void {
-    const metric: ScrapedMetric = {
-      name,
-      help,
-      type,
-      aggregator: 'sum',
-      get: async () => ({ name, help, type, aggregator: 'sum', values: samples() }),
-      reset: () => {},
-    };
-    // prom-client registers any object with name/help/type/get(); its own types list only its classes.
-    this.registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
+    registerScrapedMetric(this.registry, { name, help, type, samples });
   }
+}
+
+/** One sample of a {@link ScrapedMetricSpec}: the value, its labels, and for histograms the series name. */
+export interface ScrapedSample {
+  value: number;
+  labels: Record<string, string | number>;
+  /** `<name>_bucket`, `<name>_sum` or `<name>_count` for histogram samples; the metric's name otherwise. */
+  metricName?: string;
+}
+
+/** A metric whose samples are computed when Prometheus scrapes (see {@link registerScrapedMetric}). */
+export interface ScrapedMetricSpec {
+  /** Full metric name, e.g. `loop_trading_state`. */
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram';
+  /** Called at each scrape; must not throw (a throw fails the whole scrape with a 500). */
+  samples: () => ScrapedSample[];
+}
+
+/**
+ * Registers on `registry` a metric whose samples `spec.samples()` computes at scrape time: the host keeps
+ * plain numbers on its hot path and pays for the exposition only when scraped. The registry's default labels
+ * (`registry.setDefaultLabels({ bot })`) are added to every sample.
+ */
+export function registerScrapedMetric(registry: Registry, spec: ScrapedMetricSpec): void {
+  const { name, help, type, samples } = spec;
+  const metric: ScrapedMetric = {
+    name,
+    help,
+    type,
+    aggregator: 'sum',
+    get: async () => ({ name, help, type, aggregator: 'sum', values: samples() }),
+    reset: () => {},
+  };
+  // prom-client registers any object with name/help/type/get(); its own types list only its classes.
+  registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
 }
 
 /** A running `/metrics` HTTP server. */

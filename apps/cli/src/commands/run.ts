@@ -119,6 +119,13 @@ async function runInLockedDir(
       runDir,
       deterministic,
       clockNowMs: () => setup.clock.now(),
+      identity: {
+        version: cliVersion,
+        clock: values.clock,
+        exchange: values.exchange,
+        seed: values.seed,
+        feed: values.feed,
+      },
     });
   } catch (error) {
     lock.release();
