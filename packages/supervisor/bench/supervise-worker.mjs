@@ -15,7 +15,7 @@ const supervisor = new Supervisor({
   stdout: process.stdout,
   stderr: process.stderr,
   onEvent: (event) => {
-    if (event.type === 'child_exit' || event.type === 'child_start') events.push(event);
+    if (event.type === 'child-exited' || event.type === 'child-started') events.push(event);
   },
 });
 const outcome = await supervisor.run();
@@ -24,7 +24,7 @@ const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)
 const gapsMs = [];
 const wallGapsMs = [];
 for (let i = 0; i + 1 < events.length; i += 1) {
-  if (events[i].type === 'child_exit' && events[i + 1].type === 'child_start') {
+  if (events[i].type === 'child-exited' && events[i + 1].type === 'child-started') {
     gapsMs.push(events[i + 1].monotonicMs - events[i].monotonicMs);
     wallGapsMs.push(events[i + 1].atMs - events[i].atMs);
   }

@@ -4,6 +4,12 @@ export { formatCommandLine, shellQuote } from './command-line.js';
 export { resolveCommand } from './command-resolution.js';
 export { isSupervisorError, SupervisorError, type SupervisorErrorCode } from './errors.js';
 export {
+  EventFanout,
+  type EventListener,
+  type ListenerFailureCounts,
+  type ListenerFailureKind,
+} from './event-fanout.js';
+export {
   type HeartbeatReading,
   heartbeatAgeMs,
   heartbeatPollMs,
@@ -43,8 +49,31 @@ export {
   type SupervisorStatus,
 } from './state.js';
 export { FORWARDED_SIGNALS, type SupervisionOutcome, Supervisor } from './supervisor.js';
-export type { SupervisorEvent, SupervisorEventType } from './supervisor-events.js';
+export {
+  type ChildExitedEvent,
+  type ChildStartedEvent,
+  type GaveUpEvent,
+  type GroupKilledEvent,
+  type GroupLeftoverEvent,
+  logRecordOf,
+  type OrphanStoppingEvent,
+  type RestartPreventedEvent,
+  type RestartScheduledEvent,
+  type SpawnFailedEvent,
+  type StateWriteFailedEvent,
+  type StoppingEvent,
+  SUPERVISOR_LOG_EVENT_NAMES,
+  type SupervisorEvent,
+  type SupervisorEventOf,
+  type SupervisorEventTimes,
+  type SupervisorEventType,
+  type SupervisorExitedEvent,
+  type SupervisorLogRecord,
+  type SupervisorStartedEvent,
+  type WatchdogKillEvent,
+} from './supervisor-events.js';
 export { formatLogLine, SUPERVISOR_LOG_FILE, SupervisorLog } from './supervisor-log.js';
+export type { SupervisorStats } from './supervisor-stats.js';
 export {
   quoteSystemdArg,
   quoteSystemdEnvironment,

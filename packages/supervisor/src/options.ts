@@ -48,8 +48,11 @@ export interface SupervisorOptions {
   stdout?: NodeJS.WritableStream;
   /** Where the child's stderr goes when piped (with `childLog`); default process.stderr. */
   stderr?: NodeJS.WritableStream;
-  /** Called on every event, with a monotonic timestamp; for tests, benches and embedding. */
-  onEvent?: (event: SupervisorEvent) => void;
+  /**
+   * Called on every event (a typed union: switch on `type`), with a monotonic timestamp; the first listener,
+   * guarded like those added with `Supervisor#on`: a throw or a rejected promise is counted, never awaited.
+   */
+  onEvent?: (event: SupervisorEvent) => unknown;
 }
 
 /** {@link SupervisorOptions} after validation, with every default filled in. */

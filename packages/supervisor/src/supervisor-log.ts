@@ -1,14 +1,17 @@
 // supervisor.log: one line an event, `<ISO time> <event> key=value ...`, only ever appended to.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { SupervisorEvent } from './supervisor-events.js';
+import type { SupervisorLogRecord } from './supervisor-events.js';
 
 /** Name of the log file inside the run dir. */
 export const SUPERVISOR_LOG_FILE = 'supervisor.log';
 
 const bareValue = /^[A-Za-z0-9_.:/@+-]+$/;
 
-/** Formats one log line (with its newline): values with spaces or quotes are JSON-quoted. */
-export function formatLogLine(event: Pick<SupervisorEvent, 'type' | 'atMs' | 'fields'>): string {
+/**
+ * Formats one log line (with its newline): values with spaces or quotes are JSON-quoted. For an event, pass
+ * `logRecordOf(event)`.
+ */
+export function formatLogLine(event: SupervisorLogRecord): string {
   let line = `${new Date(event.atMs).toISOString()} ${event.type}`;
   for (const [key, value] of Object.entries(event.fields)) {
     const text = value === null ? '-' : String(value);
@@ -28,7 +31,7 @@ export class SupervisorLog {
   }
 
   /** Appends one event. A failed write is swallowed: logging never takes supervision down. */
-  append(event: Pick<SupervisorEvent, 'type' | 'atMs' | 'fields'>): void {
+  append(event: SupervisorLogRecord): void {
     if (this.#fd === undefined) return;
     try {
       writeSync(this.#fd, formatLogLine(event));

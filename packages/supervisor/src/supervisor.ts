@@ -10,6 +10,7 @@ import { formatCommandLine } from './command-line.js';
 import { resolveCommand } from './command-resolution.js';
 import { createDirectories } from './directories.js';
 import { errnoCode, SupervisorError } from './errors.js';
+import { EventFanout, type EventListener, type ListenerFailureKind } from './event-fanout.js';
 import { heartbeatAgeMs, heartbeatPollMs, readHeartbeatMtimeMs } from './heartbeat.js';
 import {
   type ResolvedSupervisorOptions,
@@ -27,8 +28,9 @@ import {
   SUPERVISOR_STATE_VERSION,
   type SupervisorState,
 } from './state.js';
-import type { SupervisorEvent, SupervisorEventType } from './supervisor-events.js';
+import { logRecordOf, SUPERVISOR_LOG_EVENT_NAMES, type SupervisorEvent } from './supervisor-events.js';
 import { SUPERVISOR_LOG_FILE, SupervisorLog } from './supervisor-log.js';
+import type { SupervisorStats } from './supervisor-stats.js';
 
 /** How supervision ended. */
 export interface SupervisionOutcome {
@@ -49,6 +51,13 @@ export interface SupervisionOutcome {
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 type TerminationReason = 'watchdog' | 'stop';
+
+/** An event before the supervisor stamps its times. */
+type UnstampedEvent = SupervisorEvent extends infer E
+  ? E extends SupervisorEvent
+    ? Omit<E, 'atMs' | 'monotonicMs'>
+    : never
+  : never;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -82,6 +91,14 @@ export class Supervisor {
   #nextAttempt = 0;
   #restarts = 0;
   #lastStatus = 0;
+  /** A child run has ended (so `#lastStatus` is its status). */
+  #exited = false;
+  #watchdogKills = 0;
+  /** When (monotonic) the pending restart happens, while in backoff. */
+  #nextStartMono: number | undefined;
+  readonly #listeners = new EventFanout<SupervisorEvent>((kind, error, first, event) =>
+    this.#onListenerFailure(kind, error, first, event),
+  );
   #terminating: TerminationReason | undefined;
   #killDeadlineMs: number | undefined;
   #killTimer: NodeJS.Timeout | undefined;
@@ -119,6 +136,59 @@ export class Supervisor {
       this.options.childLog !== undefined ||
       this.options.stdout !== process.stdout ||
       this.options.stderr !== process.stderr;
+    this.#listeners.add(this.options.onEvent);
+  }
+
+  /**
+   * Adds a listener of every event (after the `onEvent` option's, in the order added); returns the function
+   * that removes it. Listeners are called synchronously and never awaited: one that throws or returns a
+   * rejected promise is counted in {@link listenerFailures} (the first failure of each kind is logged as
+   * `listener_failed` in supervisor.log) and changes nothing else.
+   */
+  on(listener: EventListener<SupervisorEvent>): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  /** Listener calls that threw or rejected so far. */
+  get listenerFailures(): number {
+    return this.#listeners.failures;
+  }
+
+  /**
+   * The supervisor's numbers right now (child up, pid, uptime, restarts, last exit, heartbeat age, backoff,
+   * gave-up, failures): a pure read of memory, cheap enough to call on every metrics scrape.
+   */
+  stats(): SupervisorStats {
+    const nowMono = performance.now();
+    const state = this.#state;
+    const child = this.#child;
+    const childUp = child !== undefined;
+    let heartbeatAgeMs: number | null = null;
+    if (childUp && this.options.heartbeatTimeoutS !== undefined) {
+      heartbeatAgeMs = Math.max(
+        0,
+        Math.round(nowMono - (this.#beat.changedAtMono ?? this.#childStartedMono)),
+      );
+    }
+    return {
+      status: state?.status ?? 'idle',
+      childUp,
+      childPid: child?.pid ?? null,
+      childUptimeMs: childUp ? Math.max(0, Math.round(nowMono - this.#childStartedMono)) : null,
+      restartsTotal: this.#restarts,
+      attempt: state?.attempt ?? 0,
+      lastExitCode: state?.last_exit_code ?? null,
+      lastSignal: state?.last_signal ?? null,
+      lastExitStatus: this.#exited ? this.#lastStatus : null,
+      heartbeatAgeMs,
+      backoffDelayMs: state?.last_delay_ms ?? null,
+      nextStartInMs:
+        this.#nextStartMono === undefined ? null : Math.max(0, Math.round(this.#nextStartMono - nowMono)),
+      gaveUp: state?.status === 'gave_up',
+      watchdogKillsTotal: this.#watchdogKills,
+      listenerFailures: this.#listeners.failures,
+      stateWriteFailures: this.#stateFile?.failures ?? 0,
+    };
   }
 
   /** A copy of the current state (what supervisor_state.json holds), once `run()` has started. */
@@ -178,7 +248,11 @@ export class Supervisor {
           context: { file: stateFile },
         },
       );
-      this.#emit('state_write_failed', { code: error.code, error: error.message });
+      this.#emit({
+        type: 'state-write-failed',
+        code: 'LOOP_SUPERVISOR_STATE_WRITE_FAILED',
+        error: error.message,
+      });
     });
     const startedMs = Date.now();
     this.#state = this.#initialState(startedMs);
@@ -191,11 +265,12 @@ export class Supervisor {
     const finished = new Promise<SupervisionOutcome>((resolve) => {
       this.#resolve = resolve;
     });
-    this.#emit('supervisor_start', {
+    this.#emit({
+      type: 'supervisor-started',
       pid: process.pid,
-      run_dir: runDir,
-      command: this.#state.command_line,
-      took_over_lock_from: this.#lock.tookOverFrom ?? null,
+      runDir,
+      commandLine: this.#state.command_line,
+      tookOverLockFrom: this.#lock.tookOverFrom ?? null,
     });
     await this.#stopOrphanedChild(stateFile);
     this.#publish();
@@ -204,10 +279,11 @@ export class Supervisor {
     const outcome = await finished;
     try {
       await this.#drainChildOutput();
-      this.#emit('supervisor_exit', {
+      this.#emit({
+        type: 'supervisor-exited',
         status: outcome.status,
-        stop_reason: outcome.stopReason,
-        exit_code: outcome.exitCode,
+        stopReason: outcome.stopReason,
+        exitCode: outcome.exitCode,
         restarts: outcome.restarts,
       });
       await this.#stateFile.flush();
@@ -257,10 +333,11 @@ export class Supervisor {
     ) {
       return;
     }
-    this.#emit('orphan_group', {
-      pid: pgid,
+    this.#emit({
+      type: 'orphan-stopping',
+      pgid,
       members: members.length,
-      supervisor_pid: typeof previous.supervisor_pid === 'number' ? previous.supervisor_pid : null,
+      supervisorPid: typeof previous.supervisor_pid === 'number' ? previous.supervisor_pid : null,
     });
     signalProcessGroup(pgid, 'SIGTERM');
     this.#killDeadlineMs = performance.now() + this.options.killTimeoutS * 1000;
@@ -277,7 +354,7 @@ export class Supervisor {
     if (this.#stopSignal === undefined) {
       this.#stopSignal = signal;
       this.#state.stop_signal = signal;
-      this.#emit('stop_requested', { signal, child_pid: this.#child?.pid ?? null });
+      this.#emit({ type: 'stopping', signal, childPid: this.#child?.pid ?? null });
     }
     if (this.#backoffTimer !== undefined) {
       clearTimeout(this.#backoffTimer);
@@ -324,11 +401,31 @@ export class Supervisor {
     };
   }
 
-  #emit(type: SupervisorEventType, fields: SupervisorEvent['fields']): SupervisorEvent {
-    const event: SupervisorEvent = { type, atMs: Date.now(), monotonicMs: performance.now(), fields };
-    this.#log?.append(event);
-    this.options.onEvent(event);
-    return event;
+  /** Stamps `unstamped`, writes its log line, then hands it to the listeners (guarded, not awaited). */
+  #emit(unstamped: UnstampedEvent): void {
+    const event = { ...unstamped, atMs: Date.now(), monotonicMs: performance.now() } as SupervisorEvent;
+    this.#log?.append(logRecordOf(event));
+    this.#listeners.emit(event);
+  }
+
+  /** First failure of each kind goes to supervisor.log; all are counted in {@link listenerFailures}. */
+  #onListenerFailure(
+    kind: ListenerFailureKind,
+    error: unknown,
+    first: boolean,
+    event: SupervisorEvent,
+  ): void {
+    if (!first) return;
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    this.#log?.append({
+      type: 'listener_failed',
+      atMs: Date.now(),
+      fields: {
+        kind,
+        event: SUPERVISOR_LOG_EVENT_NAMES[event.type],
+        error: text.length > 200 ? `${text.slice(0, 200)}...` : text,
+      },
+    });
   }
 
   #publish(): void {
@@ -388,7 +485,7 @@ export class Supervisor {
         this.#childLog?.write(chunk);
       });
     }
-    this.#emit('child_start', { pid, attempt: state.attempt, restarts: this.#restarts });
+    this.#emit({ type: 'child-started', pid, attempt: state.attempt, restarts: this.#restarts });
     state.status = 'running';
     state.child_pid = pid;
     state.child_started_at = iso(startedMs);
@@ -402,7 +499,7 @@ export class Supervisor {
 
   #onSpawnFailed(error: unknown, startedMs: number): void {
     const code = errnoCode(error) === 'ENOENT' ? 127 : 126;
-    this.#emit('child_spawn_failed', { error: String(error), status: code });
+    this.#emit({ type: 'spawn-failed', error: String(error), status: code });
     this.#record(
       { pid: null, code, signal: null, reason: 'spawn-error', startedMs, endedMs: Date.now() },
       String(error),
@@ -413,11 +510,14 @@ export class Supervisor {
   #onChildExit(pid: number, code: number | null, signal: NodeJS.Signals | null): void {
     const endedMs = Date.now();
     const uptimeMs = Math.max(0, Math.round(performance.now() - this.#childStartedMono));
-    this.#emit('child_exit', {
+    const hung = this.#terminating === 'watchdog';
+    this.#emit({
+      type: 'child-exited',
       pid,
       code,
       signal,
-      uptime_ms: uptimeMs,
+      status: exitStatusOf({ code, signal, hung }),
+      uptimeMs,
       reason: this.#terminating ?? 'exit',
     });
     clearInterval(this.#watchdogTimer);
@@ -425,7 +525,6 @@ export class Supervisor {
     this.#watchdogTimer = undefined;
     this.#killTimer = undefined;
     this.#child = undefined;
-    const hung = this.#terminating === 'watchdog';
     this.#record({
       pid,
       code,
@@ -469,6 +568,7 @@ export class Supervisor {
     const state = this.#state!;
     const status = exitStatusOf({ code: run.code, signal: run.signal, hung: run.hung ?? false });
     this.#lastStatus = status;
+    this.#exited = true;
     const record: ChildExitRecord = {
       pid: run.pid,
       code: run.code,
@@ -506,10 +606,11 @@ export class Supervisor {
     if (decision.action === 'stop') {
       if (decision.reason === 'restart-prevented') {
         // Said in the log why a policy that restarts did not: the code is one the child uses to say "stay down".
-        this.#emit('restart_prevented', {
+        this.#emit({
+          type: 'restart-prevented',
           pid: state.exits.at(-1)?.pid ?? null,
           code: exit.code,
-          prevent_restart_exit_status: o.preventRestartExitStatus.join(','),
+          preventRestartExitStatus: [...o.preventRestartExitStatus],
           restart: o.restart,
           restarts: this.#restarts,
         });
@@ -518,10 +619,11 @@ export class Supervisor {
       return;
     }
     if (decision.action === 'give-up') {
-      this.#emit('gave_up', {
+      this.#emit({
+        type: 'gave-up',
         restarts: this.#restarts,
-        max_restarts: o.maxRestarts,
-        exit_code: decision.exitCode,
+        maxRestarts: o.maxRestarts,
+        exitCode: decision.exitCode,
       });
       this.#finish('gave_up', decision.exitCode, null);
       return;
@@ -531,11 +633,12 @@ export class Supervisor {
     state.attempt = decision.attempt;
     state.restarts = this.#restarts;
     state.last_delay_ms = decision.delayMs;
-    this.#emit('backoff', {
+    this.#emit({
+      type: 'restart-scheduled',
       attempt: decision.attempt,
-      delay_ms: decision.delayMs,
+      delayMs: decision.delayMs,
       restarts: this.#restarts,
-      stable_run: decision.stableRun,
+      stableRun: decision.stableRun,
     });
     if (decision.delayMs === 0) {
       // Zero backoff: restart at once; the state file learns of the exit with the new child's start.
@@ -545,8 +648,10 @@ export class Supervisor {
     state.status = 'backoff';
     state.next_start_at = iso(Date.now() + decision.delayMs);
     this.#publish();
+    this.#nextStartMono = performance.now() + decision.delayMs;
     this.#backoffTimer = setTimeout(() => {
       this.#backoffTimer = undefined;
+      this.#nextStartMono = undefined;
       this.#startChild();
     }, decision.delayMs);
   }
@@ -561,6 +666,7 @@ export class Supervisor {
     clearInterval(this.#watchdogTimer);
     clearTimeout(this.#killTimer);
     clearTimeout(this.#backoffTimer);
+    this.#nextStartMono = undefined;
     const state = this.#state!;
     state.status = status;
     state.exit_code = exitCode;
@@ -589,7 +695,7 @@ export class Supervisor {
 
   #killGroup(pgid: number): void {
     this.#groupKilled = true;
-    this.#emit('kill_group', { pid: pgid, signal: 'SIGKILL', after_s: this.options.killTimeoutS });
+    this.#emit({ type: 'group-killed', pgid, signal: 'SIGKILL', afterS: this.options.killTimeoutS });
     signalProcessGroup(pgid, 'SIGKILL');
   }
 
@@ -600,7 +706,7 @@ export class Supervisor {
   async #drainGroup(pgid: number, leftover = true): Promise<void> {
     // Already SIGKILLed at the kill timeout (the child died of it first): the rest is dying, not left over.
     let killed = this.#groupKilled;
-    if (leftover && !killed) this.#emit('group_leftover', { pid: pgid });
+    if (leftover && !killed) this.#emit({ type: 'group-leftover', pgid });
     if (this.#killDeadlineMs === undefined) {
       signalProcessGroup(pgid, 'SIGTERM');
       this.#killDeadlineMs = performance.now() + this.options.killTimeoutS * 1000;
@@ -636,12 +742,14 @@ export class Supervisor {
     if (ageMs <= timeoutMs) return;
     // A child that never beat at all is more often a wrong --heartbeat-file than a hang: say so.
     const seen = this.#beat.changedAtMono !== undefined;
-    this.#emit('watchdog_hung', {
+    this.#watchdogKills += 1;
+    this.#emit({
+      type: 'watchdog-kill',
       pid,
-      heartbeat_file: file,
-      heartbeat_age_ms: Math.round(ageMs),
-      timeout_ms: timeoutMs,
-      heartbeat_seen: seen,
+      heartbeatFile: file,
+      heartbeatAgeMs: Math.round(ageMs),
+      timeoutMs,
+      heartbeatSeen: seen,
     });
     if (!seen) {
       this.options.stderr.write(

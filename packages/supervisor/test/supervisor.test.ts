@@ -12,6 +12,8 @@ import {
   type SupervisionOutcome,
   Supervisor,
   type SupervisorEvent,
+  type SupervisorEventOf,
+  type SupervisorEventType,
   type SupervisorOptions,
 } from '../src/index.js';
 import { parseSupervisorState } from '../src/state-schema.js';
@@ -56,15 +58,15 @@ function start(options: Omit<SupervisorOptions, 'runDir'> & { runDir?: string })
     ...options,
     onEvent: (event) => {
       events.push(event);
-      if (event.type === 'child_start') pids.push(Number(event.fields.pid));
+      if (event.type === 'child-started') pids.push(event.pid);
     },
   });
   running.push(supervisor);
   return { supervisor, events, output: () => output, done: supervisor.run() };
 }
 
-const ofType = (events: SupervisorEvent[], type: SupervisorEvent['type']) =>
-  events.filter((e) => e.type === type);
+const ofType = <T extends SupervisorEventType>(events: SupervisorEvent[], type: T) =>
+  events.filter((e): e is SupervisorEventOf<T> => e.type === type);
 
 function readState(runDir: string) {
   return parseSupervisorState(readFileSync(join(runDir, SUPERVISOR_STATE_FILE), 'utf8'));
@@ -91,9 +93,9 @@ describe('restart and backoff', () => {
     const outcome = await run.done;
     expect(outcome).toEqual({ status: 'gave_up', stopReason: null, exitCode: 3, restarts: 4 });
     const expected = [100, 200, 400, 400];
-    expect(ofType(run.events, 'backoff').map((e) => e.fields.delay_ms)).toEqual(expected);
-    const exits = ofType(run.events, 'child_exit');
-    const starts = ofType(run.events, 'child_start');
+    expect(ofType(run.events, 'restart-scheduled').map((e) => e.delayMs)).toEqual(expected);
+    const exits = ofType(run.events, 'child-exited');
+    const starts = ofType(run.events, 'child-started');
     expect(starts).toHaveLength(5);
     expected.forEach((delay, n) => {
       const gap = starts[n + 1]!.monotonicMs - exits[n]!.monotonicMs;
@@ -115,10 +117,10 @@ describe('restart and backoff', () => {
   it('honours max-restarts with zero backoff (restart at once) and with zero restarts', async () => {
     const many = start({ command: ['sh', '-c', 'exit 7'], maxRestarts: 3, backoffBaseS: 0, backoffCapS: 0 });
     expect(await many.done).toEqual({ status: 'gave_up', stopReason: null, exitCode: 7, restarts: 3 });
-    expect(ofType(many.events, 'child_start')).toHaveLength(4);
+    expect(ofType(many.events, 'child-started')).toHaveLength(4);
     const none = start({ command: ['sh', '-c', 'exit 7'], maxRestarts: 0 });
     expect(await none.done).toEqual({ status: 'gave_up', stopReason: null, exitCode: 7, restarts: 0 });
-    expect(ofType(none.events, 'child_start')).toHaveLength(1);
+    expect(ofType(none.events, 'child-started')).toHaveLength(1);
   });
 
   it('a run that lasted reset-after-s restarts at attempt 0 again', async () => {
@@ -136,9 +138,9 @@ describe('restart and backoff', () => {
       resetAfterS: 0.5,
     });
     expect(await run.done).toMatchObject({ status: 'gave_up', exitCode: 1, restarts: 4 });
-    const backoffs = ofType(run.events, 'backoff');
-    expect(backoffs.map((e) => e.fields.delay_ms)).toEqual([100, 200, 100, 200]);
-    expect(backoffs.map((e) => e.fields.stable_run)).toEqual([false, false, true, false]);
+    const backoffs = ofType(run.events, 'restart-scheduled');
+    expect(backoffs.map((e) => e.delayMs)).toEqual([100, 200, 100, 200]);
+    expect(backoffs.map((e) => e.stableRun)).toEqual([false, false, true, false]);
     expect(readFileSync(join(runDir, 'count'), 'utf8').trim()).toBe('5');
   });
 
@@ -151,7 +153,7 @@ describe('restart and backoff', () => {
     async (restart, status, stopReason, runs, restarts) => {
       const run = start({ command: ['sh', '-c', 'exit 0'], restart, maxRestarts: 2, backoffBaseS: 0 });
       expect(await run.done).toEqual({ status, stopReason, exitCode: 0, restarts });
-      expect(ofType(run.events, 'child_start')).toHaveLength(runs);
+      expect(ofType(run.events, 'child-started')).toHaveLength(runs);
     },
   );
 
@@ -207,7 +209,7 @@ describe('prevent restart exit status', () => {
       exitCode: 3,
       restarts: 2,
     });
-    expect(ofType(run.events, 'child_start')).toHaveLength(3);
+    expect(ofType(run.events, 'child-started')).toHaveLength(3);
     expect(readFileSync(join(runDir, 'count'), 'utf8').trim()).toBe('3');
     const state = readState(runDir);
     expect(state).toMatchObject({
@@ -241,10 +243,10 @@ describe('prevent restart exit status', () => {
       preventRestartExitStatus: [3],
     });
     expect(await listed.done).toEqual({ status: 'gave_up', stopReason: null, exitCode: 4, restarts: 2 });
-    expect(ofType(listed.events, 'restart_prevented')).toHaveLength(0);
+    expect(ofType(listed.events, 'restart-prevented')).toHaveLength(0);
     const unlisted = start({ command: ['sh', '-c', 'exit 3'], maxRestarts: 1, backoffBaseS: 0 });
     expect(await unlisted.done).toEqual({ status: 'gave_up', stopReason: null, exitCode: 3, restarts: 1 });
-    expect(ofType(unlisted.events, 'child_start')).toHaveLength(2);
+    expect(ofType(unlisted.events, 'child-started')).toHaveLength(2);
   });
 
   it('a bad code is refused before anything is written', () => {
@@ -273,21 +275,21 @@ describe('stopping', () => {
     run.supervisor.stop('SIGTERM');
     expect(await run.done).toEqual({ status: 'stopped', stopReason: 'signal', exitCode: 0, restarts: 0 });
     expect(readFileSync(join(runDir, 'marker'), 'utf8').trim()).toBe('got-term');
-    expect(ofType(run.events, 'kill_group')).toHaveLength(0);
+    expect(ofType(run.events, 'group-killed')).toHaveLength(0);
     expect(readState(runDir)).toMatchObject({ status: 'stopped', stop_signal: 'SIGTERM', exit_code: 0 });
   });
 
   it('wakes a stopped (SIGSTOP) child so it handles SIGTERM at once instead of waiting for the kill timeout', async () => {
     const runDir = tempDir();
     const run = start({ runDir, command: ['sleep', '300'], killTimeoutS: 10 });
-    await waitFor(() => ofType(run.events, 'child_start').length === 1);
-    const child = Number(ofType(run.events, 'child_start')[0]!.fields.pid);
+    await waitFor(() => ofType(run.events, 'child-started').length === 1);
+    const child = Number(ofType(run.events, 'child-started')[0]!.pid);
     process.kill(child, 'SIGSTOP');
     const stopAt = performance.now();
     run.supervisor.stop('SIGTERM');
     expect(await run.done).toEqual({ status: 'stopped', stopReason: 'signal', exitCode: 143, restarts: 0 });
     expect(performance.now() - stopAt).toBeLessThan(5_000); // not the 10 s kill timeout
-    expect(ofType(run.events, 'kill_group')).toHaveLength(0);
+    expect(ofType(run.events, 'group-killed')).toHaveLength(0);
   });
 
   it('kills a child that ignores SIGTERM after the timeout, together with its grandchild', async () => {
@@ -305,7 +307,7 @@ describe('stopping', () => {
     );
     const grandchild = Number(readFileSync(join(runDir, 'grandchild.pid'), 'utf8'));
     pids.push(grandchild);
-    const child = Number(ofType(run.events, 'child_start')[0]!.fields.pid);
+    const child = Number(ofType(run.events, 'child-started')[0]!.pid);
     expect(isProcessAlive(child)).toBe(true);
     expect(isProcessAlive(grandchild)).toBe(true);
     const stopAt = performance.now();
@@ -313,7 +315,7 @@ describe('stopping', () => {
     const outcome = await run.done;
     expect(performance.now() - stopAt).toBeGreaterThanOrEqual(450);
     expect(outcome).toEqual({ status: 'stopped', stopReason: 'signal', exitCode: 137, restarts: 0 });
-    expect(ofType(run.events, 'kill_group')).toHaveLength(1);
+    expect(ofType(run.events, 'group-killed')).toHaveLength(1);
     expect(isProcessAlive(child)).toBe(false);
     expect(isProcessAlive(grandchild)).toBe(false);
   });
@@ -330,16 +332,16 @@ describe('stopping', () => {
     expect(await run.done).toMatchObject({ status: 'stopped', exitCode: 1 });
     const grandchild = Number(readFileSync(join(runDir, 'grandchild.pid'), 'utf8'));
     pids.push(grandchild);
-    expect(ofType(run.events, 'group_leftover')).toHaveLength(1);
+    expect(ofType(run.events, 'group-leftover')).toHaveLength(1);
     expect(isProcessAlive(grandchild)).toBe(false);
   });
 
   it('a stop during the backoff cancels the restart', async () => {
     const run = start({ command: ['sh', '-c', 'exit 4'], backoffBaseS: 30 });
-    await waitFor(() => ofType(run.events, 'backoff').length === 1);
+    await waitFor(() => ofType(run.events, 'restart-scheduled').length === 1);
     run.supervisor.stop('SIGINT');
     expect(await run.done).toEqual({ status: 'stopped', stopReason: 'signal', exitCode: 4, restarts: 1 });
-    expect(ofType(run.events, 'child_start')).toHaveLength(1);
+    expect(ofType(run.events, 'child-started')).toHaveLength(1);
   });
 });
 
@@ -356,8 +358,8 @@ describe('hang watchdog', () => {
       backoffBaseS: 0,
     });
     expect(await run.done).toEqual({ status: 'gave_up', stopReason: null, exitCode: 124, restarts: 1 });
-    expect(ofType(run.events, 'watchdog_hung')).toHaveLength(2);
-    const starts = ofType(run.events, 'child_start').map((e) => Number(e.fields.pid));
+    expect(ofType(run.events, 'watchdog-kill')).toHaveLength(2);
+    const starts = ofType(run.events, 'child-started').map((e) => e.pid);
     expect(starts).toHaveLength(2);
     for (const pid of starts) expect(isProcessAlive(pid)).toBe(false);
     const state = readState(runDir);
@@ -366,7 +368,7 @@ describe('hang watchdog', () => {
       ['watchdog', 'SIGTERM', 124],
     ]);
     // It did beat once per start, so this is a hang, not a wrong --heartbeat-file: no hint.
-    expect(ofType(run.events, 'watchdog_hung').map((e) => e.fields.heartbeat_seen)).toEqual([true, true]);
+    expect(ofType(run.events, 'watchdog-kill').map((e) => e.heartbeatSeen)).toEqual([true, true]);
     expect(run.output()).not.toContain('was not touched');
   });
 
@@ -382,7 +384,7 @@ describe('hang watchdog', () => {
       maxRestarts: 0,
     });
     expect(await run.done).toEqual({ status: 'gave_up', stopReason: null, exitCode: 124, restarts: 0 });
-    expect(ofType(run.events, 'watchdog_hung').map((e) => e.fields.heartbeat_seen)).toEqual([true]);
+    expect(ofType(run.events, 'watchdog-kill').map((e) => e.heartbeatSeen)).toEqual([true]);
   });
 
   it('says so when the child never touched the heartbeat file (a wrong --heartbeat-file, most likely)', async () => {
@@ -397,7 +399,7 @@ describe('hang watchdog', () => {
       restart: 'never',
     });
     expect(await run.done).toMatchObject({ status: 'stopped', exitCode: 124 });
-    expect(ofType(run.events, 'watchdog_hung').map((e) => e.fields.heartbeat_seen)).toEqual([false]);
+    expect(ofType(run.events, 'watchdog-kill').map((e) => e.heartbeatSeen)).toEqual([false]);
     expect(run.output()).toContain(`${join(runDir, 'heartbeat')} was not touched since the command started`);
     expect(run.output()).toContain('--heartbeat-file');
   });
@@ -413,7 +415,7 @@ describe('hang watchdog', () => {
       heartbeatTimeoutS: 1,
     });
     expect(await run.done).toEqual({ status: 'stopped', stopReason: 'clean-exit', exitCode: 0, restarts: 0 });
-    expect(ofType(run.events, 'watchdog_hung')).toHaveLength(0);
+    expect(ofType(run.events, 'watchdog-kill')).toHaveLength(0);
   });
 });
 
@@ -507,7 +509,7 @@ describe('state file, logs and lock', () => {
   it('one supervisor per run dir: a second one is refused and writes nothing', async () => {
     const runDir = tempDir();
     const first = start({ runDir, command: ['sleep', '300'], killTimeoutS: 1 });
-    await waitFor(() => ofType(first.events, 'child_start').length === 1);
+    await waitFor(() => ofType(first.events, 'child-started').length === 1);
     await waitFor(
       () => existsSync(join(runDir, SUPERVISOR_STATE_FILE)) && readState(runDir).status === 'running',
     );
