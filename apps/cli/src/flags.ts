@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { usageError } from './errors.js';
+import { didYouMean } from './suggest.js';
 
 /** One flag of a command, as `--help` shows it. */
 export interface FlagSpec {
@@ -138,7 +139,7 @@ export function parseFlags<S extends z.ZodType<Record<string, unknown>>>(
       tokens: true,
     });
   } catch (error) {
-    throw usageError(`loop ${command}: ${describeParseArgsError(error)}`, error);
+    throw usageError(`loop ${command}: ${describeParseArgsError(error, Object.keys(config))}`, error);
   }
   // parseArgs keeps the last of a repeated flag; `--seed 1 --seed 2` is more likely a mistake than a wish.
   const seen = new Set<string>();
@@ -184,11 +185,15 @@ function joinNegativeValues(args: string[], specs: FlagSpecs): string[] {
   return out;
 }
 
-function describeParseArgsError(error: unknown): string {
+function describeParseArgsError(error: unknown, flagNames: readonly string[]): string {
   const message = error instanceof Error ? error.message : String(error);
   // parseArgs says e.g. "Unknown option '--foo'. To specify a positional argument starting with a '-', ..."
   const unknown = /Unknown option '([^']+)'/.exec(message);
-  if (unknown) return `unknown flag ${unknown[1]} (see --help)`;
+  if (unknown) {
+    const typed = unknown[1]!;
+    const hint = typed.startsWith('--') ? didYouMean(typed.slice(2), flagNames, '--') : '';
+    return `unknown flag ${typed}${hint || ' (see --help)'}`;
+  }
   const missing = /Option '([^']+?)(?: <value>)?' argument missing/.exec(message);
   if (missing) return `${missing[1]!.replace(/^-\w, /, '')}: a value is required`;
   // "Option '--seed <value>' argument is ambiguous. Did you forget to specify the option argument ...": the

@@ -1,6 +1,7 @@
 // Dispatches `loop <command> ...` to its command and turns errors into one line and an exit status.
 import type { Command, CommandIo } from './command.js';
 import { isLoopCliError } from './errors.js';
+import { didYouMean } from './suggest.js';
 import { cliVersion } from './version.js';
 
 /** A subcommand as `loop --help` lists it; its module is loaded only when it runs. */
@@ -52,10 +53,25 @@ export async function main(
   argv: string[],
   io: CommandIo = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
-  const [name, ...rest] = argv;
+  let [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(topHelp());
-    return name === undefined ? 2 : 0;
+    // `loop help run` and `loop --help run` are `loop run --help`.
+    const topic = rest[0];
+    if (name === undefined || topic === undefined) {
+      io.stdout.write(topHelp());
+      return name === undefined ? 2 : 0;
+    }
+    if (!commands.some((c) => c.name === topic)) {
+      io.stderr.write(
+        `loop ${name}: unknown command "${topic}"${didYouMean(
+          topic,
+          commands.map((c) => c.name),
+        )}\n`,
+      );
+      return 2;
+    }
+    name = topic;
+    rest = ['--help'];
   }
   if (name === '--version' || name === '-v') {
     io.stdout.write(`${cliVersion}\n`);
@@ -64,7 +80,10 @@ export async function main(
   const command = commands.find((c) => c.name === name);
   if (!command) {
     io.stderr.write(
-      `loop: unknown command "${name}" (expected one of ${commands.map((c) => c.name).join(', ')})\n`,
+      `loop: unknown command "${name}"${didYouMean(
+        name,
+        commands.map((c) => c.name),
+      )} (expected one of ${commands.map((c) => c.name).join(', ')})\n`,
     );
     return 2;
   }

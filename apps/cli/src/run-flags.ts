@@ -12,6 +12,7 @@ import {
 import { z } from 'zod';
 import { enumFlag, type FlagSpecs, intFlag, numberFlag, stringFlag } from './flags.js';
 import { metricsFlagShape, metricsFlagSpecs } from './run-metrics.js';
+import { DEFAULT_PROGRESS_EVERY_S } from './run-progress.js';
 
 const L = DEFAULT_LOOP_CONFIG;
 const R = DEFAULT_RISK_LIMITS;
@@ -169,8 +170,19 @@ export const runOwnFlagSpecs: FlagSpecs = {
     description: 'chance that a stage throws an injected fault (tests the error path)',
     defaultText: String(L.faultRate),
   },
+  'progress-every-s': {
+    type: 'string',
+    valueName: 'S',
+    description:
+      'stderr not a terminal: a progress line every S seconds, the first after S (0: none); a terminal gets one line redrawn in place',
+    defaultText: String(DEFAULT_PROGRESS_EVERY_S),
+  },
+  quiet: { type: 'boolean', description: 'print no progress and no summary (errors still go to stderr)' },
   version: { type: 'boolean', description: 'print the versions of loop and its packages' },
 };
+
+/** Flags that change only what is printed, not what runs: left out of run.json so the files stay the same. */
+const DISPLAY_FLAGS: ReadonlySet<string> = new Set(['progress-every-s', 'quiet']);
 
 /** Every flag of `loop run`, as `--help` lists them. */
 export const runFlagSpecs: FlagSpecs = { ...runOwnFlagSpecs, ...metricsFlagSpecs };
@@ -206,6 +218,8 @@ const runOwnFlagShape = {
   'initial-cash': numberFlag({ min: 0 }).default(L.initialCash),
   'sim-latency-ms': numberFlag({ min: 0, exclusiveMin: true, max: 60_000 }).default(L.simulatedLatencyMs),
   'fault-rate': numberFlag({ min: 0, max: 1 }).default(L.faultRate),
+  'progress-every-s': numberFlag({ min: 0, max: 86_400 }).default(DEFAULT_PROGRESS_EVERY_S),
+  quiet: z.boolean().default(false),
   version: z.boolean().default(false),
 };
 
@@ -233,11 +247,11 @@ export const runFlagSchema = z.object({ ...runOwnFlagShape, ...metricsFlagShape 
 /** Validated values of every `loop run` flag. */
 export type RunFlagValues = z.output<typeof runFlagSchema>;
 
-/** The settings recorded in run.json: every flag but --run-dir (and --version), defaults filled in, unset as null. */
+/** The settings recorded in run.json: every flag but --run-dir, --version and the display flags, defaults filled in, unset as null. */
 export function recordedSettings(values: RunFlagValues): Record<string, unknown> {
   const settings: Record<string, unknown> = {};
   for (const name of Object.keys(runFlagSpecs)) {
-    if (name === 'run-dir' || name === 'version') continue;
+    if (name === 'run-dir' || name === 'version' || DISPLAY_FLAGS.has(name)) continue;
     settings[name] = (values as Record<string, unknown>)[name] ?? null;
   }
   settings['step-interval-ms'] =

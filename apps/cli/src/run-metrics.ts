@@ -78,6 +78,8 @@ export interface RunMetrics {
   observer: StageObserver;
   /** Lines for the final summary printed by `loop run` (e.g. files written, write errors). */
   summaryLines(): string[];
+  /** Lines written to metrics.ndjson so far (0 without --enable-metrics); cheap, for the progress line. */
+  readonly eventsWritten: (() => number) | undefined;
   /** The NDJSON writer's figures for run.json (a failing disk shows here even when the summary file is stale). */
   writerRecord(): Record<string, unknown> | null;
   /**
@@ -201,6 +203,7 @@ function metricsFailure(error: unknown): LoopCliError {
 class RunMetricsSession implements RunMetrics {
   readonly observer: StageObserver;
   readonly prometheusUrl: string | undefined;
+  readonly eventsWritten: (() => number) | undefined;
   private heldPosition: StageReport | undefined;
   private last = { fills: 0, rejections: 0, errors: 0 };
   private closed = false;
@@ -211,6 +214,8 @@ class RunMetricsSession implements RunMetrics {
     private readonly health: RunHealthMetrics | undefined,
   ) {
     this.prometheusUrl = server?.url;
+    this.eventsWritten =
+      recorder.runDir === undefined ? undefined : () => this.recorder.writerFigures().lines_written;
     this.observer = {
       onStage: (report) => this.onStage(report),
       onStepEnd: (report) => {

@@ -1,35 +1,6 @@
-import { PassThrough } from 'node:stream';
 import { simulateLoop } from '@loop/engine';
 import { describe, expect, it } from 'vitest';
-import { formatRunSummary, ProgressLine } from './run-report.js';
-
-describe('ProgressLine', () => {
-  it('redraws one line in place and erases it at the end', async () => {
-    const out = new PassThrough();
-    let text = '';
-    out.on('data', (chunk) => {
-      text += chunk;
-    });
-    const progress = new ProgressLine(out, 3, { afterMs: 0, everyMs: 0 });
-    await simulateLoop({ seed: 1, maxSteps: 3, observers: [progress] });
-    progress.clear();
-    expect(
-      text
-        .split('\r\x1b[2K')
-        .filter(Boolean)
-        .map((l) => l.replace(/ {2}price.*/, '')),
-    ).toEqual(['loop run: step 1/3', 'loop run: step 2/3', 'loop run: step 3/3']);
-    expect(text.endsWith('\r\x1b[2K')).toBe(true);
-  });
-
-  it('stays silent during a short run', async () => {
-    const out = new PassThrough();
-    const progress = new ProgressLine(out, undefined);
-    await simulateLoop({ seed: 1, maxSteps: 50, observers: [progress] });
-    progress.clear();
-    expect(out.read()).toBeNull();
-  });
-});
+import { formatRunSummary } from './run-report.js';
 
 describe('formatRunSummary', () => {
   it('lists steps, orders, fills, rejections by reason, errors, position and PnL', async () => {

@@ -1,6 +1,5 @@
-// What `loop run` prints: a short final summary, and a progress line on a TTY during long runs.
-import { performance } from 'node:perf_hooks';
-import type { LoopResult, StageObserver, StepReport } from '@loop/engine';
+// What `loop run` prints at the end: a short summary, one fact per line.
+import type { LoopResult } from '@loop/engine';
 
 const ENDED_TEXT: Record<LoopResult['ended'], string> = {
   completed: 'completed',
@@ -44,46 +43,6 @@ export function formatRunSummary(options: {
     ...options.extraLines.map((line) => `  ${line}`),
   ];
   return `${lines.join('\n')}\n`;
-}
-
-/** A one-line progress display for a TTY, redrawn at most every `everyMs` of wall time after `afterMs`. */
-export class ProgressLine implements StageObserver {
-  readonly #out: NodeJS.WritableStream;
-  readonly #maxSteps: number | undefined;
-  readonly #startedMs = performance.now();
-  readonly #afterMs: number;
-  readonly #everyMs: number;
-  #lastMs = Number.NEGATIVE_INFINITY;
-  #shown = false;
-
-  constructor(
-    out: NodeJS.WritableStream,
-    maxSteps: number | undefined,
-    options: { afterMs?: number; everyMs?: number } = {},
-  ) {
-    this.#out = out;
-    this.#maxSteps = maxSteps;
-    this.#afterMs = options.afterMs ?? 1000;
-    this.#everyMs = options.everyMs ?? 200;
-  }
-
-  onStage(): void {}
-
-  onStepEnd(step: StepReport): void {
-    const now = performance.now();
-    if (now - this.#startedMs < this.#afterMs || now - this.#lastMs < this.#everyMs) return;
-    this.#lastMs = now;
-    this.#shown = true;
-    const of = this.#maxSteps === undefined ? '' : `/${this.#maxSteps}`;
-    this.#out.write(
-      `\r\x1b[2Kloop run: step ${step.step}${of}  price ${num(step.price, 2)}  position ${num(step.position, 4)}  equity ${num(step.equity, 2)}  orders ${step.orders}  rejections ${step.rejections}  errors ${step.errors}  ${step.tradingState}`,
-    );
-  }
-
-  /** Erases the line if it was drawn. */
-  clear(): void {
-    if (this.#shown) this.#out.write('\r\x1b[2K');
-  }
 }
 
 function num(value: number, digits: number): string {

@@ -1,5 +1,5 @@
 // End-to-end: `loop dashboard` as a real process: the page on disk, exit codes, and live mode until SIGINT.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -87,7 +87,10 @@ describe('loop dashboard', () => {
 
   it('exits 1 naming --out when the page cannot be written', async () => {
     const dir = tempDir();
-    const result = await loop(['dashboard', '--run-dir', dir, '--out', join(dir, 'no', 'such', 'dir.html')]);
+    // A missing folder is created (see terminal.test.ts); a directory where the page should go cannot be replaced.
+    const out = join(dir, 'page.html');
+    mkdirSync(out);
+    const result = await loop(['dashboard', '--run-dir', dir, '--out', out]);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/^loop dashboard: --out: cannot write /);
   });

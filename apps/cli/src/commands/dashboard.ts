@@ -1,5 +1,6 @@
 // `loop dashboard`: renders a run dir's metrics to one self-contained HTML file, or serves it live (SSE).
-import { isAbsolute, join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import {
   buildModel,
   DASHBOARD_FILE,
@@ -11,7 +12,7 @@ import {
 } from '@loop/dashboard';
 import { z } from 'zod';
 import type { Command, CommandIo } from '../command.js';
-import { BAD_HOST_ERRNOS, LoopCliError, usageError } from '../errors.js';
+import { BAD_HOST_ERRNOS, BAD_PATH_ERRNOS, LoopCliError, usageError } from '../errors.js';
 import { type FlagSpecs, formatHelp, intFlag, parseFlags, stringFlag } from '../flags.js';
 
 const USAGE =
@@ -28,7 +29,7 @@ const specs: FlagSpecs = {
   out: {
     type: 'string',
     valueName: 'FILE',
-    description: 'where to write the page (written to a temp file, then renamed)',
+    description: 'where to write the page (its folder is created; written to a temp file, then renamed)',
     defaultText: `<run-dir>/${DASHBOARD_FILE}`,
   },
   'tail-lines': {
@@ -67,10 +68,18 @@ function toCliError(error: unknown): unknown {
       return new LoopCliError('LOOP_CLI_INPUT', `loop dashboard: --run-dir: ${error.message}`, {
         cause: error,
       });
-    case 'LOOP_DASHBOARD_WRITE_FAILED':
-      return new LoopCliError('LOOP_CLI_RUNTIME', `loop dashboard: --out: ${error.message}`, {
-        cause: error,
-      });
+    case 'LOOP_DASHBOARD_WRITE_FAILED': {
+      // The package writes a temp file beside --out and renames it; the user named --out, so say that.
+      const path = String(error.context.path ?? '');
+      const detail = error.cause === undefined ? error.message : errnoText(error.cause);
+      return new LoopCliError(
+        'LOOP_CLI_RUNTIME',
+        `loop dashboard: --out: cannot write "${path}" (${detail})`,
+        {
+          cause: error,
+        },
+      );
+    }
     case 'LOOP_DASHBOARD_SERVE_FAILED': {
       // A host that does not resolve or is not this machine's is bad input (exit 2); a busy port is not.
       const errno = (error.cause as NodeJS.ErrnoException | undefined)?.code ?? '';
@@ -84,12 +93,33 @@ function toCliError(error: unknown): unknown {
   }
 }
 
+/** Creates the folder of `--out` (as `loop supervise --child-log` does); a failure names that folder. */
+function makeOutFolder(out: string): void {
+  const folder = dirname(out);
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).code ?? '';
+    const why = errno === 'EEXIST' || errno === 'ENOTDIR' ? 'a file is in the way' : errnoText(error);
+    const message = `loop dashboard: --out: cannot create the folder "${folder}" (${why})`;
+    if (BAD_PATH_ERRNOS.has(errno)) throw usageError(message, error);
+    throw new LoopCliError('LOOP_CLI_RUNTIME', message, { cause: error });
+  }
+}
+
+/** "EACCES: permission denied" without the path node appends (which may be our temp file, not the user's). */
+function errnoText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/, \w+ '.*$/s, '');
+}
+
 function absolute(path: string): string {
   return isAbsolute(path) ? path : resolve(path);
 }
 
 async function renderToFile(runDir: string, out: string, tailLines: number, io: CommandIo): Promise<number> {
   const model = await buildModel(runDir, { tailLines });
+  makeOutFolder(out);
   await writeDashboardFile(out, renderDashboard(model));
   const q = model.quality;
   const facts = [

@@ -26,8 +26,9 @@ import {
 } from '../run-flags.js';
 import { acquireRunLock, type RunLock } from '../run-lock.js';
 import { type MetricsFlagValues, metricsFlagSpecs, openRunMetrics, type RunMetrics } from '../run-metrics.js';
+import { RunProgress } from '../run-progress.js';
 import { feedRecord, Heartbeat, RunRecord } from '../run-record.js';
-import { formatRunSummary, ProgressLine } from '../run-report.js';
+import { formatRunSummary } from '../run-report.js';
 import { cliVersion, packageVersions } from '../version.js';
 
 const USAGE = 'Usage: loop run --run-dir DIR [flags]';
@@ -161,8 +162,7 @@ async function runInLockedDir(
   }
   const heartbeat = new Heartbeat(runDir);
   heartbeat.touch();
-  const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
-  const progress = tty ? new ProgressLine(io.stderr, values['max-steps']) : undefined;
+  const progress = makeProgress(values, io, metrics);
   const observers: StageObserver[] = [heartbeat];
   if (metrics) observers.push(metrics.observer);
   if (progress) observers.push(progress);
@@ -195,19 +195,20 @@ async function runInLockedDir(
       // A full disk at the end must not hide the summary: it is printed, the failure said, the code kept.
       recordError = (error as Error).message;
     }
-    io.stdout.write(
-      formatRunSummary({
-        result,
-        clock: values.clock,
-        feed: values.feed,
-        initialCash: values['initial-cash'],
-        runDir,
-        extraLines: [
-          ...safeLines(metrics),
-          ...(heartbeat.failures > 0 ? [`heartbeat: ${heartbeat.failures} touches failed`] : []),
-        ],
-      }),
-    );
+    if (!values.quiet)
+      io.stdout.write(
+        formatRunSummary({
+          result,
+          clock: values.clock,
+          feed: values.feed,
+          initialCash: values['initial-cash'],
+          runDir,
+          extraLines: [
+            ...safeLines(metrics),
+            ...(heartbeat.failures > 0 ? [`heartbeat: ${heartbeat.failures} touches failed`] : []),
+          ],
+        }),
+      );
     if (errorText !== undefined) io.stderr.write(`loop run: the loop failed: ${errorText}\n`);
     if (recordError !== undefined) {
       io.stderr.write(`loop run: cannot write the end of the run to run.json: ${recordError}\n`);
@@ -217,6 +218,26 @@ async function runInLockedDir(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** The progress display on stderr: in place on a TTY, a line every --progress-every-s otherwise, none with --quiet. */
+function makeProgress(
+  values: RunFlagValues,
+  io: CommandIo,
+  metrics: RunMetrics | undefined,
+): RunProgress | undefined {
+  if (values.quiet) return undefined;
+  const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
+  const everyS = values['progress-every-s'];
+  if (!tty && everyS === 0) return undefined;
+  return new RunProgress({
+    out: io.stderr,
+    mode: tty ? 'tty' : 'lines',
+    clock: values.clock,
+    maxSteps: values['max-steps'],
+    eventsWritten: metrics?.eventsWritten,
+    everyMs: tty ? undefined : everyS * 1000,
+  });
 }
 
 /** Loads and validates the replay file; a missing or bad file is an input error naming file and line. */
