@@ -1,6 +1,8 @@
 // `loop supervise [flags] -- <command...>`: keeps a command running (restarts, backoff, watchdog) via @loop/supervisor.
-import { isAbsolute, resolve } from 'node:path';
+import { basename, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMetricsError } from '@loop/metrics';
+import type { MetricsServer } from '@loop/metrics/prometheus';
 import {
   isSupervisorError,
   parseExitStatusList,
@@ -14,8 +16,9 @@ import {
 } from '@loop/supervisor';
 import { z } from 'zod';
 import type { Command, CommandIo } from '../command.js';
-import { BAD_PATH_ERRNOS, LoopCliError, usageError } from '../errors.js';
+import { BAD_HOST_ERRNOS, BAD_PATH_ERRNOS, LoopCliError, usageError } from '../errors.js';
 import {
+  botNameFlag,
   enumFlag,
   type FlagSpecs,
   formatHelp,
@@ -24,6 +27,7 @@ import {
   parseFlags,
   stringFlag,
 } from '../flags.js';
+import { startSupervisorMetrics } from '../supervise-metrics.js';
 
 const USAGE = 'Usage: loop supervise --run-dir <DIR> [flags] -- <command> [args...]';
 const SUMMARY =
@@ -104,6 +108,32 @@ const specs: FlagSpecs = {
     valueName: 'N',
     description: 'seed of the jitter, for reproducible delays',
   },
+  'metrics-port': {
+    type: 'string',
+    valueName: 'N',
+    description:
+      "serve the supervisor's Prometheus metrics (child up, restarts, last exit, heartbeat age, backoff, gave up) at http://<metrics-host>:N/metrics (0 = any free port)",
+    defaultText: 'off',
+  },
+  'metrics-host': {
+    type: 'string',
+    valueName: 'HOST',
+    description: 'address the /metrics server binds to',
+    defaultText: '127.0.0.1',
+  },
+  'metrics-linger-s': {
+    type: 'string',
+    valueName: 'S',
+    description:
+      'after supervision ends by itself (gave up, exit status in --prevent-restart-exit-status, clean exit), keep serving the final /metrics for S seconds so Prometheus sees the end (a signal ends it at once)',
+    defaultText: '30',
+  },
+  'bot-name': {
+    type: 'string',
+    valueName: 'NAME',
+    description: 'the `bot` label on every /metrics series (use the same as the child `loop run --bot-name`)',
+    defaultText: "the run dir's name",
+  },
   'print-systemd-unit': {
     type: 'boolean',
     description:
@@ -125,6 +155,10 @@ const schema = z.object({
   'child-log': stringFlag().optional(),
   jitter: z.boolean().optional(),
   'jitter-seed': intFlag({ min: 0, max: 2 ** 32 - 1 }).optional(),
+  'metrics-port': intFlag({ min: 0, max: 65535 }).optional(),
+  'metrics-host': stringFlag().optional(),
+  'metrics-linger-s': numberFlag({ min: 0, max: 3600 }).optional(),
+  'bot-name': botNameFlag().optional(),
   'print-systemd-unit': z.boolean().optional(),
 });
 
@@ -187,6 +221,11 @@ async function supervise(argv: string[], io: CommandIo): Promise<number> {
   if (flags['heartbeat-file'] !== undefined && flags['heartbeat-timeout-s'] === undefined) {
     throw usageError('loop supervise: --heartbeat-file: needs --heartbeat-timeout-s too');
   }
+  for (const flag of ['metrics-host', 'metrics-linger-s', 'bot-name'] as const) {
+    if (flags[flag] !== undefined && flags['metrics-port'] === undefined) {
+      throw usageError(`loop supervise: --${flag} needs --metrics-port`);
+    }
+  }
   let preventRestartExitStatus: number[] | undefined;
   try {
     const codes = flags['prevent-restart-exit-status'];
@@ -220,7 +259,7 @@ async function supervise(argv: string[], io: CommandIo): Promise<number> {
       io.stdout.write(
         renderSystemdUnit({
           options: { ...resolved, command: [executable, ...resolved.command.slice(1)] },
-          supervisorCommand: [process.execPath, bin, 'supervise'],
+          supervisorCommand: [process.execPath, bin, 'supervise', ...passThroughFlags(flags)],
           workingDirectory: process.cwd(),
           environment: process.env.PATH === undefined ? {} : { PATH: process.env.PATH },
         }),
@@ -230,9 +269,32 @@ async function supervise(argv: string[], io: CommandIo): Promise<number> {
       throw toCliError(error);
     }
   }
+  let supervisor: Supervisor;
   try {
-    const supervisor = new Supervisor(options);
-    const outcome = await supervisor.run();
+    supervisor = new Supervisor(options);
+  } catch (error) {
+    throw toCliError(error);
+  }
+  // The endpoint before anything starts: a port or host that cannot be used leaves no run dir behind.
+  let server: MetricsServer | undefined;
+  if (flags['metrics-port'] !== undefined) {
+    try {
+      server = await startSupervisorMetrics(supervisor, {
+        port: flags['metrics-port'],
+        host: flags['metrics-host'],
+        botName: flags['bot-name'] ?? basename(options.runDir),
+        info: { run_dir: options.runDir, command: supervisor.options.command.join(' ') },
+      });
+    } catch (error) {
+      throw metricsServerError(error);
+    }
+    io.stderr.write(`loop supervise: serving Prometheus metrics at ${server.url}\n`);
+  }
+  try {
+    const outcome = await supervisor.run().catch(async (error: unknown) => {
+      await server?.close();
+      throw error;
+    });
     if (outcome.status === 'gave_up') {
       io.stderr.write(
         `loop supervise: gave up after ${outcome.restarts} restarts; last exit status ${outcome.exitCode}\n`,
@@ -243,6 +305,11 @@ async function supervise(argv: string[], io: CommandIo): Promise<number> {
         `loop supervise: not restarting: exit status ${outcome.exitCode} is in --prevent-restart-exit-status\n`,
       );
     }
+    if (server !== undefined) {
+      // Ended by itself: the last state (gave up, the exit code) must reach a scrape before the endpoint goes.
+      if (outcome.stopReason !== 'signal') await linger(flags['metrics-linger-s'] ?? 30, io);
+      await server.close();
+    }
     // A stop that was asked for (SIGINT, SIGTERM, SIGHUP) and went as asked is a success, whatever the child
     // answered the forwarded signal with; only a child that had to be SIGKILLed at the kill timeout says so.
     if (outcome.stopReason === 'signal' && outcome.exitCode !== SIGKILLED) return 0;
@@ -250,6 +317,44 @@ async function supervise(argv: string[], io: CommandIo): Promise<number> {
   } catch (error) {
     throw toCliError(error);
   }
+}
+
+/** The flags the supervisor keeps under systemd too (renderSystemdUnit writes the supervision's own). */
+function passThroughFlags(flags: Record<string, unknown>): string[] {
+  const args: string[] = [];
+  for (const name of PASS_THROUGH_FLAGS) {
+    const value = flags[name];
+    if (value !== undefined) args.push(`--${name}`, String(value));
+  }
+  return args;
+}
+
+const PASS_THROUGH_FLAGS = ['metrics-port', 'metrics-host', 'metrics-linger-s', 'bot-name'] as const;
+
+/** A port in use is the machine's (exit 1); a host that does not resolve or exist is bad input (exit 2). */
+function metricsServerError(error: unknown): LoopCliError {
+  const message = `loop supervise: --metrics-port: ${(error as Error).message}`;
+  const cause = (error as { cause?: { code?: string } }).cause;
+  if (isMetricsError(error) && BAD_HOST_ERRNOS.has(cause?.code ?? '')) {
+    return usageError(`loop supervise: --metrics-host: ${(error as Error).message}`, error);
+  }
+  return new LoopCliError('LOOP_CLI_RUNTIME', message, { cause: error });
+}
+
+/** Waits `seconds`, or until SIGINT/SIGTERM/SIGHUP. */
+async function linger(seconds: number, io: CommandIo): Promise<void> {
+  if (seconds <= 0) return;
+  io.stderr.write(`loop supervise: serving the final /metrics for ${seconds} s (a signal ends it now)\n`);
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      for (const signal of signals) process.off(signal, done);
+      resolve();
+    };
+    const timer = setTimeout(done, seconds * 1000);
+    for (const signal of signals) process.on(signal, done);
+  });
 }
 
 /** Exit status of a process killed by SIGKILL (128 + 9). */
