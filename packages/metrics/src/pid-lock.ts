@@ -1,7 +1,19 @@
 // A pid lock file: one live process holds a file (its pid inside) at a time; a lock left by a dead process is taken over.
 import { linkSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import {
+  compareProcessIdentity,
+  formatPidRecord,
+  isProcessAlive,
+  parsePidRecord,
+} from '@loop/process-identity';
 import { MetricsError } from './errors.js';
+
+/**
+ * True if the process with this pid runs: it exists (EPERM means it exists but belongs to someone else) and
+ * is not a zombie. Re-exported from `@loop/process-identity`, the one liveness check of Loop.
+ */
+export { isProcessAlive };
 
 /** A held pid lock. `release()` removes the file if it still holds our pid; idempotent. */
 export interface PidLock {
@@ -13,17 +25,6 @@ export interface PidLock {
 
 /** What {@link tryAcquirePidLock} found: the lock is now ours, or a live process (maybe this one) holds it. */
 export type PidLockAttempt = { ok: true; lock: PidLock } | { ok: false; holderPid: number };
-
-/** True if a process with this pid exists (EPERM means it exists but belongs to someone else). */
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Takeover rounds before giving up; each loses only to another process that took or freed the lock meanwhile. */
 const MAX_ATTEMPTS = 200;
@@ -193,24 +194,14 @@ function sleepSync(ms: number): void {
   Atomics.wait(sleepCell, 0, 0, ms);
 }
 
-/**
- * This life of a pid on Linux: the boot id and the process's start time in clock ticks, which a later process
- * reusing the number (after a reboot, or in a container where the bot is pid 1 each time) does not share.
- */
-function pidIdentity(pid: number): string | undefined {
-  try {
-    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return `${bootId}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
-  } catch {
-    return undefined; // not Linux, or no such process
-  }
-}
-
 let ownLockText: string | undefined;
-/** What this process writes in a lock: `<pid> <identity>` where the identity is known, else `<pid>`. */
+/**
+ * What this process writes in a lock: `<pid> <boot id>:<start ticks>` where the identity is known (Linux),
+ * else `<pid>`. The identity is what a later process reusing the number (after a reboot, or in a container
+ * where the bot is pid 1 each time) does not share.
+ */
 function lockText(): string {
-  ownLockText ??= `${[process.pid, pidIdentity(process.pid)].filter((part) => part !== undefined).join(' ')}\n`;
+  ownLockText ??= formatPidRecord(process.pid);
   return ownLockText;
 }
 
@@ -225,11 +216,9 @@ function readLockPid(file: string): number | undefined | typeof MISSING {
   } catch {
     return MISSING;
   }
-  const match = /^(\d+)(?: (\S+))?$/.exec(text);
-  if (match === null) return undefined;
-  const pid = Number(match[1]);
-  const identity = match[2];
+  const record = parsePidRecord(text);
+  if (record === undefined) return undefined;
+  const { pid, identity } = record;
   if (identity === undefined || pid === process.pid) return pid;
-  const current = pidIdentity(pid);
-  return current === undefined || current === identity ? pid : undefined;
+  return compareProcessIdentity(pid, identity) === 'reused' ? undefined : pid;
 }

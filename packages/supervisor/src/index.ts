@@ -1,4 +1,11 @@
 // @loop/supervisor: keep any command running 24/7 — restart policy, backoff, state file, log, watchdog.
+
+/** Re-exported from `@loop/process-identity`, the one liveness check of Loop. */
+export {
+  isProcessAlive,
+  processGroupHasLiveMembers,
+  signalProcessGroup,
+} from '@loop/process-identity';
 export { type BackoffPolicy, backoffDelayMs, seededRandom } from './backoff.js';
 export { formatCommandLine, shellQuote } from './command-line.js';
 export { resolveCommand } from './command-resolution.js';
@@ -24,7 +31,6 @@ export {
   SUPERVISOR_DEFAULTS,
   type SupervisorOptions,
 } from './options.js';
-export { isProcessAlive, processGroupHasLiveMembers, signalProcessGroup } from './process-group.js';
 export {
   type ChildExit,
   decideAfterExit,

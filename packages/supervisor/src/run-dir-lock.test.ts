@@ -2,8 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processIdentity } from '@loop/process-identity';
 import { afterEach, describe, expect, it } from 'vitest';
-import { processIdentity } from './process-group.js';
 import { acquireRunDirLock, SUPERVISOR_LOCK_FILE } from './run-dir-lock.js';
 
 const children: ReturnType<typeof spawn>[] = [];

@@ -2,8 +2,8 @@
 // a dead owner's (or a reused pid's) is taken over.
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { formatPidRecord, isRecordedProcessAlive, parsePidRecord } from '@loop/process-identity';
 import { errnoCode, SupervisorError } from './errors.js';
-import { isProcessAlive, processIdentity } from './process-group.js';
 
 /** Name of the lock file inside the run dir. */
 export const SUPERVISOR_LOCK_FILE = 'supervisor.lock';
@@ -38,13 +38,8 @@ function readHolder(file: string): Holder | undefined {
   } catch {
     return undefined;
   }
-  const match = /^(\d+)(?: (\S+))?\n?$/.exec(text);
-  const pid = match === null ? undefined : Number(match[1]);
-  return {
-    text,
-    pid: pid !== undefined && Number.isSafeInteger(pid) && pid > 0 ? pid : undefined,
-    identity: match?.[2],
-  };
+  const record = parsePidRecord(text);
+  return { text, pid: record?.pid, identity: record?.identity };
 }
 
 /**
@@ -60,10 +55,7 @@ function holderIsLive(
 ): holder is Holder & { pid: number } {
   if (holder?.pid === undefined) return false;
   if (holder.pid === pid && pid === process.pid) return heldHere.has(file);
-  if (!isProcessAlive(holder.pid)) return false;
-  if (holder.identity === undefined) return true;
-  const now = processIdentity(holder.pid);
-  return now === undefined || now === holder.identity;
+  return isRecordedProcessAlive(holder.pid, holder.identity);
 }
 
 /**
@@ -98,8 +90,7 @@ export function acquireRunDirLock(runDir: string, pid: number = process.pid): Ru
   const temp = join(runDir, `.${SUPERVISOR_LOCK_FILE}.${pid}.tmp`);
   let tookOverFrom: number | undefined;
   try {
-    const identity = processIdentity(pid);
-    writeFileSync(temp, identity === undefined ? `${pid}\n` : `${pid} ${identity}\n`, { mode: 0o644 });
+    writeFileSync(temp, formatPidRecord(pid), { mode: 0o644 });
     for (let tries = 0; tries < 5; tries += 1) {
       try {
         linkSync(temp, file);

@@ -5,6 +5,7 @@ import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processGroupHasLiveMembers, processGroupMembers, signalProcessGroup } from '@loop/process-identity';
 import { seededRandom } from './backoff.js';
 import { formatCommandLine } from './command-line.js';
 import { resolveCommand } from './command-resolution.js';
@@ -17,7 +18,6 @@ import {
   resolveSupervisorOptions,
   type SupervisorOptions,
 } from './options.js';
-import { processGroupHasLiveMembers, processGroupMembers, signalProcessGroup } from './process-group.js';
 import { type ChildExit, decideAfterExit, exitStatusOf } from './restart-decision.js';
 import { acquireRunDirLock, type RunDirLock } from './run-dir-lock.js';
 import {
