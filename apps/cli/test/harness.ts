@@ -120,12 +120,12 @@ export function tempDir(): string {
   return dir;
 }
 
-/** Polls `check` every 20 ms until it holds; throws after `timeoutMs`. */
-export async function waitFor(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+/** Polls `check` every `everyMs` (20 ms) until it holds; throws after `timeoutMs`. */
+export async function waitFor(check: () => boolean, timeoutMs = 15_000, everyMs = 20): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(20);
+    await sleep(everyMs);
   }
 }
 

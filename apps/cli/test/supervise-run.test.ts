@@ -17,7 +17,9 @@ it('restarts a `loop run` whose heartbeat stops (frozen with SIGSTOP), and stops
       'supervise',
       '--run-dir',
       runDir,
-      ...argv('--heartbeat-timeout-s 1.5 --kill-timeout-s 1 --backoff-base-s 0 --'),
+      // 4 s: long enough that a loaded machine's slow Node start (the age counts from the spawn) or a starved
+      // beat is not taken for a hang; the frozen child below is still found well inside the waits.
+      ...argv('--heartbeat-timeout-s 4 --kill-timeout-s 1 --backoff-base-s 0 --'),
       process.execPath,
       BIN,
       'run',
@@ -29,7 +31,7 @@ it('restarts a `loop run` whose heartbeat stops (frozen with SIGSTOP), and stops
   );
   await waitFor(
     () => existsSync(statePath) && state().status === 'running' && existsSync(join(runDir, 'heartbeat')),
-    20_000,
+    60_000,
   );
   const first = state().child_pid!;
   killAfterTest(first);
@@ -39,7 +41,7 @@ it('restarts a `loop run` whose heartbeat stops (frozen with SIGSTOP), and stops
   process.kill(first, 'SIGSTOP');
   await waitFor(
     () => existsSync(statePath) && state().status === 'running' && state().child_pid !== first,
-    20_000,
+    60_000,
   );
   const second = state().child_pid!;
   killAfterTest(second);
@@ -58,7 +60,7 @@ it('restarts a `loop run` whose heartbeat stops (frozen with SIGSTOP), and stops
   expect((await supervisor.done).exitCode).toBe(0);
   expect(isProcessAlive(second)).toBe(false);
   expect(state()).toMatchObject({ status: 'stopped', exit_code: 0, restarts: 1, stop_signal: 'SIGTERM' });
-});
+}, 180_000);
 
 it('--prevent-restart-exit-status 3: a `loop run` halted by its kill switch is started once, and exit 3 stands', async () => {
   const runDir = tempDir();

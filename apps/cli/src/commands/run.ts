@@ -89,17 +89,35 @@ async function runLoopCommand(values: RunFlagValues, io: CommandIo): Promise<num
   const removeIfMade = () => {
     if (!runDirExisted && readdirSync(runDir).length === 0) rmdirSync(runDir);
   };
-  let lock: RunLock;
+  // SIGINT/SIGTERM are ours before anything is written: once run.json says "running", a signal must end
+  // the run cleanly (exit 0), never kill it by the default action mid-start. One before the loop starts
+  // ends it at once, as "signal".
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      io.stderr.write(`\nloop run: second ${signal}, exiting now\n`);
+      process.exit(130);
+    }
+    stop.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    lock = acquireRunLock(runDir);
-  } catch (error) {
-    removeIfMade();
-    throw error;
-  }
-  try {
-    return await runInLockedDir(values, io, setup, feed, lock, removeIfMade);
+    let lock: RunLock;
+    try {
+      lock = acquireRunLock(runDir);
+    } catch (error) {
+      removeIfMade();
+      throw error;
+    }
+    try {
+      return await runInLockedDir(values, io, setup, feed, lock, removeIfMade, stop.signal);
+    } finally {
+      lock.release();
+    }
   } finally {
-    lock.release();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
@@ -111,6 +129,7 @@ async function runInLockedDir(
   feed: ReplayFeed | undefined,
   lock: RunLock,
   removeIfMade: () => void,
+  stopSignal: AbortSignal,
 ): Promise<number> {
   const runDir = values['run-dir']!;
   const deterministic = values.clock === 'simulated';
@@ -167,57 +186,42 @@ async function runInLockedDir(
   if (metrics) observers.push(metrics.observer);
   if (progress) observers.push(progress);
 
-  const stop = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stop.signal.aborted) {
-      io.stderr.write(`\nloop run: second ${signal}, exiting now\n`);
-      process.exit(130);
-    }
-    stop.abort(signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   let result: LoopResult;
   try {
-    result = await runLoop({ ...setup, observers, maxSteps: values['max-steps'], signal: stop.signal });
+    result = await runLoop({ ...setup, observers, maxSteps: values['max-steps'], signal: stopSignal });
   } finally {
     progress?.clear();
   }
+  await metrics?.close(result.stats);
+  heartbeat.touch();
+  const errorText = result.ended === 'error' ? describe(result.error) : undefined;
+  const exitCode = result.ended === 'error' ? 1 : result.ended === 'halted' ? EXIT_HALTED : 0;
+  let recordError: string | undefined;
   try {
-    await metrics?.close(result.stats);
-    heartbeat.touch();
-    const errorText = result.ended === 'error' ? describe(result.error) : undefined;
-    const exitCode = result.ended === 'error' ? 1 : result.ended === 'halted' ? EXIT_HALTED : 0;
-    let recordError: string | undefined;
-    try {
-      record.finish(result, exitCode, errorText, metrics?.writerRecord() ?? null);
-    } catch (error) {
-      // A full disk at the end must not hide the summary: it is printed, the failure said, the code kept.
-      recordError = (error as Error).message;
-    }
-    if (!values.quiet)
-      io.stdout.write(
-        formatRunSummary({
-          result,
-          clock: values.clock,
-          feed: values.feed,
-          initialCash: values['initial-cash'],
-          runDir,
-          extraLines: [
-            ...safeLines(metrics),
-            ...(heartbeat.failures > 0 ? [`heartbeat: ${heartbeat.failures} touches failed`] : []),
-          ],
-        }),
-      );
-    if (errorText !== undefined) io.stderr.write(`loop run: the loop failed: ${errorText}\n`);
-    if (recordError !== undefined) {
-      io.stderr.write(`loop run: cannot write the end of the run to run.json: ${recordError}\n`);
-    }
-    return exitCode;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    record.finish(result, exitCode, errorText, metrics?.writerRecord() ?? null);
+  } catch (error) {
+    // A full disk at the end must not hide the summary: it is printed, the failure said, the code kept.
+    recordError = (error as Error).message;
   }
+  if (!values.quiet)
+    io.stdout.write(
+      formatRunSummary({
+        result,
+        clock: values.clock,
+        feed: values.feed,
+        initialCash: values['initial-cash'],
+        runDir,
+        extraLines: [
+          ...safeLines(metrics),
+          ...(heartbeat.failures > 0 ? [`heartbeat: ${heartbeat.failures} touches failed`] : []),
+        ],
+      }),
+    );
+  if (errorText !== undefined) io.stderr.write(`loop run: the loop failed: ${errorText}\n`);
+  if (recordError !== undefined) {
+    io.stderr.write(`loop run: cannot write the end of the run to run.json: ${recordError}\n`);
+  }
+  return exitCode;
 }
 
 /** The progress display on stderr: in place on a TTY, a line every --progress-every-s otherwise, none with --quiet. */
