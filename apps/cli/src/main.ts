@@ -54,12 +54,17 @@ export async function main(
   io: CommandIo = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
   let [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    // No command is a usage error: the usage goes where errors go, so a script that captures stderr sees it.
+    io.stderr.write(topHelp());
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     // `loop help run` and `loop --help run` are `loop run --help`.
     const topic = rest[0];
-    if (name === undefined || topic === undefined) {
+    if (topic === undefined) {
       io.stdout.write(topHelp());
-      return name === undefined ? 2 : 0;
+      return 0;
     }
     if (!commands.some((c) => c.name === topic)) {
       io.stderr.write(

@@ -1,4 +1,5 @@
 // Streams the complete lines of one NDJSON file from a byte offset, with a fixed-size buffer.
+import { isUtf8 } from 'node:buffer';
 import { type FileHandle, open } from 'node:fs/promises';
 
 /** Lines longer than this are skipped (reported as one over-long line) so one bad line cannot exhaust memory. */
@@ -19,10 +20,12 @@ export interface NdjsonReadResult {
 
 /** Callbacks of {@link readNdjsonLines}. */
 export interface NdjsonLineSink {
-  /** A complete line (without its `\n`) and its 1-based line number. Empty lines are not reported. */
+  /** A complete line (without its `\n`) and its 1-based line number; blank lines too (they count as bad). */
   line(text: string, line: number): void;
   /** A line longer than {@link MAX_LINE_BYTES}, which was not decoded. */
   overlong(line: number): void;
+  /** A line whose bytes are not UTF-8, which was not decoded (rather than read with U+FFFD). */
+  notUtf8(line: number): void;
 }
 
 /**
@@ -72,13 +75,26 @@ export async function readNdjsonLines(
       }
       const lastNl = buffer.lastIndexOf(NEWLINE, end - 1);
       if (lastNl >= start) {
-        // One decode per chunk, then string splitting: far cheaper than decoding line by line.
-        const text = buffer.toString('utf8', start, lastNl + 1);
-        let from = 0;
-        for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
-          if (nl > from) sink.line(text.slice(from, nl), lineNo);
-          lineNo += 1;
-          from = nl + 1;
+        if (isUtf8(buffer.subarray(start, lastNl + 1))) {
+          // One decode per chunk, then string splitting: far cheaper than decoding line by line.
+          const text = buffer.toString('utf8', start, lastNl + 1);
+          let from = 0;
+          for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+            sink.line(text.slice(from, nl), lineNo);
+            lineNo += 1;
+            from = nl + 1;
+          }
+        } else {
+          // Some line is not UTF-8: find it, one line at a time (rare, so the slow way is fine).
+          let from = start;
+          for (let nl = buffer.indexOf(NEWLINE, from); nl !== -1 && nl <= lastNl; ) {
+            const bytes = buffer.subarray(from, nl);
+            if (isUtf8(bytes)) sink.line(bytes.toString('utf8'), lineNo);
+            else sink.notUtf8(lineNo);
+            lineNo += 1;
+            from = nl + 1;
+            nl = buffer.indexOf(NEWLINE, from);
+          }
         }
         start = lastNl + 1;
       }

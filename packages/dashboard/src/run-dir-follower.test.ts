@@ -41,6 +41,30 @@ describe('RunDirFollower', () => {
     });
   });
 
+  it('counts blank lines (empty or spaces) and lines that are not UTF-8 as skipped, with their line', async () => {
+    const dir = await runDir();
+    const events = stageEvents(1);
+    const lines = ndjson(events.slice(0, 3)).split('\n');
+    const latin1 = Buffer.from(lines[2]!.replace('}', ',"detail":"caf\u00e9"}'), 'latin1');
+    await writeFile(
+      join(dir, 'metrics.ndjson'),
+      Buffer.concat([
+        Buffer.from(`${lines[0]}\n\n  \n${lines[1]}\n`),
+        latin1,
+        Buffer.from(`\n${lines[2]}\n`),
+      ]),
+    );
+    const follower = new RunDirFollower(dir, { tailLines: 100 });
+    await follower.refresh({ final: true });
+    expect(follower.history.events).toBe(3);
+    expect(follower.history.skippedLines()).toEqual([
+      { file: 'metrics.ndjson', line: 2, reason: 'blank line' },
+      { file: 'metrics.ndjson', line: 3, reason: 'blank line' },
+      { file: 'metrics.ndjson', line: 5, reason: 'not UTF-8 text' },
+    ]);
+    expect(follower.history.tail().map((e) => e.line)).toEqual([1, 4, 6]);
+  });
+
   it('judges a torn last line once the file has not changed for settledMs, and numbers the lines after it as a full read does', async () => {
     const dir = await runDir();
     const events = stageEvents(1);

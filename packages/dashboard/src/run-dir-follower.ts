@@ -263,6 +263,7 @@ export class RunDirFollower {
                   else this.history.addEvent(read, progress.name, line);
                 },
                 overlong: (line) => this.history.addSkipped(progress.name, line, 'line too long'),
+                notUtf8: (line) => this.history.addSkipped(progress.name, line, 'not UTF-8 text'),
               },
               { offset: p.offset, firstLine: p.nextLine },
             );

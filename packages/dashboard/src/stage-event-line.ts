@@ -46,7 +46,8 @@ export function readStageEventLine(text: string): StageEventLine | string {
   try {
     value = JSON.parse(text);
   } catch {
-    return 'not JSON (torn or corrupt line)';
+    // Blank lines (empty or spaces) are bad lines like any other, counted the same way.
+    return text.trim().length === 0 ? 'blank line' : 'not JSON (torn or corrupt line)';
   }
   if (isPlainStageEvent(value)) return value;
   const result = stageEventLineSchema.safeParse(value);

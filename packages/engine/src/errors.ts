@@ -1,5 +1,6 @@
 // Errors of @loop/engine: one class, a stable code per condition. Expected trading outcomes (a risk
 // rejection, a stage that throws) are values reported to observers, never these errors.
+import { escapeForMessage } from './message-text.js';
 
 /** Stable codes of {@link LoopEngineError}. */
 export type LoopEngineErrorCode =
@@ -50,7 +51,9 @@ export class FeedFileError extends LoopEngineError {
     problem: string,
     options?: { cause?: unknown; badRow?: boolean; row?: number },
   ) {
-    const where = line === undefined ? file : `${file}:${line}`;
+    // The name is the user's, but a message is one line: control characters in it are escaped.
+    const shown = escapeForMessage(file, 4096);
+    const where = line === undefined ? shown : `${shown}:${line}`;
     const row = options?.row === undefined ? '' : ` (row ${options.row})`;
     super('LOOP_ENGINE_FEED_INVALID', `${where}${row}: ${problem}`, options);
     this.file = file;

@@ -240,6 +240,48 @@ describe('parseCandleFile: ccxt JSON', () => {
   });
 });
 
+describe('parseCandleFile: hostile content', () => {
+  it('refuses a JSON feed nested 5,000 deep with one line, without overflowing the stack', () => {
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const error = feedError(() => parseCandleFile(deep, 'deep.json'));
+    expect(error.message).toBe(
+      `deep.json:1: expected a row [timestamp, open, high, low, close, volume], got ${'['.repeat(59)}…`,
+    );
+    let nested = '1';
+    for (let i = 0; i < 20_000; i++) nested = `[${nested}]`;
+    expect(feedError(() => parseCandleFile(`[[0,${nested},1,1,1,1]]`, 'n.json')).message).toMatch(
+      /^n\.json:1: open is not a number: \[\[\[\[/,
+    );
+  });
+
+  it('says a number too large for a double is out of range, as the file wrote it', () => {
+    expect(feedError(() => parseCandleFile('[[0,1e400,1,1,1,1]]', 'big.json')).message).toBe(
+      'big.json:1: open is out of range: 1e400',
+    );
+    expect(feedError(() => parseCandleFile('[\n[0, 1, 1, 1, 1, -2E+999 ]\n]', 'big.json')).message).toBe(
+      'big.json:2: volume is out of range: -2E+999',
+    );
+    expect(feedError(() => parseCandleFile('[[1e400,1,1,1,1,1]]', 'big.json')).message).toMatch(
+      /^big\.json:1: timestamp 1e400 is out of range: must be from 0/,
+    );
+    expect(feedError(() => parseCandleFile(csv('0,1,1e400,1,1,1'), 'big.csv')).message).toBe(
+      'big.csv:2: high is out of range: 1e400',
+    );
+  });
+
+  it('never copies control characters of a binary row into the message', () => {
+    const binary = csv('0,1,1,1,1,1', '60000,\u001b[2J\u0007\r\u0000,1,1,1,1');
+    const error = feedError(() => parseCandleFile(binary, 'bin\u001b.csv'));
+    expect(error.message).toBe('bin\\x1b.csv:3: open is not a number: "\\x1b[2J\\x07\\x0d\\x00"');
+    expect(error.file).toBe('bin\u001b.csv');
+    expect(error.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    const json = feedError(() => parseCandleFile('[[0,"\\u001b]0;title\\u0007",1,1,1,1]]', 'b.json'));
+    expect(json.message).toBe('b.json:1: open is not a number: "\\u001b]0;title\\u0007"');
+    const badJson = feedError(() => parseCandleFile('[[0,1,1,1,1,1]]\u001b[2J', 'j.json'));
+    expect(badJson.message).not.toMatch(/[\u0000-\u001f]/);
+  });
+});
+
 describe('loadReplayFeed', () => {
   it('replays the real BTC-USD day: 1382 candles, 52 gaps, 58 missing minutes', async () => {
     const feed = await loadReplayFeed(REAL_DATA);

@@ -1,10 +1,11 @@
 // Historical replay: OHLCV candles from a CSV or ccxt-style JSON file, every row validated, bad rows
 // named by file and line (or skipped and counted), gaps counted as the loop reaches them.
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { SIMULATED_CLOCK_MAX_MS } from './clock.js';
 import { FeedFileError } from './errors.js';
 import { type Candle, type Feed, type FeedStats, GapCounter, inferIntervalMs } from './feed.js';
+import { type FeedFileLimits, readFeedFileBytes } from './feed-file.js';
+import { describeJsonValue, escapeForMessage } from './message-text.js';
 
 /** `csv` (header `timestamp,open,high,low,close,volume`) or `json` (`[[ts,o,h,l,c,v], ...]`). */
 export type CandleFileFormat = 'csv' | 'json';
@@ -15,6 +16,8 @@ export interface CandleFileOptions {
   skipBadRows?: boolean;
   /** The format; by default from the extension (`.json`, `.csv`), else from the first character. */
   format?: CandleFileFormat;
+  /** Size limits of {@link loadReplayFeed}; by default `MAX_FEED_FILE_BYTES` and `MAX_FEED_LINE_BYTES`. */
+  limits?: FeedFileLimits;
 }
 
 /** A row that was skipped, with why. */
@@ -69,17 +72,18 @@ const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2})))?$/;
 const ISO_DATE_TIME_NO_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
 
-/** Reads and validates a candle file, then serves it as a {@link ReplayFeed}. Throws {@link FeedFileError}. */
+/**
+ * Reads and validates a candle file, then serves it as a {@link ReplayFeed}. Throws {@link FeedFileError},
+ * also for a path that is not a regular file (never opened blocking), a file over `MAX_FEED_FILE_BYTES`,
+ * or a CSV line over `MAX_FEED_LINE_BYTES` (both refused before the rest is read).
+ */
 export async function loadReplayFeed(path: string, options: CandleFileOptions = {}): Promise<ReplayFeed> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(error);
-    throw new FeedFileError(path, undefined, `cannot read the feed file: ${why}`, { cause: error });
-  }
-  return new ReplayFeed(parseCandleFile(text, path, options));
+  const bytes = await readFeedFileBytes(
+    path,
+    (first) => (options.format ?? detectFormat(path, first.toString('utf8', 0, 4096))) === 'csv',
+    options.limits,
+  );
+  return new ReplayFeed(parseCandleFile(bytes.toString('utf8'), path, options));
 }
 
 /** Parses and validates the text of a candle file named `file`. Throws {@link FeedFileError}. */
@@ -154,7 +158,12 @@ function detectFormat(file: string, text: string): CandleFileFormat {
   const ext = extname(file).toLowerCase();
   if (ext === '.json') return 'json';
   if (ext === '.csv') return 'csv';
-  return text.trimStart().startsWith('[') ? 'json' : 'csv';
+  return text
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .startsWith('[')
+    ? 'json'
+    : 'csv';
 }
 
 /** A bad row: thrown inside a row's validation, caught by {@link RowValidator}. */
@@ -271,11 +280,12 @@ function readJson(text: string, file: string, rows: RowValidator): void {
     data = JSON.parse(text);
   } catch (error) {
     const line = jsonErrorLine(text, error);
-    throw new FeedFileError(file, line, `invalid JSON: ${(error as Error).message}`, { cause: error });
+    const message = escapeForMessage((error as Error).message, 200);
+    throw new FeedFileError(file, line, `invalid JSON: ${message}`, { cause: error });
   }
   if (!Array.isArray(data))
     throw new FeedFileError(file, 1, 'expected a JSON array of [ts, o, h, l, c, v] rows');
-  const lines = rowLines(text);
+  const { lines, starts } = rowPositions(text);
   const rowsOnLine = new Map<number, number>();
   for (const line of lines) rowsOnLine.set(line, (rowsOnLine.get(line) ?? 0) + 1);
   data.forEach((row: unknown, i) => {
@@ -287,17 +297,19 @@ function readJson(text: string, file: string, rows: RowValidator): void {
       () => {
         if (!Array.isArray(row) || row.length !== 6) {
           throw new BadRow(
-            `expected a row [timestamp, open, high, low, close, volume], got ${truncate(JSON.stringify(row))}`,
+            `expected a row [timestamp, open, high, low, close, volume], got ${describeJsonValue(row)}`,
           );
         }
         const [ts, open, high, low, close, volume] = row as unknown[];
+        // JSON.parse reads 1e400 as Infinity; the message shows the number as the file wrote it.
+        const raw = (k: number) => rowElementText(text, starts[i], k);
         return {
-          timeMs: typeof ts === 'string' ? parseTimestamp(ts) : jsonTimestamp(ts),
-          open: jsonNumber('open', open),
-          high: jsonNumber('high', high),
-          low: jsonNumber('low', low),
-          close: jsonNumber('close', close),
-          volume: jsonNumber('volume', volume),
+          timeMs: typeof ts === 'string' ? parseTimestamp(ts) : jsonTimestamp(ts, raw),
+          open: jsonNumber('open', open, raw(1)),
+          high: jsonNumber('high', high, raw(2)),
+          low: jsonNumber('low', low, raw(3)),
+          close: jsonNumber('close', close, raw(4)),
+          volume: jsonNumber('volume', volume, raw(5)),
         };
       },
       shared ? i + 1 : undefined,
@@ -305,9 +317,13 @@ function readJson(text: string, file: string, rows: RowValidator): void {
   });
 }
 
-/** Line (1-based) of each element of a JSON document's top-level array, found by a scan that skips strings. */
-function rowLines(text: string): number[] {
+/**
+ * Line (1-based) and offset of each element of a JSON document's top-level array, found by a scan that
+ * skips strings.
+ */
+function rowPositions(text: string): { lines: number[]; starts: number[] } {
   const lines: number[] = [];
+  const starts: number[] = [];
   let line = 1;
   let depth = 0;
   let inString = false;
@@ -324,6 +340,7 @@ function rowLines(text: string): number[] {
     if (ch === 32 || ch === 9 || ch === 10 || ch === 13) continue;
     if (depth === 1 && expectValue && ch !== 93) {
       lines.push(line);
+      starts.push(i);
       expectValue = false;
     }
     if (ch === 34) inString = true;
@@ -333,7 +350,34 @@ function rowLines(text: string): number[] {
     } else if (ch === 93 || ch === 125) depth--;
     else if (ch === 44 && depth === 1) expectValue = true;
   }
-  return lines;
+  return { lines, starts };
+}
+
+/**
+ * The source text of item `k` of the JSON array starting at `text[start]`, if it is one (only called on a
+ * bad row, to show a number as written); undefined if there is no such item.
+ */
+function rowElementText(text: string, start: number | undefined, k: number): string | undefined {
+  if (start === undefined || text.charCodeAt(start) !== 91) return undefined;
+  let depth = 0;
+  let item = 0;
+  let from = start + 1;
+  for (let i = start; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 34) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
+      continue;
+    }
+    if (ch === 91 || ch === 123) depth++;
+    else if (ch === 93 || ch === 125) depth--;
+    if ((ch === 44 && depth === 1) || depth === 0) {
+      if (item === k) return text.slice(from, i).trim();
+      if (depth === 0) return undefined;
+      item++;
+      from = i + 1;
+    }
+  }
+  return undefined;
 }
 
 function jsonErrorLine(text: string, error: unknown): number | undefined {
@@ -389,12 +433,15 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-/** A JSON number timestamp: whole epoch ms in range. */
-function jsonTimestamp(value: unknown): number {
-  // A whole number too large to be exact is out of range rather than "not a whole number".
+/** A JSON number timestamp: whole epoch ms in range; `raw(0)` is its source text. */
+function jsonTimestamp(value: unknown, raw: (k: number) => string | undefined): number {
+  // A whole number too large to be exact (or to be finite) is out of range rather than "not a whole number".
   if (typeof value === 'number' && Number.isFinite(value) && Number.isInteger(value))
     return inTimeRange(value);
-  return jsonNumber('timestamp', value, true);
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return inTimeRange(value, escapeForMessage(raw(0) ?? String(value)));
+  }
+  return jsonNumber('timestamp', value, raw(0), true);
 }
 
 /** `ms` if it is a time the feed accepts (`MIN_TIME_MS` to `MAX_TIME_MS`); `shown` is how the row wrote it. */
@@ -406,21 +453,26 @@ function inTimeRange(ms: number, shown: string = String(ms)): number {
 }
 
 function parseNumber(column: string, raw: string): number {
+  if (!DECIMAL.test(raw)) throw new BadRow(`${column} is not a number: "${truncate(raw)}"`);
   const value = Number(raw);
-  if (!DECIMAL.test(raw) || !Number.isFinite(value))
-    throw new BadRow(`${column} is not a number: "${truncate(raw)}"`);
+  if (!Number.isFinite(value)) throw new BadRow(`${column} is out of range: ${truncate(raw)}`);
   return value;
 }
 
-function jsonNumber(column: string, value: unknown, integer = false): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isSafeInteger(value))) {
+/** A JSON number; `raw` is how the file wrote it, shown for a number too large for a double (1e400). */
+function jsonNumber(column: string, value: unknown, raw: string | undefined, integer = false): number {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw new BadRow(`${column} is out of range: ${truncate(raw ?? String(value))}`);
+  }
+  if (typeof value !== 'number' || (integer && !Number.isSafeInteger(value))) {
     throw new BadRow(
-      `${column} is not a ${integer ? 'whole number' : 'number'}: ${truncate(JSON.stringify(value) ?? String(value))}`,
+      `${column} is not a ${integer ? 'whole number' : 'number'}: ${describeJsonValue(value)}`,
     );
   }
   return value;
 }
 
+/** Text from the file, one line, control characters escaped, at most `max` characters. */
 function truncate(text: string, max = 60): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return escapeForMessage(text, max);
 }

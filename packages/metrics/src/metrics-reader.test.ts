@@ -24,6 +24,9 @@ function writeRun(count: number, maxLines: number, detail?: string): void {
   writer.close();
 }
 
+/** An event line without its newline. */
+const bare = (step: number, detail?: string) => eventLine(step, detail).trimEnd();
+
 async function collect(stream: AsyncIterable<{ event: { step: number } }>): Promise<number[]> {
   const steps: number[] = [];
   for await (const { event } of stream) steps.push(event.step);
@@ -71,6 +74,64 @@ describe('readEvents', () => {
     expect(steps).toEqual(Array.from({ length: 3001 }, (_, i) => i));
     expect(stream.stats.skipped).toEqual([
       expect.objectContaining({ file: 'metrics.ndjson', line: 3001, reason: 'too-long' }),
+    ]);
+  });
+
+  it('counts blank lines (empty, spaces, tabs) as skipped, all the same way', async () => {
+    fs.writeFileSync(path.join(dir, 'metrics.ndjson'), `${bare(0)}\n\n   \n\t\r\n${bare(1)}\n`);
+    const stream = readEvents(dir);
+    expect(await collect(stream)).toEqual([0, 1]);
+    expect(stream.stats).toMatchObject({ lines: 5, events: 2, skippedCount: 3 });
+    expect(stream.stats.skipped.map((s) => [s.line, s.reason, s.message])).toEqual([
+      [2, 'empty', 'blank line'],
+      [3, 'empty', 'blank line'],
+      [4, 'empty', 'blank line'],
+    ]);
+    const tail = await tailEvents(dir, 10);
+    expect(tail.events.map((e) => e.event.step)).toEqual([0, 1]);
+    expect(tail.skipped.map((s) => s.reason)).toEqual(['empty', 'empty', 'empty']);
+  });
+
+  it('counts a line that is not UTF-8 as bad instead of reading it with U+FFFD', async () => {
+    const bad = Buffer.from(bare(7, 'caf\u00e9'), 'utf8');
+    const latin1 = Buffer.from(bare(8, 'caf\u00e9'), 'latin1'); // é as the single byte 0xE9
+    const overlong = Buffer.concat([Buffer.from(bare(9).slice(0, -1)), Buffer.from([0xc0, 0x80, 0x7d])]);
+    expect(bad.toString('latin1')).not.toBe(latin1.toString('latin1'));
+    fs.writeFileSync(
+      path.join(dir, 'metrics.ndjson'),
+      Buffer.concat([bad, Buffer.from('\n'), latin1, Buffer.from('\n'), overlong, Buffer.from('\n')]),
+    );
+    const stream = readEvents(dir);
+    const events: string[] = [];
+    for await (const { event } of stream) events.push(`${event.step}:${event.detail}`);
+    expect(events).toEqual(['7:café']);
+    expect(stream.stats.skipped.map((s) => [s.line, s.reason])).toEqual([
+      [2, 'invalid-utf8'],
+      [3, 'invalid-utf8'],
+    ]);
+    const tail = await tailEvents(dir, 10);
+    expect(tail.events.map((e) => e.event.step)).toEqual([7]);
+    expect(tail.skippedCount).toBe(2);
+  });
+
+  it('checks UTF-8 a line at a time where a chunk boundary splits a character', async () => {
+    // 64 KiB chunks: lines of 'é' (2 bytes) put a boundary inside a character somewhere.
+    const lines = Array.from({ length: 200 }, (_, i) => bare(i, 'é'.repeat(1000 + (i % 3))));
+    fs.writeFileSync(path.join(dir, 'metrics.ndjson'), `${lines.join('\n')}\n`);
+    const stream = readEvents(dir);
+    expect(await collect(stream)).toHaveLength(200);
+    expect(stream.stats.skippedCount).toBe(0);
+  });
+
+  it('skips and counts a line nested 100,000 deep', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const deepAttr = bare(1).replace('}', `,"attrs":{"a":${'{"b":'.repeat(50_000)}1${'}'.repeat(50_000)}}}`);
+    fs.writeFileSync(path.join(dir, 'metrics.ndjson'), `${bare(0)}\n${deep}\n${deepAttr}\n${bare(2)}\n`);
+    const stream = readEvents(dir);
+    expect(await collect(stream)).toEqual([0, 2]);
+    expect(stream.stats.skipped.map((s) => [s.line, s.reason])).toEqual([
+      [2, 'invalid-schema'],
+      [3, 'invalid-schema'],
     ]);
   });
 

@@ -1,4 +1,5 @@
 // Reads a run dir's metrics back: rotated files then the current one, streamed, every line validated.
+import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError, MetricsError } from './errors.js';
@@ -28,8 +29,11 @@ export interface ReadEvent {
   line: number;
 }
 
-/** Why a line was skipped. */
-export type SkipReason = 'torn' | 'invalid-json' | 'invalid-schema' | 'empty' | 'too-long';
+/**
+ * Why a line was skipped: `empty` for a blank line (nothing, or only spaces and tabs; a writer never
+ * writes one), `invalid-utf8` for bytes that are not UTF-8 (never decoded with U+FFFD and accepted).
+ */
+export type SkipReason = 'torn' | 'invalid-json' | 'invalid-schema' | 'empty' | 'too-long' | 'invalid-utf8';
 
 /** A skipped (torn or corrupt) line. */
 export interface SkippedLine {
@@ -105,15 +109,32 @@ async function listWithIds(runDir: string): Promise<Array<MetricsFileInfo & { in
   return out;
 }
 
-/** Parses and validates one line; a string describing the problem if it is not a valid event. */
+const EMPTY_LINE = { ok: false, reason: 'empty', message: 'blank line' } as const;
+const NOT_UTF8 = { ok: false, reason: 'invalid-utf8', message: 'not UTF-8 text' } as const;
+
+/**
+ * Decodes and parses one line's bytes: a line that is not valid UTF-8 is skipped as `invalid-utf8`
+ * rather than decoded with replacement characters. `checked` says the caller already knows the bytes are UTF-8.
+ */
+function parseLineBytes(bytes: Buffer, checked: boolean): ReturnType<typeof parseStageEventLine> {
+  if (!checked && !isUtf8(bytes)) return NOT_UTF8;
+  return parseStageEventLine(bytes.toString('utf8'));
+}
+
+/**
+ * Parses and validates one line; a string describing the problem if it is not a valid event. A blank
+ * line (empty or only whitespace) is `empty`.
+ */
 export function parseStageEventLine(
   text: string,
 ): { ok: true; event: StageEventLine } | { ok: false; reason: SkipReason; message: string } {
-  if (text.length === 0) return { ok: false, reason: 'empty', message: 'empty line' };
+  if (text.length === 0) return EMPTY_LINE;
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
+    // A line of spaces is as empty as a line of nothing: both are counted the same way.
+    if (text.trim().length === 0) return EMPTY_LINE;
     return { ok: false, reason: 'invalid-json', message: describeError(error) };
   }
   const result = stageEventLineSchema.safeParse(json);
@@ -192,17 +213,22 @@ export class MetricsEventStream implements AsyncIterable<ReadEvent> {
       }
       if (n === 0) break;
       let from = 0;
+      // One UTF-8 check for the lines that start and end in this chunk (usually all valid), else one a line;
+      // the first line (which may have begun in the previous chunk) is checked on its own.
+      const firstNl = chunk.indexOf(0x0a, 0);
+      const lastNl = chunk.lastIndexOf(0x0a, n - 1);
+      const restValid = firstNl !== -1 && firstNl < n && isUtf8(chunk.subarray(firstNl + 1, lastNl));
       for (let nl = chunk.indexOf(0x0a, 0); nl !== -1 && nl < n; nl = chunk.indexOf(0x0a, from)) {
         lineNo++;
         if (overlong) {
           this.skip(name, lineNo, 'too-long', `line longer than ${this.maxLineBytes} bytes`);
           overlong = false;
         } else {
-          const text =
+          const parsed =
             carryBytes === 0
-              ? chunk.toString('utf8', from, nl)
-              : Buffer.concat([...carry, chunk.subarray(from, nl)]).toString('utf8');
-          const event = this.accept(name, lineNo, text);
+              ? parseLineBytes(chunk.subarray(from, nl), from > 0 && restValid)
+              : parseLineBytes(Buffer.concat([...carry, chunk.subarray(from, nl)]), false);
+          const event = this.accept(name, lineNo, parsed);
           if (event) yield event;
         }
         carry = [];
@@ -231,9 +257,12 @@ export class MetricsEventStream implements AsyncIterable<ReadEvent> {
     }
   }
 
-  private accept(file: string, line: number, text: string): ReadEvent | undefined {
+  private accept(
+    file: string,
+    line: number,
+    parsed: ReturnType<typeof parseStageEventLine>,
+  ): ReadEvent | undefined {
     this.stats.lines++;
-    const parsed = parseStageEventLine(text);
     if (parsed.ok) {
       this.stats.events++;
       return { event: parsed.event, file, line };
@@ -320,7 +349,7 @@ export async function tailEvents(runDir: string, n: number, options: ReadOptions
           const before = segEnd >= 2 ? data.lastIndexOf(0x0a, segEnd - 2) : -1;
           if (before === -1 && position > 0) break; // the line starts in an earlier chunk
           fromEnd++;
-          const parsed = parseStageEventLine(data.toString('utf8', before + 1, segEnd - 1));
+          const parsed = parseLineBytes(data.subarray(before + 1, segEnd - 1), false);
           if (parsed.ok) newestFirst.push({ event: parsed.event, file: info.name, line: -fromEnd });
           else skip(-fromEnd, parsed.reason, parsed.message);
           segEnd = before + 1;
