@@ -45,13 +45,15 @@ interface OursResult {
 }
 
 /** @loop/supervisor in its own node process, as `loop supervise` runs it. */
-async function measureOurs(): Promise<OursResult> {
+async function measureOurs(notifyUrl?: string): Promise<OursResult> {
   const dist = join(here, '..', 'dist', 'index.js');
   if (!existsSync(dist))
     throw new Error(`${dist} is missing: run \`pnpm --filter @loop/supervisor build\` first`);
   const runDir = mkdtempSync(join(tmpdir(), 'loop-bench-supervise-'));
   try {
-    const child = spawn(process.execPath, [join(here, 'supervise-worker.mjs'), runDir, String(RESTARTS)], {
+    const args = [join(here, 'supervise-worker.mjs'), runDir, String(RESTARTS)];
+    if (notifyUrl !== undefined) args.push(notifyUrl);
+    const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -203,7 +205,40 @@ function row(label: string, s: Stats): string {
   return `  ${label.padEnd(44)} median ${ms(s.median).padStart(9)}  p90 ${ms(s.p90).padStart(9)}  min ${ms(s.min).padStart(9)}  max ${ms(s.max).padStart(9)}  (n=${s.n})`;
 }
 
+/** A notification receiver that accepts the request and never answers. */
+async function hangingReceiver(): Promise<{ url: string; close(): void }> {
+  const { createServer } = await import('node:http');
+  const server = createServer(() => {
+    // never answers
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+/** Restart gaps without and with a hanging --notify-url, alternated over 3 rounds. */
+async function measureWithHangingNotifier(): Promise<{ without: number[]; with: number[] }> {
+  const receiver = await hangingReceiver();
+  const result = { without: [] as number[], with: [] as number[] };
+  try {
+    for (let round = 0; round < 3; round += 1) {
+      result.without.push(...(await measureOurs()).gapsMs);
+      result.with.push(...(await measureOurs(receiver.url)).gapsMs);
+    }
+  } finally {
+    receiver.close();
+  }
+  return result;
+}
+
 const ours = await measureOurs();
+const notifying = await measureWithHangingNotifier();
 const backends = await measureSpawnBackends();
 const pm2 = await measurePm2();
 const oursStats = stats(ours.gapsMs);
@@ -224,6 +259,16 @@ console.log(
 );
 console.log(
   `  target: median <= ${TARGET_MEDIAN_MS} ms: ${oursStats.median <= TARGET_MEDIAN_MS ? 'met' : 'MISSED'} (${ms(oursStats.median)})`,
+);
+const quiet = stats(notifying.without);
+const hung = stats(notifying.with);
+console.log('');
+console.log('restart gap with a notifier that never answers (--notify-url, 3 alternating rounds):');
+console.log(row('no notifier', quiet));
+console.log(row('--notify-url to a receiver that hangs', hung));
+const notifyRatio = hung.median / Math.max(quiet.median, 0.001);
+console.log(
+  `  ratio with / without (median): ${notifyRatio.toFixed(2)}x; target <= 1.1x: ${notifyRatio <= 1.1 ? 'met' : 'MISSED'}`,
 );
 console.log('');
 console.log('spawn backend alone, in this process, 3 alternating rounds of 30 restarts:');

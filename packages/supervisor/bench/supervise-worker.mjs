@@ -1,8 +1,9 @@
 // Bench worker: one @loop/supervisor in its own process (as `loop supervise` runs), reporting gaps and RSS as JSON.
 import { readFileSync } from 'node:fs';
-import { Supervisor } from '../dist/index.js';
+import { attachNotifier, Supervisor } from '../dist/index.js';
 
-const [runDir, restartsText] = process.argv.slice(2);
+// A third argument: POST every notification to this URL (a receiver that never answers, in the bench).
+const [runDir, restartsText, notifyUrl] = process.argv.slice(2);
 const restarts = Number(restartsText);
 const events = [];
 const supervisor = new Supervisor({
@@ -18,7 +19,18 @@ const supervisor = new Supervisor({
     if (event.type === 'child-exited' || event.type === 'child-started') events.push(event);
   },
 });
+// minIntervalMs 0: a message for every restart the policy lets through, all queued behind the first hanging POST.
+const notifier =
+  notifyUrl === undefined
+    ? undefined
+    : attachNotifier(supervisor, {
+        url: notifyUrl,
+        bot: 'bench',
+        timeoutMs: 60_000,
+        policy: { minIntervalMs: 0 },
+      });
 const outcome = await supervisor.run();
+await notifier?.close(0);
 const status = readFileSync('/proc/self/status', 'utf8');
 const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
 const gapsMs = [];

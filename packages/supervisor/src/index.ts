@@ -9,6 +9,13 @@ export {
 export { type BackoffPolicy, backoffDelayMs, seededRandom } from './backoff.js';
 export { formatCommandLine, shellQuote } from './command-line.js';
 export { resolveCommand } from './command-resolution.js';
+export {
+  type AttachedDeadMansSwitch,
+  attachDeadMansSwitch,
+  type DeadMansSwitchCounts,
+  type DeadMansSwitchOptions,
+  failUrl,
+} from './dead-mans-switch.js';
 export { isSupervisorError, SupervisorError, type SupervisorErrorCode } from './errors.js';
 export {
   EventFanout,
@@ -23,6 +30,27 @@ export {
   isHung,
   readHeartbeatMtimeMs,
 } from './heartbeat.js';
+export {
+  NOTIFICATION_KINDS,
+  NOTIFICATION_SEVERITY,
+  NOTIFICATION_VERSION,
+  type Notification,
+  type NotificationExit,
+  type NotificationKind,
+  type NotificationSeverity,
+} from './notification.js';
+export {
+  type ChildHealth,
+  NotificationPolicy,
+  type NotificationPolicyOptions,
+} from './notification-policy.js';
+export {
+  type AttachedNotifier,
+  attachNotifier,
+  type NotifierCounts,
+  type NotifierOptions,
+  notificationEnvironment,
+} from './notifier.js';
 export {
   MAX_DURATION_S,
   parseExitStatusList,

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { isMetricsError } from '@loop/metrics';
 import type { MetricsServer } from '@loop/metrics/prometheus';
 import {
+  attachDeadMansSwitch,
+  attachNotifier,
   isSupervisorError,
   parseExitStatusList,
   RESTART_POLICIES,
@@ -134,6 +136,53 @@ const specs: FlagSpecs = {
     description: 'the `bot` label on every /metrics series (use the same as the child `loop run --bot-name`)',
     defaultText: "the run dir's name",
   },
+  'notify-cmd': {
+    type: 'string',
+    valueName: 'CMD',
+    description:
+      'run `sh -c CMD` on trouble (restart, restart storm, gave up, watchdog kill, kill-switch exit, started after a crash, recovered) with the notification JSON on stdin and LOOP_EVENT, LOOP_BOT, LOOP_SUMMARY, LOOP_COUNT... set',
+  },
+  'notify-url': {
+    type: 'string',
+    valueName: 'URL',
+    description: 'POST the same notification JSON to URL (http or https)',
+  },
+  'notify-timeout-s': {
+    type: 'string',
+    valueName: 'S',
+    description: 'abandon a notification (kill the command, abort the request) after S seconds',
+    defaultText: '10',
+  },
+  'notify-min-interval-s': {
+    type: 'string',
+    valueName: 'S',
+    description: 'at most one message of a kind per S seconds; the rest are counted into the next one',
+    defaultText: '60',
+  },
+  'notify-storm-restarts': {
+    type: 'string',
+    valueName: 'N',
+    description: 'N restarts within --notify-storm-window-s are a restart storm: one message with a count',
+    defaultText: '5',
+  },
+  'notify-storm-window-s': {
+    type: 'string',
+    valueName: 'S',
+    description: 'the window of --notify-storm-restarts',
+    defaultText: '300',
+  },
+  'ping-url': {
+    type: 'string',
+    valueName: 'URL',
+    description:
+      "dead-man's switch: GET URL every --ping-interval-s while the command is up and its heartbeat fresh; GET URL/fail when supervision gives up or the kill switch stops it",
+  },
+  'ping-interval-s': {
+    type: 'string',
+    valueName: 'S',
+    description: 'seconds between pings',
+    defaultText: '60',
+  },
   'print-systemd-unit': {
     type: 'boolean',
     description:
@@ -159,6 +208,14 @@ const schema = z.object({
   'metrics-host': stringFlag().optional(),
   'metrics-linger-s': numberFlag({ min: 0, max: 3600 }).optional(),
   'bot-name': botNameFlag().optional(),
+  'notify-cmd': stringFlag().optional(),
+  'notify-url': urlFlag().optional(),
+  'notify-timeout-s': numberFlag({ min: 0, exclusiveMin: true, max: 600 }).optional(),
+  'notify-min-interval-s': numberFlag({ min: 0, max: 86_400 }).optional(),
+  'notify-storm-restarts': intFlag({ min: 1, max: 1_000_000 }).optional(),
+  'notify-storm-window-s': numberFlag({ min: 0, exclusiveMin: true, max: 86_400 }).optional(),
+  'ping-url': urlFlag().optional(),
+  'ping-interval-s': numberFlag({ min: 0, exclusiveMin: true, max: 86_400 }).optional(),
   'print-systemd-unit': z.boolean().optional(),
 });
 
@@ -221,9 +278,35 @@ async function supervise(argv: string[], io: CommandIo): Promise<number> {
   if (flags['heartbeat-file'] !== undefined && flags['heartbeat-timeout-s'] === undefined) {
     throw usageError('loop supervise: --heartbeat-file: needs --heartbeat-timeout-s too');
   }
-  for (const flag of ['metrics-host', 'metrics-linger-s', 'bot-name'] as const) {
+  for (const flag of ['metrics-host', 'metrics-linger-s'] as const) {
     if (flags[flag] !== undefined && flags['metrics-port'] === undefined) {
       throw usageError(`loop supervise: --${flag} needs --metrics-port`);
+    }
+  }
+  const notifying = flags['notify-cmd'] !== undefined || flags['notify-url'] !== undefined;
+  if (flags['bot-name'] !== undefined && flags['metrics-port'] === undefined && !notifying) {
+    throw usageError('loop supervise: --bot-name needs --metrics-port, --notify-cmd or --notify-url');
+  }
+  for (const flag of [
+    'notify-timeout-s',
+    'notify-min-interval-s',
+    'notify-storm-restarts',
+    'notify-storm-window-s',
+  ] as const) {
+    if (flags[flag] !== undefined && !notifying) {
+      throw usageError(`loop supervise: --${flag} needs --notify-cmd or --notify-url`);
+    }
+  }
+  if (flags['ping-interval-s'] !== undefined && flags['ping-url'] === undefined) {
+    throw usageError('loop supervise: --ping-interval-s needs --ping-url');
+  }
+  if (flags['notify-cmd'] !== undefined) {
+    const word = firstCommandWord(flags['notify-cmd']);
+    try {
+      if (word === undefined) throw new Error('no command in it');
+      resolveCommand(word);
+    } catch (error) {
+      throw usageError(`loop supervise: --notify-cmd: ${(error as Error).message}`, error);
     }
   }
   let preventRestartExitStatus: number[] | undefined;
@@ -275,17 +358,74 @@ async function supervise(argv: string[], io: CommandIo): Promise<number> {
   } catch (error) {
     throw toCliError(error);
   }
+  const botName = flags['bot-name'] ?? basename(options.runDir);
+  const notifier = notifying
+    ? attachNotifier(supervisor, {
+        command: flags['notify-cmd'],
+        url: flags['notify-url'],
+        bot: botName,
+        timeoutMs: (flags['notify-timeout-s'] ?? 10) * 1000,
+        policy: {
+          minIntervalMs:
+            flags['notify-min-interval-s'] === undefined ? undefined : flags['notify-min-interval-s'] * 1000,
+          stormRestarts: flags['notify-storm-restarts'],
+          stormWindowMs:
+            flags['notify-storm-window-s'] === undefined ? undefined : flags['notify-storm-window-s'] * 1000,
+        },
+      })
+    : undefined;
+  const pinger =
+    flags['ping-url'] === undefined
+      ? undefined
+      : attachDeadMansSwitch(supervisor, {
+          url: flags['ping-url'],
+          intervalMs: (flags['ping-interval-s'] ?? 60) * 1000,
+        });
+  const closeSideChannels = async (ended: boolean) => {
+    // Messages about the end (gave up, kill switch) go out before we exit, bounded by their timeout; a
+    // requested stop waits at most 2 s.
+    const drainMs = ended ? (flags['notify-timeout-s'] ?? 10) * 1000 : 2000;
+    await Promise.all([notifier?.close(drainMs), pinger?.close()]);
+  };
   // The endpoint before anything starts: a port or host that cannot be used leaves no run dir behind.
   let server: MetricsServer | undefined;
   if (flags['metrics-port'] !== undefined) {
     try {
-      server = await startSupervisorMetrics(supervisor, {
-        port: flags['metrics-port'],
-        host: flags['metrics-host'],
-        botName: flags['bot-name'] ?? basename(options.runDir),
-        info: { run_dir: options.runDir, command: supervisor.options.command.join(' ') },
-      });
+      server = await startSupervisorMetrics(
+        {
+          stats: () => supervisor.stats(),
+          extraCounters: () => ({
+            loop_supervisor_notifications_sent_total: {
+              help: 'Notifications delivered (per channel).',
+              value: notifier?.counts.sent ?? 0,
+            },
+            loop_supervisor_notification_failures_total: {
+              help: 'Notifications that failed or timed out (logged in supervisor.log).',
+              value: notifier?.counts.failed ?? 0,
+            },
+            loop_supervisor_notifications_dropped_total: {
+              help: 'Notifications dropped because the queue was full.',
+              value: notifier?.counts.dropped ?? 0,
+            },
+            loop_supervisor_pings_total: {
+              help: "Dead-man's switch pings delivered.",
+              value: pinger?.counts.pings ?? 0,
+            },
+            loop_supervisor_ping_failures_total: {
+              help: "Dead-man's switch pings that failed or timed out.",
+              value: pinger?.counts.failed ?? 0,
+            },
+          }),
+        },
+        {
+          port: flags['metrics-port'],
+          host: flags['metrics-host'],
+          botName,
+          info: { run_dir: options.runDir, command: supervisor.options.command.join(' ') },
+        },
+      );
     } catch (error) {
+      await closeSideChannels(false);
       throw metricsServerError(error);
     }
     io.stderr.write(`loop supervise: serving Prometheus metrics at ${server.url}\n`);
@@ -293,8 +433,10 @@ async function supervise(argv: string[], io: CommandIo): Promise<number> {
   try {
     const outcome = await supervisor.run().catch(async (error: unknown) => {
       await server?.close();
+      await closeSideChannels(false);
       throw error;
     });
+    await closeSideChannels(outcome.stopReason !== 'signal');
     if (outcome.status === 'gave_up') {
       io.stderr.write(
         `loop supervise: gave up after ${outcome.restarts} restarts; last exit status ${outcome.exitCode}\n`,
@@ -329,7 +471,44 @@ function passThroughFlags(flags: Record<string, unknown>): string[] {
   return args;
 }
 
-const PASS_THROUGH_FLAGS = ['metrics-port', 'metrics-host', 'metrics-linger-s', 'bot-name'] as const;
+const PASS_THROUGH_FLAGS = [
+  'metrics-port',
+  'metrics-host',
+  'metrics-linger-s',
+  'bot-name',
+  'notify-cmd',
+  'notify-url',
+  'notify-timeout-s',
+  'notify-min-interval-s',
+  'notify-storm-restarts',
+  'notify-storm-window-s',
+  'ping-url',
+  'ping-interval-s',
+] as const;
+
+/** The program a `sh -c` command line runs first (after `VAR=value` words), to check it exists up front. */
+function firstCommandWord(command: string): string | undefined {
+  for (const word of command.trim().split(/\s+/)) {
+    if (word === '' || /^[A-Za-z_][A-Za-z0-9_]*=/.test(word) || word === 'exec') continue;
+    return word.replace(/^['"]|['"]$/g, '');
+  }
+  return undefined;
+}
+
+/** An http(s) URL flag. */
+function urlFlag() {
+  return z.string().refine(
+    (text) => {
+      try {
+        const url = new URL(text);
+        return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+      } catch {
+        return false;
+      }
+    },
+    { message: 'expected an http:// or https:// URL' },
+  );
+}
 
 /** A port in use is the machine's (exit 1); a host that does not resolve or exist is bad input (exit 2). */
 function metricsServerError(error: unknown): LoopCliError {
