@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type Notification, parseNotification } from '@loop/supervisor/notification-schema';
+import type { Notification } from '@loop/supervisor';
+import { parseNotification } from '@loop/supervisor/notification-schema';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Live, startLoop, tempDir, waitFor } from './harness.js';
 

@@ -3,13 +3,13 @@
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { signalProcessGroup } from '@loop/process-identity';
 import type { Notification } from './notification.js';
 import {
   type ChildHealth,
   NotificationPolicy,
   type NotificationPolicyOptions,
 } from './notification-policy.js';
-import { signalProcessGroup } from './process-group.js';
 import type { Supervisor } from './supervisor.js';
 import { SUPERVISOR_LOG_FILE, SupervisorLog } from './supervisor-log.js';
 
