@@ -118,7 +118,7 @@ describe('loop supervise --metrics-port', () => {
 
   it.each([
     [['--metrics-host', '127.0.0.1'], /^loop supervise: --metrics-host needs --metrics-port$/],
-    [['--bot-name', 'x'], /^loop supervise: --bot-name needs --metrics-port$/],
+    [['--bot-name', 'x'], /^loop supervise: --bot-name needs --metrics-port, --notify-cmd or --notify-url$/],
     [['--metrics-linger-s', '5'], /^loop supervise: --metrics-linger-s needs --metrics-port$/],
     [
       ['--metrics-port', '70000'],
