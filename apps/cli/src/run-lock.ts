@@ -2,10 +2,11 @@
 // second `loop run` on it is refused instead of overwriting run.json; a lock left by a dead process is taken over.
 import { join, resolve } from 'node:path';
 import { isMetricsError, type PidLock, tryAcquirePidLock } from '@loop/metrics';
+import { RUN_LOCK_FILE } from '@loop/run-dir';
 import { LoopCliError } from './errors.js';
 
-/** Name of the lock file in the run dir (removed when the run ends). */
-export const RUN_LOCK_FILE = 'run.lock';
+/** Name of the lock file in the run dir (removed when the run ends); @loop/run-dir names it. */
+export { RUN_LOCK_FILE };
 
 /** A held run-dir lock. `release()` removes the file if it is still ours; idempotent. */
 export type RunLock = PidLock;

@@ -4,6 +4,7 @@ import { basename, resolve } from 'node:path';
 import type { LoopStats, StageObserver, StageReport, StepReport } from '@loop/engine';
 import { isMetricsError, type MetricsRecorder, openMetricsRecorder, type StageEvent } from '@loop/metrics';
 import { type MetricsServer, PrometheusExporter, startMetricsServer } from '@loop/metrics/prometheus';
+import { EXEC_STAGE, execStepAttrs } from '@loop/run-dir';
 import { z } from 'zod';
 import { BAD_HOST_ERRNOS, LoopCliError, usageError } from './errors.js';
 import { botNameFlag, type FlagSpecs, intFlag, numberFlag, stringFlag } from './flags.js';
@@ -230,9 +231,10 @@ class RunMetricsSession implements RunMetrics {
     this.heldPosition = undefined;
     // The position stage is held until the step ends so its line can carry position and equity.
     if (report.stage === 'position') this.heldPosition = report;
-    else if (report.stage === 'exec' && (report.orders || report.fills)) {
-      // Orders sent and fills this step: the dashboard recomputes "filled" from them if the summary is lost.
-      this.recordStage(report, { orders: report.orders ?? 0, fills: report.fills ?? 0 });
+    else if (report.stage === EXEC_STAGE) {
+      // Orders sent and fills this step (@loop/run-dir's convention): readers recompute "filled" from them
+      // if the summary is lost.
+      this.recordStage(report, execStepAttrs(report));
     } else this.recordStage(report);
   }
 

@@ -4,14 +4,14 @@ import { renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { LoopResult, LoopStats, ReplayFeed, StageObserver } from '@loop/engine';
-
-/** Name of the run's record in the run dir. */
-export const RUN_FILE = 'run.json';
-/** Name of the heartbeat file in the run dir (empty; its mtime is the heartbeat). */
-export const HEARTBEAT_FILE = 'heartbeat';
-
-/** Version of run.json's layout. */
-export const RUN_FILE_VERSION = 1;
+import {
+  HEARTBEAT_FILE,
+  RUN_FILE,
+  RUN_RECORD_VERSION,
+  type RunFeed,
+  type RunRecordDocument,
+  type RunStats,
+} from '@loop/run-dir';
 
 /** What run.json says before the loop starts. */
 export interface RunHeader {
@@ -22,8 +22,12 @@ export interface RunHeader {
   settings: Record<string, unknown>;
   /** Versions of @loop/cli and the packages it composes. */
   versions: Record<string, string>;
-  feed: Record<string, unknown>;
+  feed: RunFeed;
 }
+
+/** What changes in run.json when the run ends (the rest is the header and the start time). */
+type RunEnd = Pick<RunRecordDocument, 'status' | 'ended' | 'exit_code' | 'ended_at' | 'ended_at_ms'> &
+  Partial<Pick<RunRecordDocument, 'error' | 'stats' | 'metrics_writer'>>;
 
 /** `run.json`: written when the loop starts (status `running`) and replaced when it ends. */
 export class RunRecord {
@@ -70,10 +74,10 @@ export class RunRecord {
     );
   }
 
-  #document(end: Record<string, unknown>): Record<string, unknown> {
+  #document(end: RunEnd): RunRecordDocument {
     const h = this.#header;
     return {
-      v: RUN_FILE_VERSION,
+      v: RUN_RECORD_VERSION,
       command: 'loop run',
       status: end.status,
       ended: end.ended,
@@ -97,7 +101,7 @@ export class RunRecord {
 }
 
 /** The feed's description in run.json: the kind, and for a replay the file's facts. */
-export function feedRecord(feed: ReplayFeed | undefined, intervalMs: number): Record<string, unknown> {
+export function feedRecord(feed: ReplayFeed | undefined, intervalMs: number): RunFeed {
   if (feed === undefined) return { kind: 'synthetic', interval_ms: intervalMs };
   const s = feed.source;
   return {
@@ -115,14 +119,13 @@ export function feedRecord(feed: ReplayFeed | undefined, intervalMs: number): Re
   };
 }
 
-function statsRecord(result: LoopResult): Record<string, unknown> {
+function statsRecord(result: LoopResult): RunStats {
   const s: LoopStats = result.stats;
   const p = s.position;
   return {
     steps: s.steps,
     orders: s.orders,
     fills: s.fills,
-    /** Fills booked at the end of the run because the position stage had failed on the last step(s). */
     settled_fills: s.settledFills,
     cancels: s.cancels,
     open_orders: s.openOrders,

@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { listMetricsFiles, readEvents } from '@loop/metrics';
+import { RunHistory, readMetricsSummary, readRunInfo } from '@loop/run-dir';
 import { composeDashboardModel } from '../src/compose-model.js';
 import { buildModel, renderDashboard } from '../src/index.js';
-import { readMetricsSummary, readRunInfo } from '../src/run-dir-documents.js';
-import { RunHistory } from '../src/run-history.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const LINES_PER_FILE = 100_000;

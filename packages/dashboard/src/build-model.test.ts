@@ -2,6 +2,7 @@ import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { formatStageEventLine, RotatingNdjsonWriter } from '@loop/metrics';
+import { RunHistory } from '@loop/run-dir';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ndjson,
@@ -15,7 +16,6 @@ import {
 } from '../test/run-dir-fixture.js';
 import { buildModel } from './build-model.js';
 import { isLoopDashboardError } from './errors.js';
-import { RunHistory } from './run-history.js';
 
 const dirs: string[] = [];
 async function runDir(): Promise<string> {

@@ -1,11 +1,10 @@
 // buildModel(): streams a run dir into the dashboard model with bounded memory.
 import { stat } from 'node:fs/promises';
+import { type RunHistoryLimits, readMetricsSummary, readRunInfo } from '@loop/run-dir';
 import { composeDashboardModel } from './compose-model.js';
 import { LoopDashboardError } from './errors.js';
 import type { DashboardModel } from './model.js';
-import { readMetricsSummary, readRunInfo } from './run-dir-documents.js';
 import { RunDirFollower } from './run-dir-follower.js';
-import type { RunHistoryLimits } from './run-history.js';
 
 /** Options of {@link buildModel}. */
 export interface BuildModelOptions {

@@ -1,8 +1,8 @@
 // Puts a streamed RunHistory, the summary and run.json together into the dashboard model. Pure.
 import type { MetricsSummary, StageOutcome } from '@loop/metrics';
+import type { DocumentRead, RunHistory } from '@loop/run-dir';
 import { DASHBOARD_MODEL_VERSION, type DashboardModel, type ReasonRow, type StageRow } from './model.js';
-import { type DocumentRead, flattenSettings } from './run-dir-documents.js';
-import type { RunHistory } from './run-history.js';
+import { flattenSettings } from './settings-rows.js';
 
 /** Oldest files listed in the model when there are many. */
 export const FILES_HEAD = 3;

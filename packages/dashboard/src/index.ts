@@ -16,12 +16,4 @@ export {
   type TailEvent,
 } from './model.js';
 export { liveCsp, type RenderOptions, renderDashboard, renderDashboardBody, STATIC_CSP } from './render.js';
-export {
-  DASHBOARD_FILE,
-  METRICS_FILE,
-  orderMetricsFiles,
-  RUN_INFO_FILE,
-  SUMMARY_FILE,
-} from './run-dir-files.js';
 export { RunDirFollower } from './run-dir-follower.js';
-export { DEFAULT_RUN_HISTORY_LIMITS, RunHistory, type RunHistoryLimits } from './run-history.js';

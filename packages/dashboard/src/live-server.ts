@@ -6,13 +6,12 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { METRICS_FILE, RUN_FILE, type RunHistoryLimits, SUMMARY_FILE } from '@loop/run-dir';
 import { assertRunDir, modelFromFollower } from './build-model.js';
 import { LoopDashboardError } from './errors.js';
 import type { DashboardModel } from './model.js';
 import { liveCsp, renderDashboard, renderDashboardBody } from './render.js';
-import { METRICS_FILE, RUN_INFO_FILE, SUMMARY_FILE } from './run-dir-files.js';
 import { RunDirFollower } from './run-dir-follower.js';
-import type { RunHistoryLimits } from './run-history.js';
 
 /** Unsent bytes after which a stream is dropped rather than buffered further. */
 const MAX_CLIENT_BACKLOG_BYTES = 8 * 1024 * 1024;
@@ -290,7 +289,7 @@ interface RunDirStamp {
 
 async function stampRunDir(runDir: string): Promise<RunDirStamp> {
   const stats = await Promise.all(
-    ['.', METRICS_FILE, SUMMARY_FILE, RUN_INFO_FILE].map((name) =>
+    ['.', METRICS_FILE, SUMMARY_FILE, RUN_FILE].map((name) =>
       stat(join(runDir, name)).catch(() => undefined),
     ),
   );

@@ -1,10 +1,9 @@
 // Reads a run dir's NDJSON files into a RunHistory and, when called again, reads only what was appended,
 // following the current file through rotation (same inode, new name).
 import { type MetricsFileSnapshot, snapshotMetricsFiles } from '@loop/metrics';
+import { METRICS_FILE, RunHistory, type RunHistoryLimits } from '@loop/run-dir';
 import { LoopDashboardError } from './errors.js';
 import { readNdjsonLines } from './ndjson-file-reader.js';
-import { METRICS_FILE } from './run-dir-files.js';
-import { RunHistory, type RunHistoryLimits } from './run-history.js';
 import { readStageEventLine } from './stage-event-line.js';
 
 interface FileProgress {

@@ -3,13 +3,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import {
   buildModel,
-  DASHBOARD_FILE,
   type DashboardServer,
   isLoopDashboardError,
   renderDashboard,
   startDashboardServer,
   writeDashboardFile,
 } from '@loop/dashboard';
+import { DASHBOARD_FILE } from '@loop/run-dir';
 import { z } from 'zod';
 import type { Command, CommandIo } from '../command.js';
 import { BAD_HOST_ERRNOS, BAD_PATH_ERRNOS, LoopCliError, usageError } from '../errors.js';

@@ -1,8 +1,9 @@
 // `loop supervise [flags] -- <command...>`: keeps a command running (restarts, backoff, watchdog) via @loop/supervisor.
-import { basename, isAbsolute, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMetricsError } from '@loop/metrics';
 import type { MetricsServer } from '@loop/metrics/prometheus';
+import { HEARTBEAT_FILE } from '@loop/run-dir';
 import {
   attachDeadMansSwitch,
   attachNotifier,
@@ -97,7 +98,7 @@ const specs: FlagSpecs = {
     type: 'string',
     valueName: 'FILE',
     description: 'the file the command touches while healthy (`loop run` touches <run-dir>/heartbeat)',
-    defaultText: '<run-dir>/heartbeat',
+    defaultText: `<run-dir>/${HEARTBEAT_FILE}`,
   },
   'child-log': {
     type: 'string',
@@ -327,7 +328,14 @@ async function supervise(argv: string[], io: CommandIo): Promise<number> {
     resetAfterS: flags['reset-after-s'],
     killTimeoutS: flags['kill-timeout-s'],
     heartbeatTimeoutS: flags['heartbeat-timeout-s'],
-    heartbeatFile: flags['heartbeat-file'] === undefined ? undefined : absolute(flags['heartbeat-file']),
+    // `loop run` touches <run-dir>/heartbeat: name it here (from @loop/run-dir) rather than rely on the
+    // supervisor's own default, which stands for bot authors who use @loop/supervisor on its own.
+    heartbeatFile:
+      flags['heartbeat-file'] !== undefined
+        ? absolute(flags['heartbeat-file'])
+        : flags['heartbeat-timeout-s'] !== undefined
+          ? join(absolute(flags['run-dir']), HEARTBEAT_FILE)
+          : undefined,
     childLog: flags['child-log'] === undefined ? undefined : absolute(flags['child-log']),
     jitter: flags.jitter ?? false,
     jitterSeed: flags['jitter-seed'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orderMetricsFiles } from './run-dir-files.js';
+import { orderMetricsFiles } from './metrics-files.js';
 
 describe('orderMetricsFiles', () => {
   it('orders rotated files numerically, oldest first, and the current file last', () => {

@@ -1,7 +1,15 @@
 // The pure, bounded-memory aggregate of a stream of stage events: per-stage histograms, outcomes, reasons,
 // fixed-count time buckets (re-bucketed as the history grows), a ring buffer for the tail, skipped lines.
 import { LatencyHistogram, OTHER_REASON, type StageEventLine, type StageOutcome } from '@loop/metrics';
-import type { AttrSeries, ReasonRow, SkippedLine, StageLatencySeries, StageRow, TailEvent } from './model.js';
+import { execFillsOf, hasStepCountAttrs } from './event-conventions.js';
+import type {
+  AttrSeries,
+  ReasonRow,
+  SkippedLine,
+  StageLatencySeries,
+  StageRow,
+  TailEvent,
+} from './history-rows.js';
 import { BUCKET_WIDTHS_MS, nextBucketWidth } from './time-buckets.js';
 
 /** Limits that keep a {@link RunHistory}'s memory fixed whatever the number of events. */
@@ -160,11 +168,9 @@ export class RunHistory {
       histogram.recordMs(latency);
     }
     if (event.attrs !== undefined) {
-      if (event.stage === 'exec') {
-        // Per-step counts, not levels: summed, and kept out of the gauges and their charts.
-        const fills = event.attrs.fills;
-        if (typeof fills === 'number' && Number.isSafeInteger(fills) && fills > 0) this.execFills += fills;
-      } else this.addAttrs(event.attrs, bucket);
+      // Per-step counts, not levels: summed, and kept out of the gauges and their charts.
+      if (hasStepCountAttrs(event)) this.execFills += execFillsOf(event);
+      else this.addAttrs(event.attrs, bucket);
     }
 
     const capacity = this.ringEvents.length;

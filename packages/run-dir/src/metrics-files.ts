@@ -1,14 +1,7 @@
-// Names of the files in a run dir, and the chronological order of the rotated NDJSON files (pure; the
-// rotation-safe listing that the reader uses is @loop/metrics' snapshotMetricsFiles).
+// The chronological order of a run dir's NDJSON files (pure; the rotation-safe listing that readers use is
+// @loop/metrics' snapshotMetricsFiles).
 import { join } from 'node:path';
-import { METRICS_FILE, ROTATED_FILE_PATTERN, SUMMARY_FILE } from '@loop/metrics';
-
-// The NDJSON and summary names are @loop/metrics' (the writer's), so the two packages cannot drift apart.
-export { METRICS_FILE, SUMMARY_FILE };
-/** The run's settings, written by `loop run`. */
-export const RUN_INFO_FILE = 'run.json';
-/** Where `loop dashboard` writes the page by default. */
-export const DASHBOARD_FILE = 'dashboard.html';
+import { METRICS_FILE, ROTATED_FILE_PATTERN } from './file-names.js';
 
 /** One NDJSON file of a run dir. */
 export interface MetricsFileRef {

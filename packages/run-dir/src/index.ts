@@ -1,0 +1,76 @@
+// @loop/run-dir: the run dir as a contract. Every file name, the documents' schemas, readers that return
+// valid | missing | corrupt values, the event conventions and the bounded run history. An explicit list:
+// what is exported here is what the README documents.
+
+// The owners' schemas, re-exported so a reader needs only this package.
+export {
+  type MetricsSummary,
+  metricsSummarySchema,
+  type StageEventLine,
+  stageEventLineSchema,
+} from '@loop/metrics';
+export type { SupervisorState } from '@loop/supervisor';
+export { supervisorStateSchema } from '@loop/supervisor/state-schema';
+export {
+  type DocumentRead,
+  MAX_DOCUMENT_BYTES,
+  readHeartbeat,
+  readMetricsSummary,
+  readRunInfo,
+  readRunRecord,
+  readSupervisorState,
+} from './documents.js';
+export {
+  EXEC_STAGE,
+  type ExecStepCounts,
+  execFillsOf,
+  execStepAttrs,
+  FILLS_ATTR,
+  hasStepCountAttrs,
+  ORDERS_ATTR,
+  startsNewLifetime,
+} from './event-conventions.js';
+export {
+  DASHBOARD_FILE,
+  HEARTBEAT_FILE,
+  isMetricsFileName,
+  METRICS_FILE,
+  METRICS_LOCK_FILE,
+  ROTATED_FILE_PATTERN,
+  RUN_FILE,
+  RUN_LOCK_FILE,
+  rotatedMetricsFile,
+  SUMMARY_FILE,
+  SUPERVISOR_LOCK_FILE,
+  SUPERVISOR_LOG_FILE,
+  SUPERVISOR_STATE_FILE,
+} from './file-names.js';
+export { type HeartbeatReading, heartbeatSchema } from './heartbeat-schema.js';
+export type {
+  AttrSeries,
+  ReasonRow,
+  SkippedLine,
+  StageLatencySeries,
+  StageRow,
+  TailEvent,
+} from './history-rows.js';
+export { type MetricsFileRef, orderMetricsFiles } from './metrics-files.js';
+export {
+  CHART_PRECISION_BITS,
+  DEFAULT_RUN_HISTORY_LIMITS,
+  OTHER_REASONS,
+  OTHER_STAGES,
+  type RecomputedCounters,
+  RunHistory,
+  type RunHistoryLimits,
+} from './run-history.js';
+export {
+  RUN_RECORD_VERSION,
+  type RunFeed,
+  type RunRecordDocument,
+  type RunStats,
+  runFeedSchema,
+  runPositionSchema,
+  runRecordSchema,
+  runStatsSchema,
+} from './run-record-schema.js';
