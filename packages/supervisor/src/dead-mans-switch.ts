@@ -3,6 +3,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { lazyLog } from './notifier.js';
+import { DEFAULT_HEARTBEAT_FILE_NAME } from './options.js';
 import type { Supervisor } from './supervisor.js';
 import { SUPERVISOR_LOG_FILE } from './supervisor-log.js';
 
@@ -55,7 +56,7 @@ export function attachDeadMansSwitch(
   const staleAfterMs =
     options.staleAfterMs ??
     (heartbeatTimeoutS !== undefined ? heartbeatTimeoutS * 1000 : 3 * options.intervalMs);
-  const beatFile = heartbeatFile ?? join(runDir, 'heartbeat');
+  const beatFile = heartbeatFile ?? join(runDir, DEFAULT_HEARTBEAT_FILE_NAME);
   const counts: DeadMansSwitchCounts = { pings: 0, failed: 0, skipped: 0, failPings: 0 };
   const log = lazyLog(join(runDir, SUPERVISOR_LOG_FILE));
   let inFlight: Promise<void> | undefined;

@@ -4,6 +4,12 @@ import { SupervisorError } from './errors.js';
 import { RESTART_POLICIES, type RestartPolicy } from './restart-decision.js';
 import type { SupervisorEvent } from './supervisor-events.js';
 
+/**
+ * The heartbeat file's name in the run dir when a timeout is set and no file is given. @loop/run-dir names
+ * every run-dir file, but it depends on this package, so the supervisor keeps this one default of its own.
+ */
+export const DEFAULT_HEARTBEAT_FILE_NAME = 'heartbeat';
+
 /** What to supervise and how. Every duration is in seconds, as on the command line. */
 export interface SupervisorOptions {
   /** The command and its arguments; `command[0]` is looked up on PATH unless it contains a slash. */
@@ -192,7 +198,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
   const heartbeatTimeoutS = options.heartbeatTimeoutS;
   if (heartbeatTimeoutS !== undefined) {
     checkNumber('heartbeatTimeoutS', heartbeatTimeoutS, { min: 0, exclusive: true, duration: true });
-    heartbeatFile ??= join(options.runDir, 'heartbeat');
+    heartbeatFile ??= join(options.runDir, DEFAULT_HEARTBEAT_FILE_NAME);
   } else if (heartbeatFile !== undefined) {
     throw invalid('heartbeatFile', 'is set but the heartbeat timeout is not');
   }
