@@ -42,7 +42,8 @@ export const runOwnFlagSpecs: FlagSpecs = {
   'max-steps': {
     type: 'string',
     valueName: 'N',
-    description: 'stop after N steps',
+    description:
+      'stop after N steps; required with --clock simulated on the synthetic feed (it never ends: the run would spin a core and, with metrics, fill a disk)',
     defaultText: 'until the feed ends or a signal',
   },
   feed: {
@@ -240,6 +241,15 @@ export const runFlagSchema = z.object({ ...runOwnFlagShape, ...metricsFlagShape 
       path: ['step-interval-ms'],
       message:
         "a simulated replay steps at the file's candle times; use it with --clock real or the synthetic feed",
+    });
+  }
+  // Last: a more specific issue above is the one to report.
+  if (v.clock === 'simulated' && v.feed === 'synthetic' && v['max-steps'] === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['max-steps'],
+      message:
+        'is required for a simulated run on the synthetic feed, which never ends: pass --max-steps N (or --clock real, or --feed FILE)',
     });
   }
 });

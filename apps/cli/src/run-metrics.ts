@@ -2,13 +2,29 @@
 
 import { basename, resolve } from 'node:path';
 import type { LoopStats, StageObserver, StageReport, StepReport } from '@loop/engine';
-import { isMetricsError, type MetricsRecorder, openMetricsRecorder, type StageEvent } from '@loop/metrics';
+import {
+  FLUSH_BATCH_STEPS,
+  FLUSH_INTERVAL_MS,
+  FLUSH_MODES,
+  type FlushMode,
+  isMetricsError,
+  type MetricsRecorder,
+  openMetricsRecorder,
+  type StageEvent,
+} from '@loop/metrics';
 import { type MetricsServer, PrometheusExporter, startMetricsServer } from '@loop/metrics/prometheus';
 import { EXEC_STAGE, execStepAttrs } from '@loop/run-dir';
 import { z } from 'zod';
 import { BAD_HOST_ERRNOS, LoopCliError, usageError } from './errors.js';
-import { botNameFlag, type FlagSpecs, intFlag, numberFlag, stringFlag } from './flags.js';
+import { botNameFlag, enumFlag, type FlagSpecs, intFlag, numberFlag, stringFlag } from './flags.js';
 import { RunHealthMetrics, type RunIdentity } from './run-health-metrics.js';
+
+/** A run this long (or with the real clock) is "long": metrics rotation and a size bound are on by default. */
+export const LONG_RUN_STEPS = 1_000_000;
+/** Default `--metrics-rotate-max-mb` of a long run without rotation flags. */
+export const LONG_RUN_ROTATE_MB = 64;
+/** Default `--metrics-max-total-mb` of a long run without `--metrics-rotate-keep` or this flag. */
+export const LONG_RUN_MAX_TOTAL_MB = 1024;
 
 /** The metrics flags of `loop run`. */
 export const metricsFlagSpecs: FlagSpecs = {
@@ -19,8 +35,8 @@ export const metricsFlagSpecs: FlagSpecs = {
   'metrics-rotate-max-mb': {
     type: 'string',
     valueName: 'N',
-    description: 'rotate metrics.ndjson before it exceeds N MiB (decimals allowed)',
-    defaultText: 'off',
+    description: 'rotate metrics.ndjson before it exceeds N MiB (decimals allowed; 0 = off)',
+    defaultText: `off; ${LONG_RUN_ROTATE_MB} for a long run (--clock real, or over ${LONG_RUN_STEPS.toLocaleString('en-US')} steps) without rotation flags`,
   },
   'metrics-rotate-max-lines': {
     type: 'string',
@@ -33,6 +49,21 @@ export const metricsFlagSpecs: FlagSpecs = {
     valueName: 'N',
     description: 'keep only the N newest rotated files (metrics.ndjson.N), deleting older ones',
     defaultText: 'keep all',
+  },
+  'metrics-max-total-mb': {
+    type: 'string',
+    valueName: 'N',
+    description:
+      "keep the run dir's NDJSON (rotated files included) under N MiB plus one file, deleting the oldest rotated files (never the current one); rotates at N/8 MiB if no rotation flag is given (0 = off)",
+    defaultText: `off; ${LONG_RUN_MAX_TOTAL_MB} for a long run without --metrics-rotate-keep`,
+  },
+  'metrics-flush': {
+    type: 'string',
+    valueName: FLUSH_MODES.join('|'),
+    description:
+      `when lines reach metrics.ndjson, i.e. what a SIGKILL can lose: step = each step (the step in progress), ` +
+      `interval = every ${FLUSH_INTERVAL_MS} ms (the last ${FLUSH_INTERVAL_MS} ms), batch = every ${FLUSH_BATCH_STEPS.toLocaleString('en-US')} steps (the last ${FLUSH_BATCH_STEPS.toLocaleString('en-US')} steps)`,
+    defaultText: 'step with --clock real, batch with --clock simulated',
   },
   'metrics-fsync': {
     type: 'boolean',
@@ -61,9 +92,11 @@ export const metricsFlagSpecs: FlagSpecs = {
 /** zod shape of the metrics flags, merged into `loop run`'s schema. */
 export const metricsFlagShape = {
   'enable-metrics': z.boolean().optional(),
-  'metrics-rotate-max-mb': numberFlag({ min: 0, exclusiveMin: true, max: 1024 * 1024 }).optional(),
+  'metrics-rotate-max-mb': numberFlag({ min: 0, max: 1024 * 1024 }).optional(),
+  'metrics-max-total-mb': numberFlag({ min: 0, max: 1024 * 1024 * 1024 }).optional(),
   'metrics-rotate-max-lines': intFlag({ min: 1 }).optional(),
   'metrics-rotate-keep': intFlag({ min: 1 }).optional(),
+  'metrics-flush': enumFlag(FLUSH_MODES).optional(),
   'metrics-fsync': z.boolean().optional(),
   'metrics-port': intFlag({ min: 0, max: 65535 }).optional(),
   'metrics-host': stringFlag().optional(),
@@ -97,6 +130,8 @@ export interface RunMetricsContext {
   runDir: string;
   /** Simulated run: no pid or wall-clock time in any file. */
   deterministic: boolean;
+  /** The loop's clock: it picks the default flush mode (real: `step`, simulated: `batch`). */
+  clock: 'simulated' | 'real';
   /** The loop's clock, ms since the epoch. */
   clockNowMs: () => number;
   /** The run's identity for `loop_run_info` (the run dir is added). */
@@ -107,8 +142,10 @@ export interface RunMetricsContext {
 
 const FILE_FLAGS = [
   'metrics-rotate-max-mb',
+  'metrics-max-total-mb',
   'metrics-rotate-max-lines',
   'metrics-rotate-keep',
+  'metrics-flush',
   'metrics-fsync',
 ] as const;
 
@@ -155,15 +192,19 @@ export async function openRunMetrics(
     }
   }
   const maxMb = values['metrics-rotate-max-mb'];
+  const totalMb = values['metrics-max-total-mb'];
   let recorder: MetricsRecorder;
   try {
     recorder = openMetricsRecorder({
       runDir: files ? context.runDir : undefined,
       rotate: {
         maxLines: values['metrics-rotate-max-lines'],
-        maxBytes: maxMb === undefined ? undefined : Math.max(1, Math.floor(maxMb * 1024 * 1024)),
+        maxBytes: maxMb === undefined || maxMb === 0 ? undefined : Math.max(1, Math.floor(maxMb * MIB)),
         keep: values['metrics-rotate-keep'],
+        maxTotalBytes:
+          totalMb === undefined || totalMb === 0 ? undefined : Math.max(1, Math.floor(totalMb * MIB)),
       },
+      flush: values['metrics-flush'] ?? defaultFlushMode(context.clock),
       fsync: values['metrics-fsync'] === true,
       now: context.clockNowMs,
       deterministic: context.deterministic,
@@ -182,6 +223,57 @@ export async function openRunMetrics(
     );
   }
   return new RunMetricsSession(recorder, server, health);
+}
+
+/**
+ * The metrics flags with the long-run defaults filled in, and a line saying which were (undefined if
+ * none). A long run (real clock, or more than {@link LONG_RUN_STEPS} steps or candles) with
+ * `--enable-metrics` gets rotation at {@link LONG_RUN_ROTATE_MB} MiB if no rotation flag was given, and a
+ * total bound of {@link LONG_RUN_MAX_TOTAL_MB} MiB if neither `--metrics-max-total-mb` nor
+ * `--metrics-rotate-keep` was: a bot left running must not fill its disk. `0` turns either off. Pure.
+ */
+export function withLongRunDefaults(
+  values: MetricsFlagValues,
+  run: { clock: 'simulated' | 'real'; steps: number | undefined },
+): { values: MetricsFlagValues; notice: string | undefined } {
+  if (values['enable-metrics'] !== true) return { values, notice: undefined };
+  const long = run.clock === 'real' || run.steps === undefined || run.steps > LONG_RUN_STEPS;
+  const out: MetricsFlagValues = { ...values };
+  const total = values['metrics-max-total-mb'];
+  const defaulted: string[] = [];
+  if (long && total === undefined && values['metrics-rotate-keep'] === undefined) {
+    out['metrics-max-total-mb'] = LONG_RUN_MAX_TOTAL_MB;
+    defaulted.push(`--metrics-max-total-mb ${LONG_RUN_MAX_TOTAL_MB}`);
+  }
+  if (values['metrics-rotate-max-mb'] === undefined && values['metrics-rotate-max-lines'] === undefined) {
+    const bound = out['metrics-max-total-mb'];
+    if (bound !== undefined && bound > 0) {
+      out['metrics-rotate-max-mb'] = long ? Math.min(LONG_RUN_ROTATE_MB, bound / 8) : bound / 8;
+      if (long) defaulted.push(`--metrics-rotate-max-mb ${out['metrics-rotate-max-mb']}`);
+    } else if (long) {
+      out['metrics-rotate-max-mb'] = LONG_RUN_ROTATE_MB;
+      defaulted.push(`--metrics-rotate-max-mb ${LONG_RUN_ROTATE_MB}`);
+    }
+  }
+  const notice =
+    defaulted.length === 0
+      ? undefined
+      : `loop run: a long run's metrics default to ${defaulted.join(' ')} (0 turns each off)`;
+  return { values: out, notice };
+}
+
+/**
+ * The flush mode when `--metrics-flush` is not given: a real-clock loop steps seldom and each step
+ * matters (flush each), a simulated replay steps as fast as it can and can be run again (batch).
+ */
+export function defaultFlushMode(clock: 'simulated' | 'real'): FlushMode {
+  return clock === 'real' ? 'step' : 'batch';
+}
+
+const MIB = 1024 * 1024;
+
+function roundMicro(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
 }
 
 function metricsFailure(error: unknown): LoopCliError {
@@ -254,10 +346,12 @@ class RunMetricsSession implements RunMetrics {
 
   private onStepEnd(step: StepReport): void {
     if (this.heldPosition) {
+      // Six decimals: the line's numbers then take the encoder's fast path (and a fee's float noise, the
+      // 15th digit of an equity, tells a reader nothing).
       this.recordStage(this.heldPosition, {
-        position: step.position,
-        equity: step.equity,
-        price: step.price,
+        position: roundMicro(step.position),
+        equity: roundMicro(step.equity),
+        price: roundMicro(step.price),
       });
       this.heldPosition = undefined;
     }
@@ -268,7 +362,7 @@ class RunMetricsSession implements RunMetrics {
     recorder.count('errors', Math.max(0, step.errors - this.last.errors));
     this.last = { fills: step.fills, rejections: step.rejections, errors: step.errors };
     this.setBookGauges(step, step.price);
-    recorder.flush();
+    recorder.endStep();
   }
 
   /** The book's gauges (the price too when given), from a step report or the end-of-run book. */
@@ -293,6 +387,7 @@ class RunMetricsSession implements RunMetrics {
       rotations: w.rotations,
       write_errors: w.write_errors,
       lines_dropped: w.lines_dropped ?? 0,
+      rotated_files_deleted: w.rotated_files_deleted ?? 0,
       last_write_error: w.last_write_error,
     };
   }
@@ -305,7 +400,10 @@ class RunMetricsSession implements RunMetrics {
       const rotated = this.recorder.writer?.rotatedNumbers().length ?? 0;
       lines.push(
         `metrics: ${summary.stage_events_count} stage events, ${writer.lines_written} lines written to metrics.ndjson` +
-          (rotated > 0 ? ` + ${rotated} rotated files (${writer.rotations} rotations)` : ''),
+          (rotated > 0 ? ` + ${rotated} rotated files (${writer.rotations} rotations)` : '') +
+          ((writer.rotated_files_deleted ?? 0) > 0
+            ? `, ${writer.rotated_files_deleted} oldest rotated files deleted (--metrics-rotate-keep / --metrics-max-total-mb)`
+            : ''),
       );
       for (const [stage, stats] of Object.entries(summary.stages_by_name)) {
         lines.push(

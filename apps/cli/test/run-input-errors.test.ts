@@ -46,6 +46,21 @@ const cases: Array<[string, string[], RegExp]> = [
     /^loop run: --bot-name: expected 1-64 letters, digits or _ \. - : @ \(starting with a letter or digit\)$/,
   ],
   [
+    '--metrics-flush never',
+    ['--max-steps', '5', '--enable-metrics', '--metrics-flush', 'never'],
+    /^loop run: --metrics-flush: expected one of step, interval, batch, got "never"$/,
+  ],
+  [
+    '--metrics-max-total-mb -1',
+    ['--max-steps', '5', '--enable-metrics', '--metrics-max-total-mb', '-1'],
+    /^loop run: --metrics-max-total-mb: expected a number from 0 to/,
+  ],
+  [
+    '--metrics-max-total-mb without --enable-metrics',
+    ['--max-steps', '5', '--metrics-max-total-mb', '10'],
+    /^loop run: --metrics-max-total-mb needs --enable-metrics$/,
+  ],
+  [
     '--fault-rate 2',
     ['--fault-rate', '2'],
     /^loop run: --fault-rate: expected a number from 0 to 1, got "2"$/,
@@ -71,12 +86,26 @@ const cases: Array<[string, string[], RegExp]> = [
 describe('loop run: bad input', () => {
   it.each(cases)('%s', async (_name, args, message) => {
     const dir = join(tempDir(), 'run');
-    const r = await loop(['run', '--run-dir', dir, ...args]);
+    // A bound, so that the case's own error is the one reported (a simulated synthetic run needs one).
+    const bounded = args.includes('--max-steps') ? args : ['--max-steps', '5', ...args];
+    const r = await loop(['run', '--run-dir', dir, ...bounded]);
     expect(r.exitCode, String(r.stderr)).toBe(2);
     expect(r.stdout).toBe('');
     expect(String(r.stderr).split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
     expect(() => readdirSync(dir)).toThrow(/ENOENT/);
+  });
+
+  it('refuses a simulated run on the endless synthetic feed without --max-steps, saying what to pass', async () => {
+    for (const args of [[], ['--enable-metrics'], ['--clock', 'simulated', '--seed', '3']]) {
+      const dir = join(tempDir(), 'run');
+      const r = await loop(['run', '--run-dir', dir, ...args]);
+      expect(r.exitCode, String(r.stderr)).toBe(2);
+      expect(r.stderr).toBe(
+        'loop run: --max-steps: is required for a simulated run on the synthetic feed, which never ends: pass --max-steps N (or --clock real, or --feed FILE)',
+      );
+      expect(() => readdirSync(dir)).toThrow(/ENOENT/);
+    }
   });
 
   it('requires --run-dir', async () => {
@@ -120,7 +149,7 @@ describe('loop run: bad input', () => {
     const help = await loop(['run', '--help']);
     if (!String(help.stdout).includes('--metrics-rotate-max-lines')) return;
     const dir = join(tempDir(), 'run');
-    const r = await loop(['run', '--run-dir', dir, '--metrics-rotate-max-lines', '5']);
+    const r = await loop(['run', '--run-dir', dir, '--max-steps', '5', '--metrics-rotate-max-lines', '5']);
     expect(r.exitCode, String(r.stderr)).toBe(2);
     expect(r.stderr).toMatch(/^loop run: --metrics-rotate-max-lines/);
     expect(() => readdirSync(dir)).toThrow(/ENOENT/);

@@ -1,5 +1,6 @@
 // @loop/metrics: per-stage metrics for trading loops, usable in any bot without the rest of Loop.
 export * from './errors.js';
+export * from './flush-policy.js';
 export * from './latency-histogram.js';
 export { makeDirectory } from './make-directory.js';
 export * from './metrics-file-snapshot.js';

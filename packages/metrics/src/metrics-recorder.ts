@@ -1,6 +1,7 @@
 // The one object a bot uses: collector + rotating NDJSON writer + atomic summary, flushed on time and on exit.
 import * as path from 'node:path';
 import { describeError, MetricsError } from './errors.js';
+import { type FlushMode, StepFlushPolicy } from './flush-policy.js';
 import type { LatencyRange } from './latency-histogram.js';
 import { makeDirectory } from './make-directory.js';
 import {
@@ -11,6 +12,7 @@ import {
 } from './rotating-ndjson-writer.js';
 import type { MetricsSummary } from './schema.js';
 import { formatStageEventLine, type StageEvent, usableStageEvent } from './stage-event.js';
+import { encodeStageEvent } from './stage-event-encoder.js';
 import {
   type RunCounterName,
   type StageEventSink,
@@ -27,6 +29,8 @@ export interface RotationOptions {
   maxBytes?: number;
   /** Keep at most this many rotated files (oldest deleted). */
   keep?: number;
+  /** Keep all NDJSON files within this many bytes plus one file, deleting the oldest rotated ones. */
+  maxTotalBytes?: number;
 }
 
 /** Options of {@link openMetricsRecorder}. */
@@ -34,6 +38,8 @@ export interface MetricsRecorderOptions {
   /** Where `metrics.ndjson*` and `metrics_summary.json` go. Without it, nothing is written (memory and sinks only). */
   runDir?: string;
   rotate?: RotationOptions;
+  /** When {@link MetricsRecorder.endStep} writes the batch (what a SIGKILL can lose); default `step`. */
+  flush?: FlushMode;
   /** fsync after each flush (slower; survives power loss, not only process death). Default false. */
   fsync?: boolean;
   /** The caller's clock, ms since the epoch, used for summary times. Default `Date.now`. */
@@ -72,6 +78,7 @@ export class MetricsRecorder {
   private readonly processStartMs: number;
   private readonly pid: number | null;
   private readonly lock: WriterLock | undefined;
+  private readonly flushPolicy: StepFlushPolicy;
   private readonly timers: NodeJS.Timeout[] = [];
   private summaryErrors = 0;
   private lastSummaryError: string | null = null;
@@ -82,6 +89,7 @@ export class MetricsRecorder {
     this.now = options.now ?? Date.now;
     this.processStartMs = options.processStartMs ?? this.now();
     this.pid = options.deterministic ? null : process.pid;
+    this.flushPolicy = new StepFlushPolicy(options.flush ?? 'step');
     this.collector = new StageMetricsCollector({
       histogram: options.histogram,
       recentCapacity: options.recentCapacity,
@@ -97,6 +105,7 @@ export class MetricsRecorder {
           maxLines: options.rotate?.maxLines,
           maxBytes: options.rotate?.maxBytes,
           keep: options.rotate?.keep,
+          maxTotalBytes: options.rotate?.maxTotalBytes,
           fsync: options.fsync,
           fileSystem: options.fileSystem,
         });
@@ -117,7 +126,7 @@ export class MetricsRecorder {
   record(event: StageEvent): void {
     event = usableStageEvent(event);
     this.collector.record(event);
-    if (this.writer !== undefined) this.writer.writeLine(formatStageEventLine(event));
+    if (this.writer !== undefined) this.writer.writeEncoded(event, encodeStageEvent, formatStageEventLine);
   }
 
   /** Adds to a run counter (processed, filled, rejected, errors). */
@@ -135,8 +144,14 @@ export class MetricsRecorder {
     this.collector.addSink(sink);
   }
 
-  /** Writes the batch to disk; call at the end of each loop step. False if a write failed (counted). */
+  /** Ends a loop step: writes the batch if the flush mode says so (see {@link FlushMode}). Never throws. */
+  endStep(): void {
+    if (this.writer !== undefined && this.flushPolicy.stepEnded()) this.writer.flush();
+  }
+
+  /** Writes the batch to disk now. False if a write failed (counted). */
   flush(): boolean {
+    this.flushPolicy.flushed();
     return this.writer?.flush() ?? true;
   }
 
@@ -172,6 +187,7 @@ export class MetricsRecorder {
       write_errors: 0,
       last_write_error: null,
       lines_dropped: 0,
+      rotated_files_deleted: 0,
     };
     if (this.summaryErrors > 0) {
       stats.write_errors += this.summaryErrors;

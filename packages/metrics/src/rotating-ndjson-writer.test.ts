@@ -217,4 +217,75 @@ describe('RotatingNdjsonWriter', () => {
     expect(isMetricsError(caught) && caught.code).toBe('LOOP_METRICS_OPTION_INVALID');
     expect(String(caught)).toContain('maxLines');
   });
+
+  it('writes the same files through writeEncoded as through writeLine, limits, tiny buffers and failures included', () => {
+    const encodeLine = (text: string, out: Buffer, at: number) =>
+      at + Buffer.byteLength(text) > out.length ? -1 : at + out.write(text, at);
+    for (const [maxLines, maxBytes, bufferBytes] of [
+      [7, undefined, 1024],
+      [undefined, 300, 1024],
+      [13, 2000, 4096],
+    ] as const) {
+      const results: Record<string, string>[] = [];
+      for (const encoded of [false, true]) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        fs.mkdirSync(dir);
+        let calls = 0;
+        const fileSystem = failingFileSystem('renameSync', () => ++calls % 3 === 0, 'EIO', 'flaky rename');
+        const writer = new RotatingNdjsonWriter({ dir, maxLines, maxBytes, bufferBytes, fileSystem });
+        for (let i = 0; i < 600; i++) {
+          const text = line(i, (i * 37) % 1500);
+          if (encoded) writer.writeEncoded(text, encodeLine, (t) => t);
+          else writer.writeLine(text);
+          if (i % 11 === 0) writer.flush();
+        }
+        writer.close();
+        results.push(
+          Object.fromEntries(Object.entries(files()).map(([name, lines]) => [name, lines.join('\n')])),
+        );
+        expect(writer.getStats().lines_written + writer.getStats().lines_dropped).toBe(600);
+      }
+      expect(results[1]).toEqual(results[0]);
+    }
+  });
+
+  it('keeps all files within maxTotalBytes plus one file, deleting only the oldest rotated ones, counted', () => {
+    fs.writeFileSync(path.join(dir, 'metrics.ndjson.3'), `${'x'.repeat(999)}\n`); // an earlier run's
+    fs.writeFileSync(path.join(dir, 'other.txt'), 'not ours');
+    const maxTotalBytes = 5000;
+    const maxBytes = 1000;
+    const writer = new RotatingNdjsonWriter({ dir, maxBytes, maxTotalBytes, bufferBytes: 1024 });
+    let worst = 0;
+    for (let i = 0; i < 400; i++) {
+      writer.writeLine(line(i, i % 50));
+      writer.flush();
+      const total = fs
+        .readdirSync(dir)
+        .filter((name) => name.startsWith('metrics.ndjson'))
+        .reduce((sum, name) => sum + fs.statSync(path.join(dir, name)).size, 0);
+      worst = Math.max(worst, total);
+      expect(fs.existsSync(writer.file)).toBe(true);
+    }
+    writer.close();
+    expect(worst).toBeLessThanOrEqual(maxTotalBytes + maxBytes);
+    expect(fs.existsSync(path.join(dir, 'metrics.ndjson.3'))).toBe(false);
+    expect(fs.readFileSync(path.join(dir, 'other.txt'), 'utf8')).toBe('not ours');
+    const stats = writer.getStats();
+    const left = fs.readdirSync(dir).filter((name) => /^metrics\.ndjson\.\d+$/.test(name)).length;
+    // Every rotation made a file; the earlier run's file too was counted; all but `left` were deleted.
+    expect(stats.rotated_files_deleted).toBe(stats.rotations + 1 - left);
+    expect(stats.rotated_files_deleted).toBeGreaterThan(5);
+    // The newest lines are all there, in order, ending with the last one.
+    const current = fs.readFileSync(writer.file, 'utf8').trimEnd().split('\n');
+    expect(current.at(-1)).toBe(line(399, 399 % 50).trimEnd());
+  });
+
+  it('rotates by size at an eighth of maxTotalBytes when no other limit is given', () => {
+    const writer = new RotatingNdjsonWriter({ dir, maxTotalBytes: 8000 });
+    for (let i = 0; i < 500; i++) writer.writeLine(line(i, 20));
+    writer.close();
+    for (const name of fs.readdirSync(dir))
+      expect(fs.statSync(path.join(dir, name)).size).toBeLessThanOrEqual(1000);
+    expect(writer.getStats().rotations).toBeGreaterThan(5);
+  });
 });

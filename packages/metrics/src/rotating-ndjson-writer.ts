@@ -22,6 +22,7 @@ export type WriterFileSystem = Pick<
   | 'readdirSync'
   | 'fstatSync'
   | 'readSync'
+  | 'statSync'
 >;
 
 /** Options of {@link RotatingNdjsonWriter}. */
@@ -34,6 +35,12 @@ export interface RotatingNdjsonWriterOptions {
   maxBytes?: number;
   /** Keep at most this many rotated files, deleting the oldest. Off by default (keep all). */
   keep?: number;
+  /**
+   * Keep the NDJSON files (rotated ones and the current one) within this many bytes by deleting the oldest
+   * rotated files at each rotation; the current file is never deleted, so the total stays below this plus
+   * one file. Off by default. Without `maxLines` or `maxBytes`, rotation by size at an eighth of it is on.
+   */
+  maxTotalBytes?: number;
   /** fsync the file after each flush and before each rotation. Off by default. */
   fsync?: boolean;
   /** Size of the batch buffer; default 64 KiB. A full buffer is flushed at once. */
@@ -51,6 +58,8 @@ export interface WriterStats {
   last_write_error: string | null;
   /** Lines given up because the disk kept failing and the batch buffer was full. */
   lines_dropped: number;
+  /** Rotated files deleted by `keep` or `maxTotalBytes`. */
+  rotated_files_deleted: number;
 }
 
 /**
@@ -72,6 +81,7 @@ export class RotatingNdjsonWriter {
   private readonly maxLines: number;
   private readonly maxBytes: number;
   private readonly keep: number;
+  private readonly maxTotalBytes: number;
   private readonly fsyncEach: boolean;
   private readonly buffer: Buffer;
   private fd: number | null = null;
@@ -86,6 +96,9 @@ export class RotatingNdjsonWriter {
   private fileLines = 0;
   private fileBytes = 0;
   private rotated: number[] = [];
+  /** Sizes of the rotated files, in the order of `rotated`, and their sum. */
+  private rotatedSizes: number[] = [];
+  private rotatedTotal = 0;
   private closed = false;
   private readonly stats: WriterStats = {
     lines_written: 0,
@@ -94,6 +107,7 @@ export class RotatingNdjsonWriter {
     write_errors: 0,
     last_write_error: null,
     lines_dropped: 0,
+    rotated_files_deleted: 0,
   };
 
   constructor(options: RotatingNdjsonWriterOptions) {
@@ -101,8 +115,13 @@ export class RotatingNdjsonWriter {
     this.file = path.join(this.dir, METRICS_FILE);
     this.fsys = options.fileSystem ?? fs;
     this.maxLines = positiveOrOff('maxLines', options.maxLines);
-    this.maxBytes = positiveOrOff('maxBytes', options.maxBytes);
     this.keep = positiveOrOff('keep', options.keep);
+    this.maxTotalBytes = positiveOrOff('maxTotalBytes', options.maxTotalBytes);
+    const maxBytes = positiveOrOff('maxBytes', options.maxBytes);
+    this.maxBytes =
+      maxBytes === 0 && this.maxLines === 0 && this.maxTotalBytes > 0
+        ? Math.max(1, Math.floor(this.maxTotalBytes / 8))
+        : maxBytes;
     this.fsyncEach = options.fsync ?? false;
     const bufferBytes = options.bufferBytes ?? 64 * 1024;
     if (!Number.isSafeInteger(bufferBytes) || bufferBytes < 1024) {
@@ -120,6 +139,8 @@ export class RotatingNdjsonWriter {
         .filter((m): m is RegExpExecArray => m !== null)
         .map((m) => Number(m[1]))
         .sort((a, b) => a - b);
+      this.rotatedSizes = this.rotated.map((n) => this.sizeOf(n));
+      this.rotatedTotal = this.rotatedSizes.reduce((sum, size) => sum + size, 0);
       this.openCurrent();
     } catch (error) {
       if (this.fd !== null) this.fsys.closeSync(this.fd);
@@ -175,6 +196,67 @@ export class RotatingNdjsonWriter {
     this.pendingLines++;
     this.fileLines++;
     this.fileBytes += written;
+  }
+
+  /**
+   * Appends one line that `encode` writes straight into the batch buffer (no string is built): it gets
+   * the buffer and the offset, writes one whole line ending in `\n` before `buffer.length` and returns
+   * where the line ends, or -1 if it would not fit. A line that fits no buffer goes through `text(value)`
+   * and {@link writeLine}. Same limits, rotation and failure handling as `writeLine`. Never throws.
+   */
+  writeEncoded<T>(
+    value: T,
+    encode: (value: T, out: Buffer, at: number) => number,
+    text: (value: T) => string,
+  ): void {
+    if (this.closed) {
+      this.stats.lines_dropped++;
+      return;
+    }
+    let at = this.end;
+    let next = encode(value, this.buffer, at);
+    if (next < 0) {
+      this.makeRoom();
+      at = this.end;
+      next = encode(value, this.buffer, at);
+      if (next < 0) {
+        this.writeLine(text(value));
+        return;
+      }
+    }
+    const bytes = next - at;
+    if (
+      (this.maxLines > 0 && this.fileLines >= this.maxLines) ||
+      (this.maxBytes > 0 && this.fileBytes > 0 && this.fileBytes + bytes > this.maxBytes)
+    ) {
+      if (this.splitAt >= 0) {
+        // A rotation still pending must complete first; the flush may move the buffer's free space, so
+        // the encoded line (not yet committed) is moved along with it.
+        if (!this.flush()) {
+          this.stats.lines_dropped++;
+          return;
+        }
+        if (this.end !== at) {
+          this.buffer.copyWithin(this.end, at, at + bytes);
+          at = this.end;
+        }
+      }
+      this.splitAt = at;
+      this.splitLines = this.pendingLines;
+      this.fileLines = 0;
+      this.fileBytes = 0;
+      this.commit(bytes);
+      this.flush();
+      return;
+    }
+    this.commit(bytes);
+  }
+
+  private commit(bytes: number): void {
+    this.end += bytes;
+    this.pendingLines++;
+    this.fileLines++;
+    this.fileBytes += bytes;
   }
 
   /**
@@ -324,6 +406,9 @@ export class RotatingNdjsonWriter {
       return true;
     }
     this.rotated.push(next);
+    const size = this.sizeOf(next);
+    this.rotatedSizes.push(size);
+    this.rotatedTotal += size;
     this.stats.rotations++;
     this.openAppend(); // a failure is counted; writeRange retries the open
     this.pruneRotated();
@@ -341,12 +426,26 @@ export class RotatingNdjsonWriter {
     }
   }
 
+  /** Size of `metrics.ndjson.<n>` (0 if it cannot be read: it then never blocks pruning). */
+  private sizeOf(n: number): number {
+    try {
+      return this.fsys.statSync(path.join(this.dir, `${METRICS_FILE}.${n}`)).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Deletes the oldest rotated files beyond `keep`, then while all files hold more than `maxTotalBytes`. */
   private pruneRotated(): void {
-    if (this.keep <= 0) return;
-    while (this.rotated.length > this.keep) {
+    while (
+      this.rotated.length > 0 &&
+      ((this.keep > 0 && this.rotated.length > this.keep) ||
+        (this.maxTotalBytes > 0 && this.rotatedTotal + this.fileBytes > this.maxTotalBytes))
+    ) {
       const oldest = this.rotated[0]!;
       try {
         this.fsys.unlinkSync(path.join(this.dir, `${METRICS_FILE}.${oldest}`));
+        this.stats.rotated_files_deleted++;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
           this.fail(error);
@@ -354,6 +453,7 @@ export class RotatingNdjsonWriter {
         }
       }
       this.rotated.shift();
+      this.rotatedTotal -= this.rotatedSizes.shift() ?? 0;
     }
   }
 
@@ -408,10 +508,16 @@ export class RotatingNdjsonWriter {
  * Checks rotation limits without touching the file system: `LOOP_METRICS_OPTION_INVALID` naming the option
  * unless each is undefined (off) or a whole number >= 1.
  */
-export function checkRotateOptions(options: { maxLines?: number; maxBytes?: number; keep?: number }): void {
+export function checkRotateOptions(options: {
+  maxLines?: number;
+  maxBytes?: number;
+  keep?: number;
+  maxTotalBytes?: number;
+}): void {
   positiveOrOff('maxLines', options.maxLines);
   positiveOrOff('maxBytes', options.maxBytes);
   positiveOrOff('keep', options.keep);
+  positiveOrOff('maxTotalBytes', options.maxTotalBytes);
 }
 
 function positiveOrOff(name: string, value: number | undefined): number {

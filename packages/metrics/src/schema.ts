@@ -85,6 +85,8 @@ export const metricsSummarySchema = z.object({
     last_write_error: z.string().nullable(),
     /** Lines given up while the disk kept failing (added in 0.1; absent in older files). */
     lines_dropped: z.number().int().nonnegative().optional(),
+    /** Rotated files deleted by `keep` or the total-size bound (added in 0.2; absent in older files). */
+    rotated_files_deleted: z.number().int().nonnegative().optional(),
   }),
 });
 /** A parsed `metrics_summary.json`. */

@@ -1,4 +1,5 @@
 // A stage event as the caller records it, and its one-line NDJSON form (hand-written for speed, schema-exact).
+import { microsAsMsText, numberText, wholeText } from './number-text.js';
 import { METRICS_SCHEMA_VERSION, type StageEventLine } from './schema.js';
 
 /**
@@ -20,27 +21,18 @@ function quoteName(text: string): string {
   return quoted;
 }
 
-// Number-to-text is most of the cost of a line (V8 formats large integers and fractions slowly), so
-// timestamps are written from two small integers, latencies from an integer count of microseconds.
-
-/** `.001` .. `.999` without trailing zeros; '' for 0. */
-const MICRO_FRACTIONS: readonly string[] = Array.from({ length: 1000 }, (_, f) =>
-  f === 0 ? '' : `.${String(f).padStart(3, '0').replace(/0+$/, '')}`,
-);
-
 let lastTs = Number.NaN;
 let lastTsText = '0';
 
-/** A timestamp as JSON text; ms-since-epoch integers (the usual case) take the fast path. */
+/**
+ * A timestamp (ms since the epoch) as JSON text at microsecond resolution; the stages of one step often
+ * share one, so the last is cached.
+ */
 function formatTimestamp(ts: number): string {
-  if (ts === lastTs) return lastTsText; // the stages of one step share a timestamp
-  let text: string;
-  if (Number.isSafeInteger(ts) && ts >= 0) {
-    const high = Math.floor(ts / 1e6);
-    text = high === 0 ? `${ts}` : `${high}${`${1e6 + (ts - high * 1e6)}`.slice(1)}`;
-  } else {
-    text = Number.isFinite(ts) ? String(ts) : '0';
-  }
+  if (ts === lastTs) return lastTsText;
+  // Below 9e12 ms (year 2255) the microseconds fit a safe integer.
+  const text =
+    ts >= 0 && ts < 9e12 ? microsAsMsText(Math.round(ts * 1000)) : Number.isFinite(ts) ? numberText(ts) : '0';
   lastTs = ts;
   lastTsText = text;
   return text;
@@ -49,10 +41,8 @@ function formatTimestamp(ts: number): string {
 /** A latency in ms as JSON text at microsecond resolution (the resolution of the histograms). */
 export function formatLatencyMs(latencyMs: number): string {
   if (!(latencyMs >= 0) || latencyMs === Number.POSITIVE_INFINITY) return '0';
-  const us = Math.round(latencyMs * 1000);
-  if (us > 2_000_000_000) return String(us / 1000);
-  const whole = Math.floor(us / 1000);
-  return `${whole}${MICRO_FRACTIONS[us - whole * 1000]}`;
+  if (latencyMs < 9e12) return microsAsMsText(Math.round(latencyMs * 1000));
+  return String(Math.round(latencyMs * 1000) / 1000);
 }
 
 /**
@@ -64,7 +54,7 @@ export function formatLatencyMs(latencyMs: number): string {
 export function formatStageEventLine(event: StageEvent): string {
   const stage =
     event.stage.length === 0 ? 'unknown' : event.stage.length > 256 ? event.stage.slice(0, 256) : event.stage;
-  const step = Number.isSafeInteger(event.step) && event.step >= 0 ? event.step : 0;
+  const step = Number.isSafeInteger(event.step) && event.step >= 0 ? wholeText(event.step) : '0';
   let line = `{"v":${METRICS_SCHEMA_VERSION},"ts":${formatTimestamp(event.ts)},"step":${step},"stage":${quoteName(stage)},"outcome":"${event.outcome}","latency_ms":${formatLatencyMs(event.latency_ms)}`;
   if (event.reason !== undefined) {
     line += `,"reason":${quoteName(event.reason.length > 256 ? event.reason.slice(0, 256) : event.reason)}`;
@@ -83,8 +73,7 @@ function formatAttrs(attrs: NonNullable<StageEvent['attrs']>): string {
     const value = attrs[key];
     let text: string;
     if (typeof value === 'number') {
-      if ((value | 0) === value) text = `${value}`;
-      else if (Number.isFinite(value)) text = String(value);
+      if (Number.isFinite(value)) text = numberText(value);
       else continue;
     } else if (typeof value === 'string') {
       text = JSON.stringify(value.length > 256 ? value.slice(0, 256) : value);

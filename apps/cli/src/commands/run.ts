@@ -25,7 +25,13 @@ import {
   runFlagSpecs,
 } from '../run-flags.js';
 import { acquireRunLock, type RunLock } from '../run-lock.js';
-import { type MetricsFlagValues, metricsFlagSpecs, openRunMetrics, type RunMetrics } from '../run-metrics.js';
+import {
+  type MetricsFlagValues,
+  metricsFlagSpecs,
+  openRunMetrics,
+  type RunMetrics,
+  withLongRunDefaults,
+} from '../run-metrics.js';
 import { RunProgress } from '../run-progress.js';
 import { feedRecord, Heartbeat, RunRecord } from '../run-record.js';
 import { formatRunSummary } from '../run-report.js';
@@ -62,14 +68,21 @@ export const runCommand: Command = {
   },
 };
 
-async function runLoopCommand(values: RunFlagValues, io: CommandIo): Promise<number> {
-  const runDir = values['run-dir']!;
+async function runLoopCommand(given: RunFlagValues, io: CommandIo): Promise<number> {
+  const runDir = given['run-dir']!;
 
   // Everything that can be refused is checked before the run dir is touched.
-  if (values.feed === 'synthetic' && values['feed-skip-bad-rows']) {
+  if (given.feed === 'synthetic' && given['feed-skip-bad-rows']) {
     throw usageError('loop run: --feed-skip-bad-rows needs --feed <file> (the synthetic feed has no rows)');
   }
-  const feed = values.feed === 'synthetic' ? undefined : await loadFeed(values);
+  const feed = given.feed === 'synthetic' ? undefined : await loadFeed(given);
+  // A long run's metrics get rotation and a size bound unless the flags say otherwise; run.json records
+  // the values in force.
+  const metricsDefaults = withLongRunDefaults(metricsValues(given), {
+    clock: given.clock,
+    steps: given['max-steps'] ?? feed?.source.candles.length,
+  });
+  const values: RunFlagValues = { ...given, ...metricsDefaults.values };
   const setup = composeLoop(values, feed);
   const runDirExisted = existsSync(runDir);
   if (runDirExisted && !statSync(runDir).isDirectory()) {
@@ -110,6 +123,7 @@ async function runLoopCommand(values: RunFlagValues, io: CommandIo): Promise<num
       removeIfMade();
       throw error;
     }
+    if (metricsDefaults.notice !== undefined) io.stderr.write(`${metricsDefaults.notice}\n`);
     try {
       return await runInLockedDir(values, io, setup, feed, lock, removeIfMade, stop.signal);
     } finally {
@@ -138,6 +152,7 @@ async function runInLockedDir(
     metrics = await openRunMetrics(metricsValues(values), {
       runDir,
       deterministic,
+      clock: values.clock,
       clockNowMs: () => setup.clock.now(),
       identity: {
         version: cliVersion,

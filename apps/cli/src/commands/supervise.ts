@@ -273,7 +273,7 @@ async function supervise(argv: string[], io: CommandIo): Promise<number> {
   const flags = parsed.values;
   if (parsed.rest.length === 0) {
     throw usageError(
-      'loop supervise: no command to supervise: give it after `--`, e.g. `-- loop run --run-dir DIR`',
+      'loop supervise: no command to supervise: give it after `--`, e.g. `-- loop run --run-dir DIR --clock real`',
     );
   }
   if (flags['heartbeat-file'] !== undefined && flags['heartbeat-timeout-s'] === undefined) {
