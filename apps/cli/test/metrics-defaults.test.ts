@@ -107,7 +107,7 @@ describe('README examples', () => {
   /** Every `loop ...` command in a README's code blocks, continuation lines joined. */
   function commands(file: string): string[] {
     const text = readFileSync(join(REPO, file), 'utf8').replace(/\\\n\s*/g, ' ');
-    return text.split('\n').filter((line) => /^\s*loop (run|supervise)\b/.test(line));
+    return text.split('\n').filter((line) => /^loop (run|supervise) --/.test(line));
   }
 
   it('supervise only real-clock loops, and bound every simulated synthetic run', () => {

@@ -104,10 +104,10 @@ describe('loop run --metrics-flush', () => {
         ],
         { quiet: true },
       );
-      const deadline = Date.now() + 60_000;
+      const deadline = Date.now() + 120_000;
       let stepsDone = (await stepsServed(port)) ?? 0;
-      while (stepsDone < 5000) {
-        if (Date.now() > deadline) throw new Error(`loop run served ${stepsDone} steps in 60 s`);
+      while (stepsDone < 3000) {
+        if (Date.now() > deadline) throw new Error(`loop run served ${stepsDone} steps in 120 s`);
         await sleep(50);
         stepsDone = (await stepsServed(port)) ?? 0;
       }
@@ -127,5 +127,6 @@ describe('loop run --metrics-flush', () => {
       expect(stepsOnDisk).toBeGreaterThanOrEqual(stepsDone - lostSteps);
       expect(readFileSync(join(dir, 'metrics.ndjson')).at(-1) ?? 0x0a).toBe(0x0a);
     },
+    180_000,
   );
 });

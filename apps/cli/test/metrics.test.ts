@@ -83,6 +83,7 @@ describe('loop run --enable-metrics', () => {
       rotations: files.length - 1,
       write_errors: 0,
       lines_dropped: 0,
+      rotated_files_deleted: 0,
       last_write_error: null,
     });
     expect(existsSync(join(dir, 'metrics.lock'))).toBe(false);
