@@ -21,7 +21,7 @@ async function eventsOf(dir: string): Promise<{ events: StageEventLine[]; skippe
 async function stepsServed(port: number): Promise<number | undefined> {
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const match = /^loop_steps_total (\d+)$/m.exec(text);
+    const match = /^loop_steps_total(?:\{[^}]*\})? (\d+)$/m.exec(text);
     return match ? Number(match[1]) : undefined;
   } catch {
     return undefined;
