@@ -76,4 +76,26 @@ describe('RunHealthMetrics', () => {
     });
     expect(await registry.metrics()).toContain('loop_metrics_write_errors_total 0');
   });
+
+  it('leaves the writer counters to the exporter when it already registers them', async () => {
+    const registry = new Registry();
+    registry.registerMetric({
+      name: 'loop_metrics_write_errors_total',
+      help: 'from the exporter',
+      type: 'counter',
+      aggregator: 'sum',
+      get: async () => ({
+        name: 'loop_metrics_write_errors_total',
+        help: 'from the exporter',
+        type: 'counter',
+        aggregator: 'sum',
+        values: [{ value: 5, labels: {} }],
+      }),
+      reset: () => {},
+    } as unknown as Parameters<Registry['registerMetric']>[0]);
+    new RunHealthMetrics(registry, identity, () => ({ write_errors: 1, lines_dropped: 2 }));
+    const text = await registry.metrics();
+    expect(text).toContain('loop_metrics_write_errors_total 5');
+    expect(text).toContain('loop_metrics_lines_dropped_total 2');
+  });
 });

@@ -53,18 +53,23 @@ export class RunHealthMetrics implements StageObserver {
       samples: () =>
         TRADING_STATES.map((state) => ({ value: state === this.#state ? 1 : 0, labels: { state } })),
     });
-    registerScrapedMetric(registry, {
-      name: 'loop_metrics_write_errors_total',
-      help: 'Failed writes of metrics.ndjson or metrics_summary.json (the loop goes on).',
-      type: 'counter',
-      samples: () => [{ value: safe(writerFailures).write_errors, labels: {} }],
-    });
-    registerScrapedMetric(registry, {
-      name: 'loop_metrics_lines_dropped_total',
-      help: 'Metrics lines that could not be written and were dropped.',
-      type: 'counter',
-      samples: () => [{ value: safe(writerFailures).lines_dropped, labels: {} }],
-    });
+    // @loop/metrics/prometheus may export the writer's counters itself (same names): then it is the source.
+    if (registry.getSingleMetric('loop_metrics_write_errors_total') === undefined) {
+      registerScrapedMetric(registry, {
+        name: 'loop_metrics_write_errors_total',
+        help: 'Failed writes of metrics.ndjson or metrics_summary.json (the loop goes on).',
+        type: 'counter',
+        samples: () => [{ value: safe(writerFailures).write_errors, labels: {} }],
+      });
+    }
+    if (registry.getSingleMetric('loop_metrics_lines_dropped_total') === undefined) {
+      registerScrapedMetric(registry, {
+        name: 'loop_metrics_lines_dropped_total',
+        help: 'Metrics lines that could not be written and were dropped.',
+        type: 'counter',
+        samples: () => [{ value: safe(writerFailures).lines_dropped, labels: {} }],
+      });
+    }
     const labels = { ...identity };
     registerScrapedMetric(registry, {
       name: 'loop_run_info',
