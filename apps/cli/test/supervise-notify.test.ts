@@ -47,6 +47,10 @@ afterEach(async () => {
 const superviseSh = (runDir: string, flags: string[], script: string): Live =>
   startLoop(['supervise', '--run-dir', runDir, ...flags, '--', 'sh', '-c', script]);
 
+/** A `--notify-cmd` that POSTs its stdin to `url` and exits 22 on a non-2xx answer, as `curl -f` does (node, not curl: CI images may lack curl). */
+const postCommand = (url: string) =>
+  `"${process.execPath}" -e 'let b="";process.stdin.on("data",(c)=>{b+=c}).on("end",async()=>{const r=await fetch(process.argv[1],{method:"POST",body:b});process.exit(r.ok?0:22)})' ${url}`;
+
 const logLines = (runDir: string) => readFileSync(join(runDir, 'supervisor.log'), 'utf8').trim().split('\n');
 
 describe('loop supervise --notify-url / --notify-cmd', () => {
@@ -124,7 +128,7 @@ describe('loop supervise --notify-url / --notify-cmd', () => {
         '--notify-url',
         `${hanging.url}/hook`,
         '--notify-cmd',
-        `curl -sf -o /dev/null --data-binary @- ${failing.url}/hook`,
+        postCommand(`${failing.url}/hook`),
       ],
       'exit 1',
     );
