@@ -54,7 +54,9 @@ export type {
   StageRow,
   TailEvent,
 } from './history-rows.js';
+export { type JsonSchemaFile, jsonSchemaFiles, jsonSchemaText } from './json-schemas.js';
 export { type MetricsFileRef, orderMetricsFiles } from './metrics-files.js';
+export { RUN_DIR_HEALTH_VERSION } from './run-dir-health.js';
 export {
   CHART_PRECISION_BITS,
   DEFAULT_RUN_HISTORY_LIMITS,
