@@ -34,8 +34,12 @@ afterEach(async () => {
   for (const child of children.splice(0)) {
     if (child.exitCode !== null || child.signalCode !== null) continue;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
+    // SIGTERM first: a `loop supervise` left running by a failed test stops its own child (a grandchild of
+    // the test, in another process group) instead of leaving it orphaned; SIGKILL if it has not exited in 10 s.
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
+    clearTimeout(timer);
   }
   for (const pid of strays.splice(0)) {
     try {
