@@ -1,6 +1,7 @@
 // Reads the run dir's small documents as `valid | missing | corrupt` values: the metrics summary, run.json
 // (strictly, or leniently as any object), the supervisor's state and the heartbeat. Never throws.
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type MetricsSummary, metricsSummarySchema } from '@loop/metrics';
 import type { SupervisorState } from '@loop/supervisor';
@@ -22,17 +23,51 @@ export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 /** Any JSON object: how the dashboard reads run.json, to show whatever settings a writer put there. */
 const anyObjectSchema = z.record(z.string(), z.unknown());
 
+/** Deeper JSON than this is not parsed further (reported as corrupt): no reader or page recurses without bound. */
+export const MAX_DOCUMENT_DEPTH = 64;
+
+/** The deepest nesting of arrays and objects in JSON text (brackets inside strings are skipped). Pure. */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
 async function readJson(path: string): Promise<DocumentRead<unknown>> {
   let text: string;
+  let handle: FileHandle | undefined;
   try {
-    const buffer = await readFile(path);
+    // Non-blocking, then fstat: a FIFO, device or socket in place of a document is refused, never waited on.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stats = await handle.stat();
+    if (!stats.isFile()) return { state: 'corrupt', reason: 'is not a regular file' };
+    if (stats.size > MAX_DOCUMENT_BYTES)
+      return { state: 'corrupt', reason: `larger than ${MAX_DOCUMENT_BYTES} bytes` };
+    const buffer = await handle.readFile();
     if (buffer.length > MAX_DOCUMENT_BYTES)
       return { state: 'corrupt', reason: `larger than ${MAX_DOCUMENT_BYTES} bytes` };
     text = buffer.toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing' };
     return { state: 'corrupt', reason: `cannot be read: ${(error as Error).message}` };
+  } finally {
+    await handle?.close().catch(() => {});
   }
+  if (jsonDepth(text) > MAX_DOCUMENT_DEPTH)
+    return { state: 'corrupt', reason: `nested deeper than ${MAX_DOCUMENT_DEPTH} levels` };
   try {
     return { state: 'valid', value: JSON.parse(text) };
   } catch (error) {
