@@ -57,9 +57,10 @@ describe('parseCandleFile: CSV', () => {
   });
 
   it('refuses a missing or wrong header, and a file without candles', () => {
-    expect(feedError(() => parseCandleFile('1,2,3,4,5,6\n', 'h.csv')).message).toMatch(
-      /^h\.csv:1: expected the header "timestamp,open,high,low,close,volume"/,
+    expect(feedError(() => parseCandleFile('1,2,3,4,5,6\n', 'h.csv')).message).toBe(
+      'h.csv:1: expected a header naming timestamp, open, high, low, close, volume (any order; other columns are ignored), got "1,2,3,4,5,6"',
     );
+    expect(feedError(() => parseCandleFile('time,open,high,low,close\n0,1,1,1,1\n', 'h.csv')).line).toBe(1);
     expect(feedError(() => parseCandleFile('', 'e.csv')).line).toBe(1);
     const empty = feedError(() => parseCandleFile(`${HEADER}\n\n`, 'e.csv'));
     expect(empty.message).toBe('e.csv: no candles');
@@ -236,6 +237,117 @@ describe('parseCandleFile: ccxt JSON', () => {
     expect(malformed.message).toMatch(/^m\.json:\d+: invalid JSON/);
     expect(feedError(() => parseCandleFile('{"rows": []}', 'o.json')).message).toBe(
       'o.json:1: expected a JSON array of [ts, o, h, l, c, v] rows',
+    );
+  });
+});
+
+describe('parseCandleFile: real-world CSVs', () => {
+  it('reads quoted fields, columns in any order and extra columns (ignored and listed)', () => {
+    const file = parseCandleFile(
+      [
+        '"date","open","high","low","close","volume","trades","quote_volume"',
+        '"2021-12-31T23:01:00Z","4092.56","4093","4090.5","4091","1.5","12","6137.1"',
+        '2021-12-31T23:02:00Z,4091, 4092 ,4090,"4091.5",2,3,"8183,0"',
+      ].join('\r\n'),
+      'q.csv',
+    );
+    expect(file.ignoredColumns).toEqual(['trades', 'quote_volume']);
+    expect(file.candles).toEqual([
+      { timeMs: Date.parse('2021-12-31T23:01:00Z'), open: 4092.56, high: 4093, low: 4090.5, close: 4091, volume: 1.5 },
+      { timeMs: Date.parse('2021-12-31T23:02:00Z'), open: 4091, high: 4092, low: 4090, close: 4091.5, volume: 2 },
+    ]);
+    const reordered = parseCandleFile('Volume,Close,Low,High,Open,Open Time\n3,10,9,11,10,60000\n', 'r.csv');
+    expect(reordered.candles[0]).toEqual({ timeMs: 60_000, open: 10, high: 11, low: 9, close: 10, volume: 3 });
+    expect(feedError(() => parseCandleFile(csv('0,"1,1,1,1,1'), 'u.csv')).message).toBe(
+      'u.csv:2: a quoted field does not close: "0,"1,1,1,1,1"',
+    );
+  });
+
+  it('refuses a naive timestamp naming the option that gives its zone, and reads it in that zone', () => {
+    const naive = csv('2021-12-31 23:01:00.000000,1,1,1,1,1', '2021-12-31 23:02:00.000000,1,1,1,1,1');
+    expect(feedError(() => parseCandleFile(naive, 'n.csv')).message).toBe(
+      'n.csv:2: timestamp "2021-12-31 23:01:00.000000" has no time zone: add Z or +hh:mm, or give the file\'s zone with timeZone (UTC, +hh:mm or an IANA name)',
+    );
+    expect(
+      feedError(() => parseCandleFile(naive, 'n.csv', { timeZoneOption: '--feed-timezone' })).message,
+    ).toMatch(/give the file's zone with --feed-timezone/);
+    const utc = Date.parse('2021-12-31T23:01:00Z');
+    const at = (timeZone: string) => parseCandleFile(naive, 'n.csv', { timeZone }).candles.map((c) => c.timeMs);
+    expect(at('UTC')).toEqual([utc, utc + 60_000]);
+    expect(at('+05:30')).toEqual([utc - 5.5 * 3_600_000, utc - 5.5 * 3_600_000 + 60_000]);
+    expect(at('-03:00')[0]).toBe(utc + 3 * 3_600_000);
+    expect(at('America/New_York')[0]).toBe(utc + 5 * 3_600_000); // EST in December
+    expect(at('Europe/London')[0]).toBe(utc);
+    // A time that has a zone keeps it; sub-millisecond digits are dropped.
+    const mixed = parseCandleFile(csv('2024-07-01T12:00:00.1239Z,1,1,1,1,1', '2024-07-01 14:01:00.5,1,1,1,1,1'), 'm.csv', {
+      timeZone: 'Europe/Berlin',
+    });
+    expect(mixed.candles.map((c) => c.timeMs)).toEqual([
+      Date.parse('2024-07-01T12:00:00.123Z'),
+      Date.parse('2024-07-01T12:01:00.500Z'), // CEST, +02:00
+    ]);
+  });
+
+  it('reads wall times across daylight-saving changes; a skipped wall time is a bad row', () => {
+    // Europe/Berlin 2024-03-31: 02:00 -> 03:00; 2024-10-27: 03:00 -> 02:00 (02:xx happens twice, first kept).
+    const rows = (...ts: string[]) => csv(...ts.map((t) => `${t},1,1,1,1,1`));
+    const spring = parseCandleFile(rows('2024-03-31 01:59', '2024-03-31 03:00'), 's.csv', { timeZone: 'Europe/Berlin' });
+    expect(spring.candles.map((c) => new Date(c.timeMs).toISOString())).toEqual([
+      '2024-03-31T00:59:00.000Z',
+      '2024-03-31T01:00:00.000Z',
+    ]);
+    expect(
+      feedError(() => parseCandleFile(rows('2024-03-31 02:30'), 'g.csv', { timeZone: 'Europe/Berlin' })).message,
+    ).toBe('g.csv:2: timestamp "2024-03-31 02:30" does not exist in Europe/Berlin (clocks moved forward)');
+    const autumn = parseCandleFile(rows('2024-10-27 01:59', '2024-10-27 02:30', '2024-10-27 03:00'), 'a.csv', {
+      timeZone: 'Europe/Berlin',
+    });
+    expect(autumn.candles.map((c) => new Date(c.timeMs).toISOString())).toEqual([
+      '2024-10-26T23:59:00.000Z',
+      '2024-10-27T00:30:00.000Z',
+      '2024-10-27T02:00:00.000Z',
+    ]);
+  });
+
+  it('refuses an unknown time zone naming the option', () => {
+    for (const zone of ['Mars/Base', '+25:00', 'EST5EDT!']) {
+      expect(() => parseCandleFile(csv('0,1,1,1,1,1'), 'z.csv', { timeZone: zone, timeZoneOption: '--feed-timezone' })).toThrow(
+        /^--feed-timezone: (unknown time zone|impossible offset)/,
+      );
+    }
+  });
+});
+
+describe('parseCandleFile: Binance klines', () => {
+  const binance = (ms: string, last = '0') =>
+    `${ms},4092.56,4093.00,4090.50,4091.00,1.50000000,${ms.slice(0, -3)}999,6137.10,12,0.75,3068.55,${last}`;
+
+  it('detects the headerless 12-column shape, open times in ms or µs, and reads the test files', async () => {
+    const ms = parseCandleFile(`${binance('1640991660000')}\n${binance('1640991720000')}\n`, 'k.csv');
+    expect(ms.format).toBe('binance');
+    expect(ms.candles.map((c) => c.timeMs)).toEqual([1_640_991_660_000, 1_640_991_720_000]);
+    expect(ms.candles[0]).toMatchObject({ open: 4092.56, high: 4093, low: 4090.5, close: 4091, volume: 1.5 });
+    const us = parseCandleFile(`${binance('1640991660000000')}\n`, 'k.csv');
+    expect(us).toMatchObject({ format: 'binance', candles: [{ timeMs: 1_640_991_660_000 }] });
+    for (const name of ['BTCUSDT-1m-2019-03-29.csv', 'BTCUSDT-1m-2019-03-29-us.csv']) {
+      const feed = await loadReplayFeed(fileURLToPath(new URL(`../test/fixtures/${name}`, import.meta.url)));
+      expect(feed.source).toMatchObject({ format: 'binance', intervalMs: 60_000, skippedRows: 0 });
+      expect(feed.source.candles).toHaveLength(60);
+      expect(feed.startMs).toBe(1_553_817_600_000);
+    }
+  });
+
+  it('names the line of a bad kline, and can be forced (or forced off) with format', () => {
+    const bad = feedError(() => parseCandleFile(`${binance('1640991660000')}\n${binance('16409917200')}\n`, 'k.csv', { format: 'binance' }));
+    expect(bad.message).toBe(
+      'k.csv:2: open time "16409917200" is not epoch milliseconds (13 digits) or microseconds (16 digits)',
+    );
+    expect(feedError(() => parseCandleFile(`${binance('1640991660000')},x\n`, 'k.csv', { format: 'binance' })).message).toMatch(
+      /^k\.csv:1: expected 12 fields, got 13/,
+    );
+    // Forced to csv, the first kline is read as a header, and refused as one.
+    expect(feedError(() => parseCandleFile(`${binance('1640991660000')}\n`, 'k.csv', { format: 'csv' })).message).toMatch(
+      /^k\.csv:1: expected a header naming timestamp/,
     );
   });
 });

@@ -1,21 +1,38 @@
-// Historical replay: OHLCV candles from a CSV or ccxt-style JSON file, every row validated, bad rows
-// named by file and line (or skipped and counted), gaps counted as the loop reaches them.
+// Historical replay: OHLCV candles from a CSV (with a header), a Binance kline CSV or a ccxt-style JSON
+// file, every row validated, bad rows named by file and line (or skipped and counted), gaps counted as the
+// loop reaches them.
 import { extname } from 'node:path';
 import { SIMULATED_CLOCK_MAX_MS } from './clock.js';
 import { FeedFileError } from './errors.js';
 import { type Candle, type Feed, type FeedStats, GapCounter, inferIntervalMs } from './feed.js';
+import { splitCsvLine, UnbalancedQuotes } from './csv-fields.js';
 import { type FeedFileLimits, readFeedFileBytes } from './feed-file.js';
+import { type FeedTimeZone, parseFeedTimeZone } from './feed-time-zone.js';
 import { describeJsonValue, escapeForMessage } from './message-text.js';
 
-/** `csv` (header `timestamp,open,high,low,close,volume`) or `json` (`[[ts,o,h,l,c,v], ...]`). */
-export type CandleFileFormat = 'csv' | 'json';
+/**
+ * `csv`: a header naming `timestamp` (or `time`, `date`, `datetime`, `open_time`), `open`, `high`, `low`,
+ * `close`, `volume` in any order, other columns ignored; `binance`: Binance's kline CSV (no header, 12
+ * columns, open time in epoch ms or µs); `json`: ccxt-style `[[ts,o,h,l,c,v], ...]`.
+ */
+export type CandleFileFormat = 'csv' | 'binance' | 'json';
 
 /** Options of {@link parseCandleFile} and {@link loadReplayFeed}. */
 export interface CandleFileOptions {
   /** Skip bad rows and count them instead of failing on the first one. Default false. */
   skipBadRows?: boolean;
-  /** The format; by default from the extension (`.json`, `.csv`), else from the first character. */
+  /**
+   * The format; by default detected: `.json` (or, but for `.csv`, a first character `[`) is JSON, else a first
+   * line of 12 fields starting with a 13- or 16-digit time is Binance's kline CSV, else a CSV with a header.
+   */
   format?: CandleFileFormat;
+  /**
+   * Time zone of timestamps written without one (`2021-12-31 23:01:00.000000`): `UTC`, `±hh:mm` or an IANA
+   * name (`Europe/London`). Without it such a timestamp is a bad row. Times with a zone keep theirs.
+   */
+  timeZone?: string;
+  /** How messages name the `timeZone` setting (the CLI says `--feed-timezone`); default `timeZone`. */
+  timeZoneOption?: string;
   /** Size limits of {@link loadReplayFeed}; by default `MAX_FEED_FILE_BYTES` and `MAX_FEED_LINE_BYTES`. */
   limits?: FeedFileLimits;
 }
@@ -47,6 +64,8 @@ export interface CandleFile {
   gaps: number;
   /** Candles missing in those gaps. */
   missingIntervals: number;
+  /** CSV columns that were read past (`trades`, `quote_volume`, ...), as the header names them. */
+  ignoredColumns: string[];
   /** Bad rows skipped (with `skipBadRows`); all are counted. */
   skippedRows: number;
   /** The first {@link MAX_SKIPPED_ROWS_KEPT} skipped rows. */
@@ -64,12 +83,31 @@ const MIN_TIME_MS = 0;
 const MAX_TIME_MS = Math.floor(SIMULATED_CLOCK_MAX_MS);
 const TIME_RANGE = `from ${MIN_TIME_MS} (1970-01-01T00:00:00Z) to ${MAX_TIME_MS} (2255-06-05T23:47:34.740Z) ms since the epoch`;
 
-const CSV_HEADER = ['timestamp', 'open', 'high', 'low', 'close', 'volume'] as const;
+const CSV_COLUMNS = ['timestamp', 'open', 'high', 'low', 'close', 'volume'] as const;
+type CsvColumn = (typeof CSV_COLUMNS)[number];
+/** Header names read as each column (lower case, spaces and dashes as `_`). */
+const CSV_NAMES: Record<string, CsvColumn> = {
+  timestamp: 'timestamp',
+  time: 'timestamp',
+  date: 'timestamp',
+  datetime: 'timestamp',
+  date_time: 'timestamp',
+  open_time: 'timestamp',
+  opentime: 'timestamp',
+  open: 'open',
+  high: 'high',
+  low: 'low',
+  close: 'close',
+  volume: 'volume',
+  vol: 'volume',
+};
+const BINANCE_COLUMNS = 12;
+const BINANCE_TIME = /^(\d{13}|\d{16})$/;
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const EPOCH_MS = /^\d+$/;
-// Groups: year, month, day, hour, minute, second, zone, zone hours, zone minutes.
+// Groups: year, month, day, hour, minute, second, fraction, zone, zone hours, zone minutes.
 const ISO_8601 =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2})))?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-](\d{2}):?(\d{2}))?)?$/;
 const ISO_DATE_TIME_NO_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
 
 /**
@@ -80,7 +118,7 @@ const ISO_DATE_TIME_NO_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d
 export async function loadReplayFeed(path: string, options: CandleFileOptions = {}): Promise<ReplayFeed> {
   const bytes = await readFeedFileBytes(
     path,
-    (first) => (options.format ?? detectFormat(path, first.toString('utf8', 0, 4096))) === 'csv',
+    (first) => (options.format ?? detectFormat(path, first.toString('utf8', 0, 4096))) !== 'json',
     options.limits,
   );
   return new ReplayFeed(parseCandleFile(bytes.toString('utf8'), path, options));
@@ -91,16 +129,23 @@ export function parseCandleFile(text: string, file: string, options: CandleFileO
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const format = options.format ?? detectFormat(file, text);
   const rows = new RowValidator(file, options.skipBadRows ?? false);
-  if (format === 'csv') readCsv(text, file, rows);
-  else readJson(text, file, rows);
+  const option = options.timeZoneOption ?? 'timeZone';
+  const times: TimeReading = {
+    zone: options.timeZone === undefined ? undefined : parseFeedTimeZone(options.timeZone, option),
+    option,
+  };
+  let ignoredColumns: string[] = [];
+  if (format === 'csv') ignoredColumns = readCsv(text, file, rows, times);
+  else if (format === 'binance') readBinance(text, file, rows);
+  else readJson(text, file, rows, times);
   if (rows.candles.length === 0) {
     const skipped = rows.skippedRows > 0 ? ` (${rows.skippedRows} bad row(s) skipped)` : '';
     throw new FeedFileError(file, undefined, `no candles${skipped}`);
   }
-  const times = rows.candles.map((c) => c.timeMs);
-  const intervalMs = inferIntervalMs(times, 60_000);
+  const candleTimes = rows.candles.map((c) => c.timeMs);
+  const intervalMs = inferIntervalMs(candleTimes, 60_000);
   const gaps = new GapCounter(intervalMs);
-  for (const t of times) gaps.see(t);
+  for (const t of candleTimes) gaps.see(t);
   return {
     file,
     format,
@@ -108,6 +153,7 @@ export function parseCandleFile(text: string, file: string, options: CandleFileO
     intervalMs,
     gaps: gaps.gaps,
     missingIntervals: gaps.missingIntervals,
+    ignoredColumns,
     skippedRows: rows.skippedRows,
     skipped: rows.skipped,
   };
@@ -157,13 +203,18 @@ export class ReplayFeed implements Feed {
 function detectFormat(file: string, text: string): CandleFileFormat {
   const ext = extname(file).toLowerCase();
   if (ext === '.json') return 'json';
-  if (ext === '.csv') return 'csv';
-  return text
-    .replace(/^\uFEFF/, '')
-    .trimStart()
-    .startsWith('[')
-    ? 'json'
-    : 'csv';
+  const start = text.replace(/^\uFEFF/, '').trimStart();
+  if (ext !== '.csv' && start.startsWith('[')) return 'json';
+  // Binance's klines have no header: 12 fields, the first an open time in epoch ms (13 digits) or µs (16).
+  const firstLine = start.slice(0, start.search(/\r?\n|$/));
+  const fields = firstLine.split(',');
+  return fields.length === BINANCE_COLUMNS && BINANCE_TIME.test(fields[0]!.trim()) ? 'binance' : 'csv';
+}
+
+/** How timestamps without a zone are read: in `zone`, or refused naming `option`. */
+interface TimeReading {
+  zone: FeedTimeZone | undefined;
+  option: string;
 }
 
 /** A bad row: thrown inside a row's validation, caught by {@link RowValidator}. */
@@ -241,29 +292,84 @@ class RowValidator {
   }
 }
 
-function readCsv(text: string, file: string, rows: RowValidator): void {
+/** Reads a CSV with a header; returns the header's ignored columns. */
+function readCsv(text: string, file: string, rows: RowValidator, times: TimeReading): string[] {
   const lines = text.split('\n');
-  const header = (lines[0] ?? '')
-    .replace(/\r$/, '')
-    .split(',')
-    .map((f) => f.trim().toLowerCase());
-  if (header.length !== CSV_HEADER.length || header.some((f, i) => f !== CSV_HEADER[i])) {
+  const headerLine = (lines[0] ?? '').replace(/\r$/, '');
+  let header: string[];
+  try {
+    header = splitCsvLine(headerLine).map((f) => f.trim().toLowerCase().replace(/[\s-]+/g, '_'));
+  } catch {
+    header = [];
+  }
+  const index = new Map<CsvColumn, number>();
+  const ignored: string[] = [];
+  header.forEach((name, i) => {
+    const column = CSV_NAMES[name];
+    if (column === undefined || index.has(column)) ignored.push(name);
+    else index.set(column, i);
+  });
+  if (CSV_COLUMNS.some((c) => !index.has(c))) {
     throw new FeedFileError(
       file,
       1,
-      `expected the header "${CSV_HEADER.join(',')}", got "${truncate((lines[0] ?? '').trim())}"`,
+      `expected a header naming ${CSV_COLUMNS.join(', ')} (any order; other columns are ignored), got "${truncate(headerLine.trim())}"`,
     );
   }
+  const [t, o, h, l, c, v] = CSV_COLUMNS.map((column) => index.get(column)!);
   for (let i = 1; i < lines.length; i++) {
     const raw = lines[i]!.replace(/\r$/, '');
     if (raw.trim() === '') continue;
     rows.add(i + 1, () => {
-      const fields = raw.split(',');
-      if (fields.length !== 6)
-        throw new BadRow(`expected 6 fields, got ${fields.length}: "${truncate(raw)}"`);
-      const [ts, open, high, low, close, volume] = fields.map((f) => f.trim()) as [string, ...string[]];
+      const fields = csvFields(raw, header.length);
       return {
-        timeMs: parseTimestamp(ts),
+        timeMs: parseTimestamp(fields[t!]!.trim(), times),
+        open: parseNumber('open', fields[o!]!.trim()),
+        high: parseNumber('high', fields[h!]!.trim()),
+        low: parseNumber('low', fields[l!]!.trim()),
+        close: parseNumber('close', fields[c!]!.trim()),
+        volume: parseNumber('volume', fields[v!]!.trim()),
+      };
+    });
+  }
+  return ignored;
+}
+
+/** The fields of a data line, which must have `expected` of them. */
+function csvFields(raw: string, expected: number): string[] {
+  let fields: string[];
+  try {
+    fields = splitCsvLine(raw);
+  } catch (error) {
+    if (!(error instanceof UnbalancedQuotes)) throw error;
+    throw new BadRow(`${error.message}: "${truncate(raw)}"`);
+  }
+  if (fields.length !== expected) {
+    throw new BadRow(`expected ${expected} fields, got ${fields.length}: "${truncate(raw)}"`);
+  }
+  return fields;
+}
+
+/**
+ * Reads Binance's kline CSV: no header; open time, open, high, low, close, volume, close time, quote volume,
+ * trades, taker buy base, taker buy quote, ignore. The open time is epoch ms, or µs in newer files.
+ */
+function readBinance(text: string, _file: string, rows: RowValidator): void {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!.replace(/\r$/, '');
+    if (raw.trim() === '') continue;
+    rows.add(i + 1, () => {
+      const [time, open, high, low, close, volume] = csvFields(raw, BINANCE_COLUMNS).map((f) => f.trim());
+      if (!BINANCE_TIME.test(time!)) {
+        throw new BadRow(
+          `open time "${truncate(time!)}" is not epoch milliseconds (13 digits) or microseconds (16 digits)`,
+        );
+      }
+      // Newer files give microseconds; a candle opens on a whole millisecond.
+      const ms = time!.length === 16 ? Math.floor(Number(time) / 1000) : Number(time);
+      return {
+        timeMs: inTimeRange(ms, time),
         open: parseNumber('open', open!),
         high: parseNumber('high', high!),
         low: parseNumber('low', low!),
@@ -274,7 +380,7 @@ function readCsv(text: string, file: string, rows: RowValidator): void {
   }
 }
 
-function readJson(text: string, file: string, rows: RowValidator): void {
+function readJson(text: string, file: string, rows: RowValidator, times: TimeReading): void {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -304,7 +410,7 @@ function readJson(text: string, file: string, rows: RowValidator): void {
         // JSON.parse reads 1e400 as Infinity; the message shows the number as the file wrote it.
         const raw = (k: number) => rowElementText(text, starts[i], k);
         return {
-          timeMs: typeof ts === 'string' ? parseTimestamp(ts) : jsonTimestamp(ts, raw),
+          timeMs: typeof ts === 'string' ? parseTimestamp(ts, times) : jsonTimestamp(ts, raw),
           open: jsonNumber('open', open, raw(1)),
           high: jsonNumber('high', high, raw(2)),
           low: jsonNumber('low', low, raw(3)),
@@ -389,19 +495,49 @@ function jsonErrorLine(text: string, error: unknown): number | undefined {
   return undefined;
 }
 
-/** A CSV field or JSON string: epoch ms (digits) or ISO-8601 with a zone, a real calendar time, in range. */
-function parseTimestamp(raw: string): number {
+/**
+ * A CSV field or JSON string: epoch ms (digits) or ISO-8601, a real calendar time, in range. A date and time
+ * without a zone is read in `times.zone`, or refused naming the option that gives it; a date alone is UTC
+ * unless a zone is given.
+ */
+function parseTimestamp(raw: string, times: TimeReading): number {
   if (EPOCH_MS.test(raw)) return inTimeRange(Number(raw), raw);
-  if (ISO_DATE_TIME_NO_ZONE.test(raw)) {
-    throw new BadRow(`timestamp "${truncate(raw)}" has no time zone (add Z or +hh:mm)`);
-  }
   const parts = ISO_8601.exec(raw);
+  const naive =
+    parts === null
+      ? ISO_DATE_TIME_NO_ZONE.test(raw)
+      : parts[8] === undefined && (parts[4] !== undefined || times.zone !== undefined);
+  if (naive && times.zone === undefined) {
+    throw new BadRow(
+      `timestamp "${truncate(raw)}" has no time zone: add Z or +hh:mm, or give the file's zone with ${times.option} (UTC, +hh:mm or an IANA name)`,
+    );
+  }
   if (parts !== null) checkCalendar(raw, parts);
-  const ms = parts !== null ? Date.parse(raw) : Number.NaN;
+  if (naive && parts !== null) return inTimeRange(naiveInZone(raw, parts, times.zone!), `"${truncate(raw)}"`);
+  const ms = parts !== null && !naive ? Date.parse(raw) : Number.NaN;
   if (!Number.isFinite(ms)) {
     throw new BadRow(`timestamp "${truncate(raw)}" is neither epoch milliseconds nor ISO-8601`);
   }
   return inTimeRange(ms, `"${truncate(raw)}"`);
+}
+
+/** A checked ISO-8601 time without a zone, read in `zone` (fractions below a millisecond dropped). */
+function naiveInZone(raw: string, parts: RegExpExecArray, zone: FeedTimeZone): number {
+  const [, year, month, day, hour, minute, second, fraction] = parts;
+  const wall = Date.UTC(
+    Number(year),
+    Number(month) - 1,
+    Number(day),
+    Number(hour ?? 0),
+    Number(minute ?? 0),
+    Number(second ?? 0),
+    fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, '0')),
+  );
+  const epoch = zone.toEpochMs(wall);
+  if (epoch === undefined) {
+    throw new BadRow(`timestamp "${truncate(raw)}" does not exist in ${zone.name} (clocks moved forward)`);
+  }
+  return epoch;
 }
 
 /**
@@ -409,7 +545,7 @@ function parseTimestamp(raw: string): number {
  * 24:00 -> the next day) instead of failing.
  */
 function checkCalendar(raw: string, parts: RegExpExecArray): void {
-  const [, year, month, day, hour, minute, second, , zoneHour, zoneMinute] = parts;
+  const [, year, month, day, hour, minute, second, , , zoneHour, zoneMinute] = parts;
   const m = Number(month);
   if (m < 1 || m > 12)
     throw new BadRow(`timestamp "${truncate(raw)}" is not a calendar date (month ${month})`);
