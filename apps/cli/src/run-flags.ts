@@ -56,6 +56,20 @@ export const runOwnFlagSpecs: FlagSpecs = {
     type: 'boolean',
     description: 'skip and count bad rows of the feed file instead of failing',
   },
+  'feed-format': {
+    type: 'string',
+    valueName: 'auto|csv|binance|json',
+    description:
+      'feed file format: csv has a header (timestamp,open,high,low,close,volume, any order, other columns ignored), binance is a headerless 12-column kline file, json is ccxt [[ts,o,h,l,c,v],...]',
+    defaultText: 'auto (.json or "[" is json; 12 fields and a 13/16-digit time is binance; else csv)',
+  },
+  'feed-timezone': {
+    type: 'string',
+    valueName: 'UTC|±hh:mm|IANA',
+    description:
+      'time zone of feed timestamps written without one (2021-12-31 23:01:00); times with a zone keep theirs',
+    defaultText: 'none: such timestamps are refused',
+  },
   'step-interval-ms': {
     type: 'string',
     valueName: 'MS',
@@ -199,6 +213,8 @@ const runOwnFlagShape = {
   'max-steps': intFlag({ min: 1 }).optional(),
   feed: stringFlag().default('synthetic'),
   'feed-skip-bad-rows': z.boolean().default(false),
+  'feed-format': enumFlag(['auto', 'csv', 'binance', 'json'] as const).default('auto'),
+  'feed-timezone': stringFlag().optional(),
   'step-interval-ms': intFlag({ min: 1, max: 86_400_000 }).optional(),
   'ma-fast': intFlag({ min: 1, max: 99_999 }).default(S.fastPeriod),
   'ma-slow': intFlag({ min: 2, max: 100_000 }).default(S.slowPeriod),

@@ -17,7 +17,7 @@ export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 /** The tiny replay fixture: one gap, one malformed row (line 11), as a path relative to {@link REPO}. */
 export const TINY_FEED = 'apps/cli/test/fixtures/tiny-gap-bad-row.csv';
 /** The real BTC-USD day, relative to {@link REPO}. */
-export const REAL_FEED = 'packages/engine/test/fixtures/btc-usd-1m-2019-03-29.csv';
+export const REAL_FEED = 'examples/data/btc-usd-1m-2019-03-29.csv';
 
 if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`pnpm build\` before these tests`);
 

@@ -78,7 +78,7 @@ const cases: Array<[string, string[], RegExp]> = [
   ],
   [
     '--step-interval-ms with a simulated replay',
-    ['--feed', 'packages/engine/test/fixtures/btc-usd-1m-2019-03-29.csv', '--step-interval-ms', '10'],
+    ['--feed', 'examples/data/btc-usd-1m-2019-03-29.csv', '--step-interval-ms', '10'],
     /^loop run: --step-interval-ms: a simulated replay steps at the file's candle times/,
   ],
 ];

@@ -89,7 +89,14 @@ class IanaTimeZone implements FeedTimeZone {
     for (const part of this.format.formatToParts(bucket * QUARTER_HOUR_MS)) {
       if (part.type !== 'literal') parts[part.type] = Number(part.value);
     }
-    const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+    const wall = Date.UTC(
+      parts.year!,
+      parts.month! - 1,
+      parts.day!,
+      parts.hour!,
+      parts.minute!,
+      parts.second!,
+    );
     if (this.#offsets.size >= 256) this.#offsets.clear();
     const offset = wall - bucket * QUARTER_HOUR_MS;
     this.#offsets.set(bucket, offset);

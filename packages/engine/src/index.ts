@@ -4,6 +4,7 @@ export { type Clock, type ClockKind, RealClock, SimulatedClock } from './clock.j
 export { FeedFileError, isLoopEngineError, LoopEngineError, type LoopEngineErrorCode } from './errors.js';
 export { type Candle, type Feed, type FeedStats, GapCounter, inferIntervalMs } from './feed.js';
 export { type FeedFileLimits, MAX_FEED_FILE_BYTES, MAX_FEED_LINE_BYTES } from './feed-file.js';
+export { type FeedTimeZone, parseFeedTimeZone } from './feed-time-zone.js';
 export {
   FaultInjector,
   type FaultSource,

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { FeedFileError } from './errors.js';
 import { loadReplayFeed, parseCandleFile } from './replay-feed.js';
 
-const REAL_DATA = fileURLToPath(new URL('../test/fixtures/btc-usd-1m-2019-03-29.csv', import.meta.url));
+const REAL_DATA = fileURLToPath(new URL('../../../examples/data/btc-usd-1m-2019-03-29.csv', import.meta.url));
 const HEADER = 'timestamp,open,high,low,close,volume';
 const csv = (...rows: string[]) => [HEADER, ...rows].join('\n');
 
@@ -253,11 +253,32 @@ describe('parseCandleFile: real-world CSVs', () => {
     );
     expect(file.ignoredColumns).toEqual(['trades', 'quote_volume']);
     expect(file.candles).toEqual([
-      { timeMs: Date.parse('2021-12-31T23:01:00Z'), open: 4092.56, high: 4093, low: 4090.5, close: 4091, volume: 1.5 },
-      { timeMs: Date.parse('2021-12-31T23:02:00Z'), open: 4091, high: 4092, low: 4090, close: 4091.5, volume: 2 },
+      {
+        timeMs: Date.parse('2021-12-31T23:01:00Z'),
+        open: 4092.56,
+        high: 4093,
+        low: 4090.5,
+        close: 4091,
+        volume: 1.5,
+      },
+      {
+        timeMs: Date.parse('2021-12-31T23:02:00Z'),
+        open: 4091,
+        high: 4092,
+        low: 4090,
+        close: 4091.5,
+        volume: 2,
+      },
     ]);
     const reordered = parseCandleFile('Volume,Close,Low,High,Open,Open Time\n3,10,9,11,10,60000\n', 'r.csv');
-    expect(reordered.candles[0]).toEqual({ timeMs: 60_000, open: 10, high: 11, low: 9, close: 10, volume: 3 });
+    expect(reordered.candles[0]).toEqual({
+      timeMs: 60_000,
+      open: 10,
+      high: 11,
+      low: 9,
+      close: 10,
+      volume: 3,
+    });
     expect(feedError(() => parseCandleFile(csv('0,"1,1,1,1,1'), 'u.csv')).message).toBe(
       'u.csv:2: a quoted field does not close: "0,"1,1,1,1,1"',
     );
@@ -272,16 +293,21 @@ describe('parseCandleFile: real-world CSVs', () => {
       feedError(() => parseCandleFile(naive, 'n.csv', { timeZoneOption: '--feed-timezone' })).message,
     ).toMatch(/give the file's zone with --feed-timezone/);
     const utc = Date.parse('2021-12-31T23:01:00Z');
-    const at = (timeZone: string) => parseCandleFile(naive, 'n.csv', { timeZone }).candles.map((c) => c.timeMs);
+    const at = (timeZone: string) =>
+      parseCandleFile(naive, 'n.csv', { timeZone }).candles.map((c) => c.timeMs);
     expect(at('UTC')).toEqual([utc, utc + 60_000]);
     expect(at('+05:30')).toEqual([utc - 5.5 * 3_600_000, utc - 5.5 * 3_600_000 + 60_000]);
     expect(at('-03:00')[0]).toBe(utc + 3 * 3_600_000);
     expect(at('America/New_York')[0]).toBe(utc + 5 * 3_600_000); // EST in December
     expect(at('Europe/London')[0]).toBe(utc);
     // A time that has a zone keeps it; sub-millisecond digits are dropped.
-    const mixed = parseCandleFile(csv('2024-07-01T12:00:00.1239Z,1,1,1,1,1', '2024-07-01 14:01:00.5,1,1,1,1,1'), 'm.csv', {
-      timeZone: 'Europe/Berlin',
-    });
+    const mixed = parseCandleFile(
+      csv('2024-07-01T12:00:00.1239Z,1,1,1,1,1', '2024-07-01 14:01:00.5,1,1,1,1,1'),
+      'm.csv',
+      {
+        timeZone: 'Europe/Berlin',
+      },
+    );
     expect(mixed.candles.map((c) => c.timeMs)).toEqual([
       Date.parse('2024-07-01T12:00:00.123Z'),
       Date.parse('2024-07-01T12:01:00.500Z'), // CEST, +02:00
@@ -291,17 +317,24 @@ describe('parseCandleFile: real-world CSVs', () => {
   it('reads wall times across daylight-saving changes; a skipped wall time is a bad row', () => {
     // Europe/Berlin 2024-03-31: 02:00 -> 03:00; 2024-10-27: 03:00 -> 02:00 (02:xx happens twice, first kept).
     const rows = (...ts: string[]) => csv(...ts.map((t) => `${t},1,1,1,1,1`));
-    const spring = parseCandleFile(rows('2024-03-31 01:59', '2024-03-31 03:00'), 's.csv', { timeZone: 'Europe/Berlin' });
+    const spring = parseCandleFile(rows('2024-03-31 01:59', '2024-03-31 03:00'), 's.csv', {
+      timeZone: 'Europe/Berlin',
+    });
     expect(spring.candles.map((c) => new Date(c.timeMs).toISOString())).toEqual([
       '2024-03-31T00:59:00.000Z',
       '2024-03-31T01:00:00.000Z',
     ]);
     expect(
-      feedError(() => parseCandleFile(rows('2024-03-31 02:30'), 'g.csv', { timeZone: 'Europe/Berlin' })).message,
+      feedError(() => parseCandleFile(rows('2024-03-31 02:30'), 'g.csv', { timeZone: 'Europe/Berlin' }))
+        .message,
     ).toBe('g.csv:2: timestamp "2024-03-31 02:30" does not exist in Europe/Berlin (clocks moved forward)');
-    const autumn = parseCandleFile(rows('2024-10-27 01:59', '2024-10-27 02:30', '2024-10-27 03:00'), 'a.csv', {
-      timeZone: 'Europe/Berlin',
-    });
+    const autumn = parseCandleFile(
+      rows('2024-10-27 01:59', '2024-10-27 02:30', '2024-10-27 03:00'),
+      'a.csv',
+      {
+        timeZone: 'Europe/Berlin',
+      },
+    );
     expect(autumn.candles.map((c) => new Date(c.timeMs).toISOString())).toEqual([
       '2024-10-26T23:59:00.000Z',
       '2024-10-27T00:30:00.000Z',
@@ -311,9 +344,9 @@ describe('parseCandleFile: real-world CSVs', () => {
 
   it('refuses an unknown time zone naming the option', () => {
     for (const zone of ['Mars/Base', '+25:00', 'EST5EDT!']) {
-      expect(() => parseCandleFile(csv('0,1,1,1,1,1'), 'z.csv', { timeZone: zone, timeZoneOption: '--feed-timezone' })).toThrow(
-        /^--feed-timezone: (unknown time zone|impossible offset)/,
-      );
+      expect(() =>
+        parseCandleFile(csv('0,1,1,1,1,1'), 'z.csv', { timeZone: zone, timeZoneOption: '--feed-timezone' }),
+      ).toThrow(/^--feed-timezone: (unknown time zone|impossible offset)/);
     }
   });
 });
@@ -338,17 +371,22 @@ describe('parseCandleFile: Binance klines', () => {
   });
 
   it('names the line of a bad kline, and can be forced (or forced off) with format', () => {
-    const bad = feedError(() => parseCandleFile(`${binance('1640991660000')}\n${binance('16409917200')}\n`, 'k.csv', { format: 'binance' }));
+    const bad = feedError(() =>
+      parseCandleFile(`${binance('1640991660000')}\n${binance('16409917200')}\n`, 'k.csv', {
+        format: 'binance',
+      }),
+    );
     expect(bad.message).toBe(
       'k.csv:2: open time "16409917200" is not epoch milliseconds (13 digits) or microseconds (16 digits)',
     );
-    expect(feedError(() => parseCandleFile(`${binance('1640991660000')},x\n`, 'k.csv', { format: 'binance' })).message).toMatch(
-      /^k\.csv:1: expected 12 fields, got 13/,
-    );
+    expect(
+      feedError(() => parseCandleFile(`${binance('1640991660000')},x\n`, 'k.csv', { format: 'binance' }))
+        .message,
+    ).toMatch(/^k\.csv:1: expected 12 fields, got 13/);
     // Forced to csv, the first kline is read as a header, and refused as one.
-    expect(feedError(() => parseCandleFile(`${binance('1640991660000')}\n`, 'k.csv', { format: 'csv' })).message).toMatch(
-      /^k\.csv:1: expected a header naming timestamp/,
-    );
+    expect(
+      feedError(() => parseCandleFile(`${binance('1640991660000')}\n`, 'k.csv', { format: 'csv' })).message,
+    ).toMatch(/^k\.csv:1: expected a header naming timestamp/);
   });
 });
 

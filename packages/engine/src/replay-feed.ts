@@ -3,9 +3,9 @@
 // loop reaches them.
 import { extname } from 'node:path';
 import { SIMULATED_CLOCK_MAX_MS } from './clock.js';
+import { splitCsvLine, UnbalancedQuotes } from './csv-fields.js';
 import { FeedFileError } from './errors.js';
 import { type Candle, type Feed, type FeedStats, GapCounter, inferIntervalMs } from './feed.js';
-import { splitCsvLine, UnbalancedQuotes } from './csv-fields.js';
 import { type FeedFileLimits, readFeedFileBytes } from './feed-file.js';
 import { type FeedTimeZone, parseFeedTimeZone } from './feed-time-zone.js';
 import { describeJsonValue, escapeForMessage } from './message-text.js';
@@ -298,7 +298,12 @@ function readCsv(text: string, file: string, rows: RowValidator, times: TimeRead
   const headerLine = (lines[0] ?? '').replace(/\r$/, '');
   let header: string[];
   try {
-    header = splitCsvLine(headerLine).map((f) => f.trim().toLowerCase().replace(/[\s-]+/g, '_'));
+    header = splitCsvLine(headerLine).map((f) =>
+      f
+        .trim()
+        .toLowerCase()
+        .replace(/[\s-]+/g, '_'),
+    );
   } catch {
     header = [];
   }

@@ -9,6 +9,7 @@ import {
   type LoopResult,
   type LoopSetup,
   loadReplayFeed,
+  parseFeedTimeZone,
   type ReplayFeed,
   runLoop,
   type StageObserver,
@@ -74,6 +75,20 @@ async function runLoopCommand(given: RunFlagValues, io: CommandIo): Promise<numb
   // Everything that can be refused is checked before the run dir is touched.
   if (given.feed === 'synthetic' && given['feed-skip-bad-rows']) {
     throw usageError('loop run: --feed-skip-bad-rows needs --feed <file> (the synthetic feed has no rows)');
+  }
+  for (const flag of ['feed-timezone', 'feed-format'] as const) {
+    if (given.feed === 'synthetic' && given[flag] !== undefined && given[flag] !== 'auto') {
+      throw usageError(
+        `loop run: --${flag} needs --feed <file> (the synthetic feed is not read from a file)`,
+      );
+    }
+  }
+  if (given['feed-timezone'] !== undefined) {
+    try {
+      parseFeedTimeZone(given['feed-timezone'], '--feed-timezone');
+    } catch (error) {
+      throw usageError(`loop run: ${(error as Error).message}`, error);
+    }
   }
   const feed = given.feed === 'synthetic' ? undefined : await loadFeed(given);
   // A long run's metrics get rotation and a size bound unless the flags say otherwise; run.json records
@@ -262,11 +277,20 @@ function makeProgress(
 /** Loads and validates the replay file; a missing or bad file is an input error naming file and line. */
 async function loadFeed(values: RunFlagValues): Promise<ReplayFeed> {
   try {
-    return await loadReplayFeed(values.feed, { skipBadRows: values['feed-skip-bad-rows'] });
+    const format = values['feed-format'];
+    return await loadReplayFeed(values.feed, {
+      skipBadRows: values['feed-skip-bad-rows'],
+      format: format === 'auto' ? undefined : format,
+      timeZone: values['feed-timezone'],
+      timeZoneOption: '--feed-timezone',
+    });
   } catch (error) {
     if (!isLoopEngineError(error)) throw error;
+    // A timestamp without a zone already names --feed-timezone: skipping every such row is no fix.
     const hint =
-      error instanceof FeedFileError && error.badRow ? ' (--feed-skip-bad-rows skips bad rows)' : '';
+      error instanceof FeedFileError && error.badRow && !error.message.includes('--feed-timezone')
+        ? ' (--feed-skip-bad-rows skips bad rows)'
+        : '';
     throw new LoopCliError('LOOP_CLI_INPUT', `loop run: --feed: ${error.message}${hint}`, { cause: error });
   }
 }
