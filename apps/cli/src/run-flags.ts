@@ -49,7 +49,8 @@ export const runOwnFlagSpecs: FlagSpecs = {
   feed: {
     type: 'string',
     valueName: 'synthetic|FILE',
-    description: 'synthetic prices, or replay of a CSV or ccxt JSON OHLCV file',
+    description:
+      'synthetic prices, or replay of a candle file (CSV, Binance klines or ccxt JSON): a regular file of at most 256 MiB, CSV lines of at most 64 KiB',
     defaultText: 'synthetic',
   },
   'feed-skip-bad-rows': {
@@ -60,8 +61,8 @@ export const runOwnFlagSpecs: FlagSpecs = {
     type: 'string',
     valueName: 'auto|csv|binance|json',
     description:
-      'feed file format: csv has a header (timestamp,open,high,low,close,volume, any order, other columns ignored), binance is a headerless 12-column kline file, json is ccxt [[ts,o,h,l,c,v],...]',
-    defaultText: 'auto (.json or "[" is json; 12 fields and a 13/16-digit time is binance; else csv)',
+      'csv: a header naming timestamp,open,high,low,close,volume (any order, other columns ignored); binance: headerless 12-column klines; json: ccxt [[ts,o,h,l,c,v],...]',
+    defaultText: 'auto: detected from the name and first line',
   },
   'feed-timezone': {
     type: 'string',
