@@ -65,11 +65,11 @@ describe('loop run --feed: real-world CSVs', () => {
         'loop run: --feed-format: expected one of auto, csv, binance, json, got "xlsx"',
       ],
       [
-        ['--feed-timezone', 'UTC'],
+        ['--feed-timezone', 'UTC', '--max-steps', '5'],
         'loop run: --feed-timezone needs --feed <file> (the synthetic feed is not read from a file)',
       ],
       [
-        ['--feed-format', 'csv'],
+        ['--feed-format', 'csv', '--max-steps', '5'],
         'loop run: --feed-format needs --feed <file> (the synthetic feed is not read from a file)',
       ],
     ];
