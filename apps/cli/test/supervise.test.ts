@@ -18,6 +18,10 @@ const superviseSh = (runDir: string, flags: string[], script: string): Live =>
 const readState = (runDir: string) =>
   parseSupervisorState(readFileSync(join(runDir, 'supervisor_state.json'), 'utf8'));
 
+/** stderr without the lifecycle lines `loop supervise` prints (`<ISO time> <event> ...`, as in supervisor.log). */
+const withoutEventLines = (stderr: string): string =>
+  stderr.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z [a-z_]+( .*)?\n/gm, '');
+
 /** The pid a test child wrote to `<runDir>/grandchild.pid`, once the whole line is there; else undefined. */
 const grandchildPid = (runDir: string): number | undefined => {
   const file = join(runDir, 'grandchild.pid');
@@ -371,7 +375,7 @@ describe('loop supervise: files', () => {
     ).done;
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe('hello\n');
-    expect(result.stderr).toBe('oops\n');
+    expect(withoutEventLines(result.stderr)).toBe('oops\n');
     expect(readFileSync(join(runDir, 'child.log'), 'utf8')).toMatch(
       /hello\n[\s\S]*oops\n|oops\n[\s\S]*hello\n/,
     );
@@ -387,7 +391,7 @@ describe('loop supervise --prevent-restart-exit-status', () => {
       'exit 3',
     ).done;
     expect(result.exitCode).toBe(3);
-    expect(result.stderr).toBe(
+    expect(withoutEventLines(result.stderr)).toBe(
       'loop supervise: not restarting: exit status 3 is in --prevent-restart-exit-status\n',
     );
     const state = readState(runDir);

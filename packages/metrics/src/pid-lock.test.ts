@@ -106,6 +106,19 @@ describe('tryAcquirePidLock', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it("removes temp files of dead takers (run.lock.<pid>.tmp, .stale, the takeover guard's) and keeps a live pid's", () => {
+    const dir = lockDir();
+    const file = join(dir, 'run.lock');
+    const dead = deadPid();
+    const litter = [`run.lock.${dead}.tmp`, `run.lock.${dead}.stale`, `run.lock.takeover.${dead}.stale`];
+    const kept = [`run.lock.${process.ppid}.tmp`, 'run.lock.notes', `other.lock.${dead}.tmp`];
+    for (const name of [...litter, ...kept]) writeFileSync(join(dir, name), 'x');
+    const attempt = tryAcquirePidLock(file);
+    if (!attempt.ok) throw new Error('expected the lock');
+    expect(readdirSync(dir).sort()).toEqual(['run.lock', ...kept].sort());
+    attempt.lock.release();
+  });
+
   it('refuses a second take in this process with our own pid, until released', () => {
     const file = join(lockDir(), 'x.lock');
     const first = tryAcquirePidLock(file);

@@ -1,6 +1,6 @@
 // A pid lock file: one live process holds a file (its pid inside) at a time; a lock left by a dead process is taken over.
-import { linkSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { linkSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import {
   compareProcessIdentity,
   formatPidRecord,
@@ -67,6 +67,7 @@ export function tryAcquirePidLock(file: string): PidLockAttempt {
   const lockFile = resolve(file);
   if (heldInThisProcess.has(lockFile)) return { ok: false, holderPid: process.pid };
   const temp = `${lockFile}.${process.pid}.tmp`;
+  removeDeadTempFiles(lockFile);
   try {
     writeFileSync(temp, lockText());
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -85,6 +86,35 @@ export function tryAcquirePidLock(file: string): PidLockAttempt {
   throw new MetricsError('LOOP_METRICS_WRITER_LOCKED', `${lockFile}: could not take the lock (contended)`, {
     context: { file: lockFile },
   });
+}
+
+/**
+ * Removes `<lock>.<pid>.tmp` and `<lock>(.takeover).<pid>.stale` files of processes that are dead: what a taker
+ * killed between writing its temp file and removing it leaves behind. A live pid's files are its own business.
+ */
+function removeDeadTempFiles(lockFile: string): string[] {
+  const base = basename(lockFile);
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dirname(lockFile));
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(`${base}.`)) continue;
+    const match = /^(?:\.takeover)?\.(\d+)\.(?:tmp|stale)$/.exec(name.slice(base.length));
+    if (match === null) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || isProcessAlive(pid)) continue;
+    try {
+      rmSync(join(dirname(lockFile), name), { force: true });
+      removed.push(name);
+    } catch {
+      // Another taker removed it first, or it is not ours to remove.
+    }
+  }
+  return removed;
 }
 
 /**

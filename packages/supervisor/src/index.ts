@@ -7,6 +7,10 @@ export {
   signalProcessGroup,
 } from '@loop/process-identity';
 export { type BackoffPolicy, backoffDelayMs, seededRandom } from './backoff.js';
+export {
+  SUPERVISOR_CHILD_FILE,
+  SUPERVISOR_RUN_DIR_ENV,
+} from './child-record.js';
 export { formatCommandLine, shellQuote } from './command-line.js';
 export { resolveCommand } from './command-resolution.js';
 export {
@@ -71,6 +75,7 @@ export {
   type RestartDecision,
   type RestartPolicy,
   type StopReason,
+  supervisorExitStatus,
 } from './restart-decision.js';
 export { acquireRunDirLock, type RunDirLock, SUPERVISOR_LOCK_FILE } from './run-dir-lock.js';
 export {

@@ -186,7 +186,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
     throw invalid('backoffCapS', `the cap (${backoffCapS}) is below the base (${backoffBaseS})`);
   }
   const resetAfterS = options.resetAfterS ?? SUPERVISOR_DEFAULTS.resetAfterS;
-  checkNumber('resetAfterS', resetAfterS, { min: 0 });
+  checkNumber('resetAfterS', resetAfterS, { min: 0, duration: true });
   const killTimeoutS = options.killTimeoutS ?? SUPERVISOR_DEFAULTS.killTimeoutS;
   checkNumber('killTimeoutS', killTimeoutS, { min: 0, exclusive: true, duration: true });
   const preventRestartExitStatus = checkExitCodes(

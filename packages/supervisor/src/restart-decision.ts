@@ -65,6 +65,20 @@ export function exitStatusOf(exit: Pick<ChildExit, 'code' | 'signal' | 'hung'>):
   return 1;
 }
 
+/** Status of a process killed by SIGKILL (128 + 9). */
+const SIGKILLED_STATUS = 128 + (constants.signals.SIGKILL ?? 9);
+
+/**
+ * The status the supervisor's own process exits with (and `exit_code` in the state file holds) for an outcome
+ * of supervision: the last child run's status, except after a stop that was asked for (SIGINT, SIGTERM,
+ * SIGHUP) and went as asked, which is 0 whatever the child answered the forwarded signal with; a child that had
+ * to be SIGKILLed (137) says so. One rule in one place, so the state file and the exit status always agree.
+ */
+export function supervisorExitStatus(outcome: { stopReason: string | null; exitCode: number }): number {
+  if (outcome.stopReason === 'signal' && outcome.exitCode !== SIGKILLED_STATUS) return 0;
+  return outcome.exitCode;
+}
+
 /** True when the run counts as a failure for the `on-failure` policy. */
 export function isFailure(exit: ChildExit): boolean {
   return exit.hung === true || exit.code !== 0;

@@ -72,7 +72,11 @@ export interface SupervisorState {
    * `policy-never`, or `restart-prevented` (the exit code is in `prevent_restart_exit_status`); null otherwise.
    */
   stop_reason: 'signal' | StopReason | null;
-  /** The supervisor's own exit status, once `stopped` or `gave_up`. */
+  /**
+   * The supervisor's own exit status, once `stopped` or `gave_up` (`supervisorExitStatus`): what
+   * `loop supervise` exits with. After a requested stop that went as asked it is 0, whatever the child's
+   * status (which `exits` and `last_exit_code` hold).
+   */
   exit_code: number | null;
   started_at: string;
   updated_at: string;

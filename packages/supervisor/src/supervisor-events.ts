@@ -144,6 +144,7 @@ export interface SupervisorExitedEvent extends SupervisorEventTimes {
   type: 'supervisor-exited';
   status: 'stopped' | 'gave_up';
   stopReason: 'signal' | StopReason | null;
+  /** The supervisor's own exit status (`supervisorExitStatus`), as `exit_code` in the state file. */
   exitCode: number;
   restarts: number;
 }

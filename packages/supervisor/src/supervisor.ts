@@ -2,23 +2,25 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { processGroupHasLiveMembers, processGroupMembers, signalProcessGroup } from '@loop/process-identity';
+import { processGroupHasLiveMembers, signalProcessGroup } from '@loop/process-identity';
 import { seededRandom } from './backoff.js';
+import { removeChildRecord, SUPERVISOR_RUN_DIR_ENV, writeChildRecord } from './child-record.js';
 import { formatCommandLine } from './command-line.js';
 import { resolveCommand } from './command-resolution.js';
 import { createDirectories } from './directories.js';
 import { errnoCode, SupervisorError } from './errors.js';
 import { EventFanout, type EventListener, type ListenerFailureKind } from './event-fanout.js';
 import { heartbeatAgeMs, heartbeatPollMs, readHeartbeatMtimeMs } from './heartbeat.js';
+import { findLeftoverGroups } from './leftovers.js';
 import {
   type ResolvedSupervisorOptions,
   resolveSupervisorOptions,
   type SupervisorOptions,
 } from './options.js';
-import { type ChildExit, decideAfterExit, exitStatusOf } from './restart-decision.js';
+import { type ChildExit, decideAfterExit, exitStatusOf, supervisorExitStatus } from './restart-decision.js';
 import { acquireRunDirLock, type RunDirLock } from './run-dir-lock.js';
 import {
   AtomicJsonFile,
@@ -31,6 +33,7 @@ import {
 import { logRecordOf, SUPERVISOR_LOG_EVENT_NAMES, type SupervisorEvent } from './supervisor-events.js';
 import { SUPERVISOR_LOG_FILE, SupervisorLog } from './supervisor-log.js';
 import type { SupervisorStats } from './supervisor-stats.js';
+import { removeStaleTempFiles } from './temp-litter.js';
 
 /** How supervision ended. */
 export interface SupervisionOutcome {
@@ -41,7 +44,10 @@ export interface SupervisionOutcome {
   status: 'stopped' | 'gave_up';
   /** Why it `stopped` (as `stop_reason` in the state file); null when it gave up. */
   stopReason: SupervisorState['stop_reason'];
-  /** Exit status for the supervisor: the last child run's status (code, 128 + signal, 124 when hung). */
+  /**
+   * The last child run's status (code, 128 + signal, 124 when hung). The supervisor's own exit status (and
+   * the state file's `exit_code`) is `supervisorExitStatus(outcome)`: 0 after a stop that went as asked.
+   */
   exitCode: number;
   /** Restarts performed. */
   restarts: number;
@@ -72,6 +78,8 @@ export class Supervisor {
   /** Absolute path of the executable the command runs. */
   readonly executable: string;
   readonly #random: () => number;
+  /** The run dir as an absolute path: the environment marker every child carries. */
+  readonly #absoluteRunDir: string;
   readonly #piped: boolean;
   #state: SupervisorState | undefined;
   #log: SupervisorLog | undefined;
@@ -137,6 +145,7 @@ export class Supervisor {
       this.options.stdout !== process.stdout ||
       this.options.stderr !== process.stderr;
     this.#listeners.add(this.options.onEvent);
+    this.#absoluteRunDir = resolve(this.options.runDir);
   }
 
   /**
@@ -230,6 +239,8 @@ export class Supervisor {
       this.#childLog?.end();
       throw error;
     }
+    // Ours now: temp files of dead writers (a supervisor killed mid-write) go.
+    removeStaleTempFiles(runDir);
     try {
       this.#log = new SupervisorLog(join(runDir, SUPERVISOR_LOG_FILE));
     } catch (error) {
@@ -272,7 +283,7 @@ export class Supervisor {
       commandLine: this.#state.command_line,
       tookOverLockFrom: this.#lock.tookOverFrom ?? null,
     });
-    await this.#stopOrphanedChild(stateFile);
+    await this.#stopLeftovers(stateFile);
     this.#publish();
     if (this.#stopSignal === undefined) this.#startChild();
     else this.#finish('stopped', 0, 'signal');
@@ -283,7 +294,7 @@ export class Supervisor {
         type: 'supervisor-exited',
         status: outcome.status,
         stopReason: outcome.stopReason,
-        exitCode: outcome.exitCode,
+        exitCode: supervisorExitStatus(outcome),
         restarts: outcome.restarts,
       });
       await this.#stateFile.flush();
@@ -304,45 +315,34 @@ export class Supervisor {
 
   /**
    * A previous supervisor of this run dir that died without stopping its child (SIGKILL, OOM kill) left that
-   * child running unsupervised; starting another would run the bot twice. Its process group is stopped first
-   * (TERM, KILL at the kill timeout). Linux cannot reuse a pid while a process group of that id exists, so live
-   * members of group `child_pid` are that child's, unless a new leader of that pid started later.
+   * child running unsupervised; starting another would run the bot twice. Every leftover group (found by the
+   * child record, the state file, or a /proc scan for the run dir's environment marker: see
+   * `findLeftoverGroups`) is stopped first: TERM (and CONT), KILL at the kill timeout. Scanned again after
+   * each round, so a child spawned by a dying supervisor in its last instant is caught too.
    */
-  async #stopOrphanedChild(stateFile: string): Promise<void> {
-    let previous: { supervisor_pid?: unknown; child_pid?: unknown; child_started_at?: unknown };
+  async #stopLeftovers(stateFile: string): Promise<void> {
+    let previous: { supervisor_pid?: unknown; child_pid?: unknown; child_started_at?: unknown } | undefined;
     try {
       previous = JSON.parse(readFileSync(stateFile, 'utf8')) as typeof previous;
     } catch {
-      return;
+      previous = undefined;
     }
-    const pgid = previous.child_pid;
-    const childStartedMs = Date.parse(String(previous.child_started_at));
-    if (
-      typeof pgid !== 'number' ||
-      !Number.isSafeInteger(pgid) ||
-      pgid <= 1 ||
-      !Number.isFinite(childStartedMs)
-    ) {
-      return;
+    const clue = { childPid: previous?.child_pid, childStartedAt: previous?.child_started_at };
+    const supervisorPid = typeof previous?.supervisor_pid === 'number' ? previous.supervisor_pid : null;
+    for (let round = 0; round < 3; round += 1) {
+      const groups = findLeftoverGroups(this.options.runDir, this.#absoluteRunDir, clue);
+      if (groups.length === 0) break;
+      for (const group of groups) {
+        this.#emit({ type: 'orphan-stopping', pgid: group.pgid, members: group.members, supervisorPid });
+        signalProcessGroup(group.pgid, 'SIGTERM');
+        signalProcessGroup(group.pgid, 'SIGCONT');
+      }
+      this.#killDeadlineMs = performance.now() + this.options.killTimeoutS * 1000;
+      await Promise.all(groups.map((group) => this.#drainGroup(group.pgid, false)));
+      this.#killDeadlineMs = undefined;
+      this.#groupKilled = false;
     }
-    const members = processGroupMembers(pgid);
-    const leader = members.find((member) => member.pid === pgid);
-    if (
-      members.length === 0 ||
-      (leader !== undefined && Math.abs(leader.startedMs - childStartedMs) > 2000)
-    ) {
-      return;
-    }
-    this.#emit({
-      type: 'orphan-stopping',
-      pgid,
-      members: members.length,
-      supervisorPid: typeof previous.supervisor_pid === 'number' ? previous.supervisor_pid : null,
-    });
-    signalProcessGroup(pgid, 'SIGTERM');
-    this.#killDeadlineMs = performance.now() + this.options.killTimeoutS * 1000;
-    await this.#drainGroup(pgid, false);
-    this.#killDeadlineMs = undefined;
+    removeChildRecord(this.options.runDir);
   }
 
   /**
@@ -446,7 +446,7 @@ export class Supervisor {
       child = spawn(this.executable, command.slice(1), {
         argv0: command[0],
         cwd,
-        env,
+        env: { ...env, [SUPERVISOR_RUN_DIR_ENV]: this.#absoluteRunDir },
         // Its own process group (and session): the whole tree can be signalled as one, and a terminal's
         // Ctrl-C reaches only the supervisor, which forwards it.
         detached: true,
@@ -461,6 +461,9 @@ export class Supervisor {
       return;
     }
     const pid = child.pid;
+    // Durable before anything else happens in this process: a supervisor killed from here on leaves a record
+    // of this child (and its group) that the next supervisor of the run dir finds and stops.
+    writeChildRecord(this.options.runDir, pid);
     this.#child = child;
     this.#lastChild = child;
     this.#childStartedMs = startedMs;
@@ -538,16 +541,18 @@ export class Supervisor {
     const exit = { code, signal, uptimeMs, hung };
     if (processGroupHasLiveMembers(pid)) {
       // child_pid stays the group's id while its leftovers are drained: a supervisor killed meanwhile leaves
-      // the next one a state file that points at them (see #stopOrphanedChild).
+      // the next one a state file that points at them (see #stopLeftovers).
       this.#state!.status = 'stopping';
       this.#state!.child_pid = pid;
       this.#publish();
       void this.#drainGroup(pid).then(() => {
         this.#state!.child_pid = null;
+        removeChildRecord(this.options.runDir);
         this.#afterExit(exit);
       });
       return;
     }
+    removeChildRecord(this.options.runDir);
     this.#afterExit(exit);
   }
 
@@ -669,7 +674,7 @@ export class Supervisor {
     this.#nextStartMono = undefined;
     const state = this.#state!;
     state.status = status;
-    state.exit_code = exitCode;
+    state.exit_code = supervisorExitStatus({ stopReason, exitCode });
     state.stop_reason = stopReason;
     state.child_pid = null;
     state.next_start_at = null;

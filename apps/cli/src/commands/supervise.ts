@@ -7,7 +7,9 @@ import { HEARTBEAT_FILE } from '@loop/run-dir';
 import {
   attachDeadMansSwitch,
   attachNotifier,
+  formatLogLine,
   isSupervisorError,
+  logRecordOf,
   parseExitStatusList,
   RESTART_POLICIES,
   renderSystemdUnit,
@@ -15,7 +17,9 @@ import {
   resolveSupervisorOptions,
   SUPERVISOR_DEFAULTS,
   Supervisor,
+  type SupervisorEventType,
   type SupervisorOptions,
+  supervisorExitStatus,
 } from '@loop/supervisor';
 import { z } from 'zod';
 import type { Command, CommandIo } from '../command.js';
@@ -184,6 +188,11 @@ const specs: FlagSpecs = {
     description: 'seconds between pings',
     defaultText: '60',
   },
+  quiet: {
+    type: 'boolean',
+    description:
+      'do not print lifecycle events on stderr (child started, exited, restart in N ms, gave up, watchdog kill); supervisor.log still has them',
+  },
   'print-systemd-unit': {
     type: 'boolean',
     description:
@@ -217,6 +226,7 @@ const schema = z.object({
   'notify-storm-window-s': numberFlag({ min: 0, exclusiveMin: true, max: 86_400 }).optional(),
   'ping-url': urlFlag().optional(),
   'ping-interval-s': numberFlag({ min: 0, exclusiveMin: true, max: 86_400 }).optional(),
+  quiet: z.boolean().optional(),
   'print-systemd-unit': z.boolean().optional(),
 });
 
@@ -395,6 +405,12 @@ async function supervise(argv: string[], io: CommandIo): Promise<number> {
     const drainMs = ended ? (flags['notify-timeout-s'] ?? 10) * 1000 : 2000;
     await Promise.all([notifier?.close(drainMs), pinger?.close()]);
   };
+  if (flags.quiet !== true) {
+    // Each lifecycle event as one line on stderr, the very line supervisor.log gets.
+    supervisor.on((event) => {
+      if (STDERR_EVENTS.has(event.type)) io.stderr.write(formatLogLine(logRecordOf(event)));
+    });
+  }
   // The endpoint before anything starts: a port or host that cannot be used leaves no run dir behind.
   let server: MetricsServer | undefined;
   if (flags['metrics-port'] !== undefined) {
@@ -462,14 +478,28 @@ async function supervise(argv: string[], io: CommandIo): Promise<number> {
     }
     // A stop that was asked for (SIGINT, SIGTERM, SIGHUP) and went as asked is a success, whatever the child
     // answered the forwarded signal with; only a child that had to be SIGKILLed at the kill timeout says so.
-    if (outcome.stopReason === 'signal' && outcome.exitCode !== SIGKILLED) return 0;
-    return outcome.exitCode;
+    return supervisorExitStatus(outcome);
   } catch (error) {
     throw toCliError(error);
   }
 }
 
 /** The flags the supervisor keeps under systemd too (renderSystemdUnit writes the supervision's own). */
+/** Events `loop supervise` prints on stderr: the child's lifecycle and what an operator must hear of. */
+const STDERR_EVENTS: ReadonlySet<SupervisorEventType> = new Set<SupervisorEventType>([
+  'orphan-stopping',
+  'child-started',
+  'child-exited',
+  'spawn-failed',
+  'restart-scheduled',
+  'watchdog-kill',
+  'group-killed',
+  'group-leftover',
+  'gave-up',
+  'restart-prevented',
+  'state-write-failed',
+]);
+
 function passThroughFlags(flags: Record<string, unknown>): string[] {
   const args: string[] = [];
   for (const name of PASS_THROUGH_FLAGS) {
@@ -543,9 +573,6 @@ async function linger(seconds: number, io: CommandIo): Promise<void> {
     for (const signal of signals) process.on(signal, done);
   });
 }
-
-/** Exit status of a process killed by SIGKILL (128 + 9). */
-const SIGKILLED = 137;
 
 /** `loop supervise`. */
 export const superviseCommand: Command = {

@@ -1,0 +1,33 @@
+// Temp files a supervisor killed mid-write leaves in the run dir (`.supervisor_state.json.<pid>.tmp`, ...):
+// removed at start when the pid in their name is dead.
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { isProcessAlive } from '@loop/process-identity';
+
+/** Names of the supervisor's own temp files, with the writer's pid in group 1. */
+const SUPERVISOR_TEMP_FILE =
+  /^(?:\.supervisor_state\.json\.(\d+)\.tmp|\.supervisor\.lock\.(\d+)\.tmp|\.supervisor\.child\.(\d+)\.tmp|supervisor\.lock\.(\d+)\.stale)$/;
+
+/** Removes the supervisor's temp files left in `runDir` by processes that are dead; returns their names. */
+export function removeStaleTempFiles(runDir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(runDir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = SUPERVISOR_TEMP_FILE.exec(name);
+    if (match === null) continue;
+    const pid = Number(match.slice(1).find((group) => group !== undefined));
+    if (pid === process.pid || isProcessAlive(pid)) continue;
+    try {
+      rmSync(join(runDir, name), { force: true });
+      removed.push(name);
+    } catch {
+      // Not ours to fight over: the next start tries again.
+    }
+  }
+  return removed;
+}
