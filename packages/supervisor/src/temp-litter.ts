@@ -3,10 +3,18 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive } from '@loop/process-identity';
+import { SUPERVISOR_CHILD_FILE } from './child-record.js';
+import { SUPERVISOR_LOCK_FILE } from './run-dir-lock.js';
+import { SUPERVISOR_STATE_FILE } from './state.js';
 
-/** Names of the supervisor's own temp files, with the writer's pid in group 1. */
-const SUPERVISOR_TEMP_FILE =
-  /^(?:\.supervisor_state\.json\.(\d+)\.tmp|\.supervisor\.lock\.(\d+)\.tmp|\.supervisor\.child\.(\d+)\.tmp|supervisor\.lock\.(\d+)\.stale)$/;
+const escapeRegExp = (name: string) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Names of the supervisor's own temp files, with the writer's pid in the one group that matched. */
+const SUPERVISOR_TEMP_FILE = new RegExp(
+  `^(?:${[SUPERVISOR_STATE_FILE, SUPERVISOR_LOCK_FILE, SUPERVISOR_CHILD_FILE]
+    .map((name) => `\\.${escapeRegExp(name)}\\.(\\d+)\\.tmp`)
+    .join('|')}|${escapeRegExp(SUPERVISOR_LOCK_FILE)}\\.(\\d+)\\.stale)$`,
+);
 
 /** Removes the supervisor's temp files left in `runDir` by processes that are dead; returns their names. */
 export function removeStaleTempFiles(runDir: string): string[] {

@@ -47,13 +47,16 @@ describe('a stop right after start', () => {
   it('a child SIGKILLed at the kill timeout still says so: exit status 137 in the state and the outcome', async () => {
     const runDir = mkdtempSync(join(tmpdir(), 'loop-stop-'));
     const supervisor = new Supervisor({
-      command: ['sh', '-c', 'trap "" TERM; while :; do sleep 0.05; done'],
+      command: ['sh', '-c', 'trap "" TERM; : > ready; while :; do sleep 0.05; done'],
       runDir,
+      cwd: runDir,
       handleSignals: false,
       killTimeoutS: 0.3,
     });
     const done = supervisor.run();
-    await sleep(200);
+    // Only once the child ignores SIGTERM (a loaded machine may take a while to start sh).
+    const until = Date.now() + 20_000;
+    while (!existsSync(join(runDir, 'ready')) && Date.now() < until) await sleep(10);
     supervisor.stop('SIGTERM');
     const outcome = await done;
     expect(supervisorExitStatus(outcome)).toBe(137);
