@@ -13,7 +13,14 @@ export {
   SimulatedLatency,
   STAGE_LATENCY_SHARE,
 } from './latency.js';
-export * from './observer.js';
+export {
+  STAGES,
+  type StageName,
+  type StageObserver,
+  type StageOutcome,
+  type StageReport,
+  type StepReport,
+} from './observer.js';
 export {
   type Fill,
   type Order,

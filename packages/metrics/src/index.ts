@@ -1,15 +1,71 @@
 // @loop/metrics: per-stage metrics for trading loops, usable in any bot without the rest of Loop.
-export * from './errors.js';
-export * from './flush-policy.js';
-export * from './latency-histogram.js';
+// Exports exactly what the README documents; public-api.txt lists them (a change shows up in review).
+export { isMetricsError, MetricsError, type MetricsErrorCode } from './errors.js';
+export {
+  FLUSH_BATCH_STEPS,
+  FLUSH_INTERVAL_MS,
+  FLUSH_MODES,
+  type FlushMode,
+  StepFlushPolicy,
+  type StepFlushPolicyOptions,
+} from './flush-policy.js';
+export { LatencyHistogram, type LatencyHistogramOptions, type LatencyRange } from './latency-histogram.js';
 export { makeDirectory } from './make-directory.js';
-export * from './metrics-file-snapshot.js';
-export * from './metrics-reader.js';
-export * from './metrics-recorder.js';
-export * from './pid-lock.js';
-export * from './rotating-ndjson-writer.js';
-export * from './schema.js';
-export * from './stage-event.js';
-export * from './stage-metrics-collector.js';
-export * from './summary-file.js';
-export * from './writer-lock.js';
+export {
+  type ListedFile,
+  MetricsFileSnapshot,
+  type SnapshotFile,
+  type SnapshotOptions,
+  snapshotMetricsFiles,
+} from './metrics-file-snapshot.js';
+export {
+  listMetricsFiles,
+  type MetricsEventStream,
+  type MetricsFileInfo,
+  parseStageEventLine,
+  type ReadEvent,
+  type ReadOptions,
+  type ReadStats,
+  readEvents,
+  type SkippedLine,
+  type SkipReason,
+  type TailResult,
+  tailEvents,
+} from './metrics-reader.js';
+export {
+  MetricsRecorder,
+  type MetricsRecorderOptions,
+  openMetricsRecorder,
+  type RotationOptions,
+} from './metrics-recorder.js';
+export { isProcessAlive, type PidLock, type PidLockAttempt, tryAcquirePidLock } from './pid-lock.js';
+export {
+  METRICS_FILE,
+  ROTATED_FILE_PATTERN,
+  RotatingNdjsonWriter,
+  type RotatingNdjsonWriterOptions,
+  type WriterFileSystem,
+  type WriterStats,
+} from './rotating-ndjson-writer.js';
+export {
+  METRICS_SCHEMA_VERSION,
+  type MetricsSummary,
+  metricsSummarySchema,
+  type StageEventLine,
+  type StageOutcome,
+  type StageStats,
+  stageEventLineSchema,
+  stageOutcomeSchema,
+  stageStatsSchema,
+} from './schema.js';
+export { formatStageEventLine, type StageEvent } from './stage-event.js';
+export {
+  OTHER_REASON,
+  type RunCounterName,
+  type StageEventSink,
+  StageMetricsCollector,
+  type StageMetricsCollectorOptions,
+  type SummaryContext,
+} from './stage-metrics-collector.js';
+export { readSummary, SUMMARY_FILE } from './summary-file.js';
+export { WRITER_LOCK_FILE } from './writer-lock.js';
