@@ -24,6 +24,7 @@ const fixture = resolve(import.meta.dirname, 'fixture');
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const PACKAGES = [
   'packages/process-identity',
+  'packages/run-dir',
   'packages/metrics',
   'packages/engine',
   'packages/dashboard',
@@ -84,7 +85,15 @@ describe('packed tarballs installed with npm into a fresh project', () => {
 
   it('carries LICENSE and README in every package, and one copy of zod', (context) => {
     if (skipReason) return context.skip(skipReason);
-    for (const name of ['process-identity', 'metrics', 'engine', 'dashboard', 'supervisor', 'cli']) {
+    for (const name of [
+      'process-identity',
+      'run-dir',
+      'metrics',
+      'engine',
+      'dashboard',
+      'supervisor',
+      'cli',
+    ]) {
       const dir = join(app, 'node_modules/@loop', name);
       expect(readFileSync(join(dir, 'LICENSE'), 'utf8')).toContain('MIT License');
       expect(existsSync(join(dir, 'README.md'))).toBe(true);
