@@ -73,3 +73,24 @@ export function publicApiReport(packageDir) {
   }
   return `${lines.join('\n')}\n`;
 }
+
+// `node scripts/public-api.mjs [--check]`: rewrite (or only compare) every package's public-api.txt.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { readdirSync, writeFileSync, existsSync } = await import('node:fs');
+  const root = resolve(fileURLToPath(import.meta.url), '../..');
+  const check = process.argv.includes('--check');
+  let changed = 0;
+  for (const group of ['packages', 'apps']) {
+    for (const name of readdirSync(join(root, group))) {
+      const dir = join(root, group, name);
+      if (!existsSync(join(dir, 'src/public-api.test.ts'))) continue;
+      const file = join(dir, 'public-api.txt');
+      const report = publicApiReport(dir);
+      if (existsSync(file) && readFileSync(file, 'utf8') === report) continue;
+      changed++;
+      console.log(`${check ? 'differs' : 'updated'}: ${group}/${name}/public-api.txt`);
+      if (!check) writeFileSync(file, report);
+    }
+  }
+  process.exitCode = check && changed > 0 ? 1 : 0;
+}
