@@ -12,9 +12,12 @@ function line(step: number, stage: string, outcome = 'ok', extra: object = {}): 
   return `${JSON.stringify({ v: 1, ts: 1_553_817_600_000 + step * 60_000, step, stage, outcome, latency_ms: 0.5, ...extra })}\n`;
 }
 
-function httpGet(url: string): Promise<{ status: number; body: string }> {
+function httpGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    get(url, (res) => {
+    get(url, { headers }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => {
         body += c.toString();
@@ -114,5 +117,41 @@ describe('loop dashboard', () => {
     const result = await run.done;
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('SIGINT: stopped');
+  });
+
+  it('--serve refuses a forged Host (DNS rebinding) with 403 unless --allow-host names it', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'metrics.ndjson'), line(1, 'strategy'));
+    const run = startLoop([
+      ...argv(`dashboard --run-dir ${dir} --serve --port 0 --allow-host bot.internal,.lan`),
+    ]);
+    let url: string | undefined;
+    await waitFor(() => {
+      url = /live at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(run.stdout())?.[1];
+      return url !== undefined;
+    }, 20_000);
+    const port = new URL(url!).port;
+    for (const path of ['', 'model.json', 'events']) {
+      const forged = await httpGet(`${url}${path}`, { Host: `attacker.example:${port}` });
+      expect(forged.status, path).toBe(403);
+      expect(forged.body).not.toContain('quality');
+    }
+    expect((await httpGet(`${url}model.json`, { Host: `localhost:${port}` })).status).toBe(200);
+    expect((await httpGet(`${url}model.json`, { Host: `bot.internal:${port}` })).status).toBe(200);
+    expect((await httpGet(`${url}model.json`, { Host: 'pi.lan' })).status).toBe(200);
+    expect((await httpGet(`${url}model.json`, { Host: 'pi.lan.attacker.example' })).status).toBe(403);
+    run.child.kill('SIGINT');
+    expect((await run.done).exitCode).toBe(0);
+  });
+
+  it('--allow-host is only used with --serve, and an empty name is bad input', async () => {
+    const dir = tempDir();
+    const alone = await loop(['dashboard', '--run-dir', dir, '--allow-host', 'x.example']);
+    expect(alone.exitCode).toBe(2);
+    expect(alone.stderr).toBe('loop dashboard: --allow-host: only used with --serve\n');
+    const empty = await loop(['dashboard', '--run-dir', dir, '--serve', '--allow-host', 'a,,b']);
+    expect(empty.exitCode).toBe(2);
+    expect(empty.stderr.trim().split('\n')).toHaveLength(1);
+    expect(empty.stderr).toMatch(/^loop dashboard: --allow-host: /);
   });
 });

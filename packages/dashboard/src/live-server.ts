@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { METRICS_FILE, RUN_FILE, type RunHistoryLimits, SUMMARY_FILE } from '@loop/run-dir';
 import { assertRunDir, modelFromFollower } from './build-model.js';
 import { LoopDashboardError } from './errors.js';
+import { isAllowedHost } from './host-check.js';
 import type { DashboardModel } from './model.js';
 import { liveCsp, renderDashboard, renderDashboardBody } from './render.js';
 import { RunDirFollower } from './run-dir-follower.js';
@@ -23,6 +24,11 @@ export interface DashboardServerOptions {
   host?: string;
   /** Port (default 0: any free port; see {@link DashboardServer.url}). */
   port?: number;
+  /**
+   * Host names answered besides IP addresses and `localhost` (a leading dot allows subdomains). Any other
+   * `Host` gets 403, so a web page cannot read the model through DNS rebinding.
+   */
+  allowHosts?: readonly string[];
   /** Recent events listed (default 50). */
   tailLines?: number;
   /** Interval of SSE heartbeat comments, which keep proxies from closing an idle stream (default 15 s). */
@@ -186,6 +192,12 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   }, heartbeatMs);
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
+    if (!isAllowedHost(req.headers.host, options.allowHosts)) {
+      res
+        .writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' })
+        .end('host not allowed (loop dashboard --allow-host NAME answers it)\n');
+      return;
+    }
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res

@@ -49,6 +49,12 @@ const specs: FlagSpecs = {
     defaultText: String(DEFAULT_PORT),
   },
   host: { type: 'string', valueName: 'ADDR', description: 'address of --serve', defaultText: '127.0.0.1' },
+  'allow-host': {
+    type: 'string',
+    valueName: 'NAMES',
+    description:
+      'host names --serve answers besides IP addresses and localhost, comma-separated (.example.com allows its subdomains); any other Host gets 403 (DNS rebinding)',
+  },
 };
 
 const schema = z.object({
@@ -58,6 +64,26 @@ const schema = z.object({
   serve: z.boolean().optional(),
   port: intFlag({ min: 0, max: 65_535 }).optional(),
   host: stringFlag().optional(),
+  'allow-host': z
+    .string()
+    .transform((raw, ctx) => {
+      const names = raw.split(',').map((name) => name.trim());
+      const bad = names.find(
+        (name) =>
+          !/^\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(
+            name,
+          ),
+      );
+      if (bad !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected comma-separated host names, got "${bad}" in "${raw}"`,
+        });
+        return z.NEVER;
+      }
+      return names;
+    })
+    .optional(),
 });
 
 /** Turns the package's errors into the CLI's, naming the flag: bad input exits 2, failures exit 1. */
@@ -136,7 +162,7 @@ async function renderToFile(runDir: string, out: string, tailLines: number, io: 
 /** Serves until SIGINT or SIGTERM, then closes every stream and the server. */
 async function serve(
   runDir: string,
-  options: { host: string; port: number; tailLines: number },
+  options: { host: string; port: number; tailLines: number; allowHosts: readonly string[] },
   io: CommandIo,
 ): Promise<number> {
   const server: DashboardServer = await startDashboardServer({ runDir, ...options });
@@ -169,12 +195,20 @@ async function dashboard(argv: string[], io: CommandIo): Promise<number> {
   } else {
     if (flags.port !== undefined) throw usageError('loop dashboard: --port: only used with --serve');
     if (flags.host !== undefined) throw usageError('loop dashboard: --host: only used with --serve');
+    if (flags['allow-host'] !== undefined) {
+      throw usageError('loop dashboard: --allow-host: only used with --serve');
+    }
   }
   try {
     if (flags.serve) {
       return await serve(
         runDir,
-        { host: flags.host ?? '127.0.0.1', port: flags.port ?? DEFAULT_PORT, tailLines },
+        {
+          host: flags.host ?? '127.0.0.1',
+          port: flags.port ?? DEFAULT_PORT,
+          tailLines,
+          allowHosts: flags['allow-host'] ?? [],
+        },
         io,
       );
     }
