@@ -1,7 +1,7 @@
 // End-to-end: `loop compare A B` on run dirs made by the real CLI: same seed and flags -> identical; another
 // --seed, --max-position or --sim-latency-ms -> the first divergent step, checked against the files; a copy
 // with one edited line -> that line's step; --fail-on and exit codes.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,6 +131,33 @@ describe('loop compare', () => {
       'exec: reason (none) vs EDITED',
     ]);
   });
+
+  it('writes both runs side by side as one static page with `loop dashboard --compare A B --out FILE`', async () => {
+    const weird = join(root, 'b<i>&"dir');
+    cpSync(dirs.position!, weird, { recursive: true });
+    const out = join(root, 'pages', 'compare.html');
+    const run = await loop(['dashboard', '--compare', dirs.base!, weird, '--out', out]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toContain('diverged');
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain(
+      `content="default-src &#39;none&#39;; style-src &#39;unsafe-inline&#39;; img-src data:"`,
+    );
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toContain('<i>');
+    expect(html).toContain(
+      '<bdi>' +
+        weird.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;') +
+        '</bdi>',
+    );
+    const step = firstDivergentStep(dirs.base!, dirs.position!);
+    expect(html).toContain(`Decisions first differ at step ${step} `);
+    expect(html).toContain('<bdi>MAX_POSITION</bdi>');
+    const bad = await loop(['dashboard', '--compare', dirs.base!, '--out', out]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toBe('loop dashboard: --compare: expected two run dirs: --compare A B --out FILE');
+    expect(existsSync(join(root, 'never.html'))).toBe(false);
+  }, 60_000);
 
   it('exits 99 when a --fail-on expression holds or decisions diverge with --fail-on-divergence, 2 on bad input', async () => {
     const hold = await loop([

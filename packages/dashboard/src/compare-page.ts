@@ -88,9 +88,9 @@ const COMPARE_TEMPLATE = `<!doctype html>
 <h2>Divergence</h2>
 <p><strong><%= it.verdictText %></strong> <span class="muted"><%= it.stepsCompared %> steps compared.</span></p>
 <% it.steps.forEach(function (s) { %>
-<h3><%= s.title %> at step <%= s.step %> (the <%= s.index %>th step of both runs)</h3>
+<h3><%= s.title %> at step <%= s.step %> (the <%= s.ordinal %> step of both runs)</h3>
 <ul><% s.differences.forEach(function (d) { %><li><bdi><%= d %></bdi></li><% }) %></ul>
-<div class="charts">
+<div class="sides">
 <% s.sides.forEach(function (side) { %><div>
 <h3><%= side.label %><% if (side.where) { %>: <bdi><%= side.where %></bdi><% } %></h3>
 <% if (side.events.length === 0) { %><p class="muted">No such step: the run ended.</p><% } else { %>
@@ -142,17 +142,27 @@ function sideView(label: string, side: CompareStepSide | null) {
       outcomeClass: ['ok', 'rejected', 'error'].includes(e.outcome) ? e.outcome : '',
       reason: e.reason ?? '',
       detail: e.detail ?? '',
-      attrs: e.attrs === undefined ? '' : JSON.stringify(e.attrs),
+      attrs:
+        e.attrs === undefined
+          ? ''
+          : Object.entries(e.attrs)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' '),
       latency: e.latency_ms.toFixed(3),
     })),
   };
+}
+
+function ordinal(n: number): string {
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
 }
 
 function stepView(title: string, step: CompareStep) {
   return {
     title,
     step: step.a?.step ?? step.b?.step ?? '?',
-    index: step.index,
+    ordinal: ordinal(step.index),
     differences: step.differences,
     sides: [sideView('A', step.a), sideView('B', step.b)],
   };
@@ -172,7 +182,7 @@ export function renderComparePage(model: ComparePageModel): string {
     steps.push(stepView('Other fields first differ', model.firstDifference));
   return eta.render('@compare', {
     csp: STATIC_CSP,
-    style: `${PAGE_STYLE}\ntr.changed td{background:#fffbeb}`,
+    style: `${PAGE_STYLE}\ntr.changed td{background:#fffbeb}\n.sides{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(520px,100%),1fr));gap:16px}.sides>div{min-width:0}`,
     title: `${model.runDirA} vs ${model.runDirB}`,
     runDirA: model.runDirA,
     runDirB: model.runDirB,
