@@ -170,14 +170,18 @@ export async function compareRunDirs(
   const collectorB = new RunMetricsCollector(options.limits);
   const streamA = readEvents(runDirA, { maxSkippedListed: 5 });
   const streamB = readEvents(runDirB, { maxSkippedListed: 5 });
+  const readerA = new StepReader(streamA, (read) => collectorA.addEvent(read.event));
+  const readerB = new StepReader(streamB, (read) => collectorB.addEvent(read.event));
   let divergence: DivergenceReport;
   try {
     divergence = await findDivergence(
-      new StepReader(streamA, (read) => collectorA.addEvent(read.event)),
-      new StepReader(streamB, (read) => collectorB.addEvent(read.event)),
+      readerA,
+      readerB,
       options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps },
     );
   } catch (error) {
+    // One run could not be read: close the other's files before reporting it.
+    await Promise.allSettled([readerA.close(), readerB.close()]);
     throw readFailed(runDirA, error);
   }
   const [docsA, docsB] = await Promise.all([readDocuments(runDirA), readDocuments(runDirB)]);

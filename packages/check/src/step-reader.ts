@@ -58,6 +58,13 @@ export class StepReader {
     while ((await this.pull()) !== undefined);
   }
 
+  /** Stops reading early (closes the stream's files); safe to call twice. */
+  async close(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.iterator.return?.();
+  }
+
   private async pull(): Promise<ReadEvent | undefined> {
     if (this.done) return undefined;
     const result = await this.iterator.next();
