@@ -11,6 +11,7 @@ import {
 } from '@loop/check';
 import { STAGES, type StageObserver, type StageReport, type StepReport } from '@loop/engine';
 import type { StageEventLine } from '@loop/metrics';
+import { EXEC_STAGE, execStepAttrs } from '@loop/run-dir';
 import { z } from 'zod';
 import { checkErrorToCli, gatherThresholds } from './check-output.js';
 import { usageError } from './errors.js';
@@ -95,11 +96,8 @@ export class RunThresholds {
       this.heldPosition = report;
       return;
     }
-    const attrs =
-      report.stage === 'exec' && (report.orders || report.fills)
-        ? { orders: report.orders ?? 0, fills: report.fills ?? 0 }
-        : undefined;
-    this.collector.addEvent(eventOf(report, attrs));
+    const attrs = report.stage === EXEC_STAGE ? execStepAttrs(report) : undefined;
+    this.collector.addEvent(eventOf(report, attrs ? { ...attrs } : undefined));
   }
 
   private onStepEnd(step: StepReport): void {

@@ -2,9 +2,9 @@
 // @loop/run-dir), and two run dirs read in lockstep for a comparison.
 import { stat } from 'node:fs/promises';
 import { isMetricsError, type MetricsEventStream, readEvents } from '@loop/metrics';
+import { readMetricsSummary, readRunInfo, readSupervisorState } from '@loop/run-dir';
 import { type DivergenceOptions, type DivergenceReport, findDivergence } from './divergence.js';
 import { LoopCheckError } from './errors.js';
-import { readMetricsSummary, readRunInfo, readSupervisorState } from './run-dir-stand-in.js';
 import {
   type RunDocumentFigures,
   type RunMetrics,

@@ -1,5 +1,6 @@
 // The figures of one run, aggregated from its stage events (streamed, bounded memory) and its documents.
 import { LatencyHistogram, type StageEventLine, type StageOutcome } from '@loop/metrics';
+import { EXEC_STAGE, FILLS_ATTR, ORDERS_ATTR, startsNewLifetime } from '@loop/run-dir';
 
 /** Latency and outcome figures of one stage. Latencies are null when the stage has no events. */
 export interface StageFigures {
@@ -73,9 +74,9 @@ export interface RunFigures {
 
 /** Where the figures came from, for the report. */
 export interface FigureSources {
-  pnl: 'summary' | 'run.json' | 'events' | 'none';
+  pnl: 'summary' | 'run-record' | 'events' | 'none';
   restarts: 'supervisor' | 'events';
-  write_errors: 'summary' | 'run.json' | 'none';
+  write_errors: 'summary' | 'run-record' | 'none';
 }
 
 /** What the collector needs from the run dir's documents (already read and validated by the caller). */
@@ -151,7 +152,7 @@ export class RunMetricsCollector {
   private skipped = 0;
   private steps = 0;
   private lifetimes = 0;
-  private lastStep = -1;
+  private lastStep: number | null = null;
   private orders = 0;
   private fills = 0;
   private rejections = 0;
@@ -169,7 +170,7 @@ export class RunMetricsCollector {
   addEvent(event: StageEventLine): void {
     this.events += 1;
     if (event.step !== this.lastStep) {
-      if (event.step < this.lastStep || this.lifetimes === 0) {
+      if (startsNewLifetime(this.lastStep, event.step)) {
         this.lifetimes += 1;
         this.peakEquity = Number.NEGATIVE_INFINITY;
       }
@@ -193,9 +194,11 @@ export class RunMetricsCollector {
     if (event.outcome !== 'ok') this.countReason(stage, event.outcome, event.reason ?? '(none)');
     const attrs = event.attrs;
     if (attrs !== undefined) {
-      if (event.stage === 'exec') {
-        if (isCount(attrs.orders)) this.orders += attrs.orders;
-        if (isCount(attrs.fills)) this.fills += attrs.fills;
+      if (event.stage === EXEC_STAGE) {
+        const orders = attrs[ORDERS_ATTR];
+        const fills = attrs[FILLS_ATTR];
+        if (isCount(orders)) this.orders += orders;
+        if (isCount(fills)) this.fills += fills;
       }
       if (typeof attrs.position === 'number') this.position = attrs.position;
       const equity = attrs.equity;
@@ -335,7 +338,7 @@ function moneyFigures(
 ): { pnl: number | null; fees: number | null; source: FigureSources['pnl'] } {
   for (const [source, book] of [
     ['summary', documents.summaryGauges],
-    ['run.json', documents.runPosition],
+    ['run-record', documents.runPosition],
   ] as const) {
     if (book === undefined) continue;
     const realized = num(book.realized_pnl);
@@ -366,7 +369,7 @@ function writerFigures(documents: RunDocumentFigures): {
   const run = documents.runWriter;
   const writeErrors = num(run?.write_errors);
   if (writeErrors !== undefined) {
-    return { write_errors: writeErrors, lines_dropped: num(run?.lines_dropped) ?? 0, source: 'run.json' };
+    return { write_errors: writeErrors, lines_dropped: num(run?.lines_dropped) ?? 0, source: 'run-record' };
   }
   return { write_errors: null, lines_dropped: null, source: 'none' };
 }

@@ -1,5 +1,6 @@
 // Groups a run's event stream into steps (the events sharing a step number, in file order), with lifetimes.
 import type { ReadEvent } from '@loop/metrics';
+import { startsNewLifetime } from '@loop/run-dir';
 
 /** The events of one step, as read. */
 export interface StepGroup {
@@ -36,7 +37,7 @@ export class StepReader {
     this.pending = undefined;
     if (first === undefined) return undefined;
     const step = first.event.step;
-    if (this.lastStep === null || step < this.lastStep) this.lifetime += 1;
+    if (startsNewLifetime(this.lastStep, step)) this.lifetime += 1;
     this.lastStep = step;
     const group: StepGroup = { lifetime: this.lifetime, step, events: [first], eventCount: 1 };
     for (;;) {
