@@ -27,6 +27,16 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./commands/dashboard.js')).dashboardCommand,
   },
   {
+    name: 'check',
+    summary: 'judge a run dir against thresholds (exec.p99_ms < 5, fills >= 1): exit 99 when one fails',
+    load: async () => (await import('./commands/check.js')).checkCommand,
+  },
+  {
+    name: 'compare',
+    summary: 'compare two run dirs side by side, with the first step where their decisions diverge',
+    load: async () => (await import('./commands/compare.js')).compareCommand,
+  },
+  {
     name: 'supervise',
     summary: 'keep a command running: restarts with backoff, signal forwarding, hang watchdog, state file',
     load: async () => (await import('./commands/supervise.js')).superviseCommand,

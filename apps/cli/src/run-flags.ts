@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { enumFlag, type FlagSpecs, intFlag, numberFlag, stringFlag } from './flags.js';
 import { metricsFlagShape, metricsFlagSpecs } from './run-metrics.js';
 import { DEFAULT_PROGRESS_EVERY_S } from './run-progress.js';
+import { thresholdFlagShape, thresholdFlagSpecs } from './run-thresholds.js';
 
 const L = DEFAULT_LOOP_CONFIG;
 const R = DEFAULT_RISK_LIMITS;
@@ -201,7 +202,7 @@ export const runOwnFlagSpecs: FlagSpecs = {
 const DISPLAY_FLAGS: ReadonlySet<string> = new Set(['progress-every-s', 'quiet']);
 
 /** Every flag of `loop run`, as `--help` lists them. */
-export const runFlagSpecs: FlagSpecs = { ...runOwnFlagSpecs, ...metricsFlagSpecs };
+export const runFlagSpecs: FlagSpecs = { ...runOwnFlagSpecs, ...metricsFlagSpecs, ...thresholdFlagSpecs };
 
 const bps = () => numberFlag({ min: 0, max: 9_999 });
 const positive = () => numberFlag({ min: 0, exclusiveMin: true });
@@ -241,8 +242,10 @@ const runOwnFlagShape = {
   version: z.boolean().default(false),
 };
 
+const runFlagShape = { ...runOwnFlagShape, ...metricsFlagShape, ...thresholdFlagShape };
+
 /** The schema of `loop run`'s flags, cross-field rules included; issues name the flag. */
-export const runFlagSchema = z.object({ ...runOwnFlagShape, ...metricsFlagShape }).superRefine((v, ctx) => {
+export const runFlagSchema = z.object(runFlagShape).superRefine((v, ctx) => {
   if (v.version) return;
   if (v['run-dir'] === undefined) ctx.addIssue({ code: 'custom', path: ['run-dir'], message: 'is required' });
   if (v['ma-slow'] <= v['ma-fast']) {
@@ -278,7 +281,9 @@ export type RunFlagValues = z.output<typeof runFlagSchema>;
 export function recordedSettings(values: RunFlagValues): Record<string, unknown> {
   const settings: Record<string, unknown> = {};
   for (const name of Object.keys(runFlagSpecs)) {
-    if (name === 'run-dir' || name === 'version' || DISPLAY_FLAGS.has(name)) continue;
+    // Thresholds judge the run; they are not its settings (and would make every run.json differ).
+    if (name === 'run-dir' || name === 'version' || DISPLAY_FLAGS.has(name) || name in thresholdFlagSpecs)
+      continue;
     settings[name] = (values as Record<string, unknown>)[name] ?? null;
   }
   settings['step-interval-ms'] =

@@ -1,5 +1,11 @@
 // Public entry of @loop/dashboard: build a model from a run dir, render it, write it, or serve it live.
 export { assertRunDir, type BuildModelOptions, buildModel } from './build-model.js';
+export {
+  type ComparePageModel,
+  type CompareRow,
+  type CompareStep,
+  renderComparePage,
+} from './compare-page.js';
 export { writeDashboardFile } from './dashboard-file.js';
 export { isLoopDashboardError, LoopDashboardError, type LoopDashboardErrorCode } from './errors.js';
 export { escapeHtml, escapeJsonForScript } from './html-escape.js';

@@ -14,10 +14,12 @@ import { z } from 'zod';
 import type { Command, CommandIo } from '../command.js';
 import { BAD_HOST_ERRNOS, BAD_PATH_ERRNOS, LoopCliError, usageError } from '../errors.js';
 import { type FlagSpecs, formatHelp, intFlag, parseFlags, stringFlag } from '../flags.js';
+import { dashboardCompare, wantsCompare } from './dashboard-compare.js';
 
 const USAGE =
   'Usage: loop dashboard --run-dir <DIR> [--out <FILE>] [--tail-lines N]\n' +
-  '       loop dashboard --run-dir <DIR> --serve [--port N] [--host ADDR] [--tail-lines N]';
+  '       loop dashboard --run-dir <DIR> --serve [--port N] [--host ADDR] [--tail-lines N]\n' +
+  '       loop dashboard --compare <A> <B> --out <FILE> [--max-steps N]   (two runs side by side)';
 const SUMMARY =
   'Renders the run dir (rotated metrics.ndjson files, metrics_summary.json, run.json) as one self-contained\n' +
   'HTML page that works offline, or serves it live: the page updates itself while the loop writes.';
@@ -182,6 +184,8 @@ async function serve(
 }
 
 async function dashboard(argv: string[], io: CommandIo): Promise<number> {
+  if (wantsCompare(argv) && !argv.includes('--help') && !argv.includes('-h'))
+    return dashboardCompare(argv, io);
   const parsed = parseFlags('dashboard', argv, specs, schema);
   if (parsed.help) {
     io.stdout.write(formatHelp(USAGE, SUMMARY, specs));

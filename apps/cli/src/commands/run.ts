@@ -36,6 +36,7 @@ import {
 import { RunProgress } from '../run-progress.js';
 import { feedRecord, Heartbeat, RunRecord } from '../run-record.js';
 import { formatRunSummary } from '../run-report.js';
+import { judgeRun, prepareRunThresholds, type RunThresholds } from '../run-thresholds.js';
 import { cliVersion, packageVersions } from '../version.js';
 
 const USAGE = 'Usage: loop run --run-dir DIR [flags]';
@@ -99,6 +100,8 @@ async function runLoopCommand(given: RunFlagValues, io: CommandIo): Promise<numb
   });
   const values: RunFlagValues = { ...given, ...metricsDefaults.values };
   const setup = composeLoop(values, feed);
+  const thresholdStop = new AbortController(); // --abort-on-fail: a failed threshold ends the run like a signal
+  const judge = await prepareRunThresholds(values, () => thresholdStop.abort('threshold'));
   const runDirExisted = existsSync(runDir);
   if (runDirExisted && !statSync(runDir).isDirectory()) {
     throw usageError(`loop run: --run-dir: "${runDir}" exists and is not a directory`);
@@ -140,7 +143,8 @@ async function runLoopCommand(given: RunFlagValues, io: CommandIo): Promise<numb
     }
     if (metricsDefaults.notice !== undefined) io.stderr.write(`${metricsDefaults.notice}\n`);
     try {
-      return await runInLockedDir(values, io, setup, feed, lock, removeIfMade, stop.signal);
+      const stopSignal = AbortSignal.any([stop.signal, thresholdStop.signal]);
+      return await runInLockedDir(values, io, setup, feed, lock, removeIfMade, stopSignal, judge);
     } finally {
       lock.release();
     }
@@ -159,6 +163,7 @@ async function runInLockedDir(
   lock: RunLock,
   removeIfMade: () => void,
   stopSignal: AbortSignal,
+  judge: RunThresholds | undefined,
 ): Promise<number> {
   const runDir = values['run-dir']!;
   const deterministic = values.clock === 'simulated';
@@ -215,6 +220,7 @@ async function runInLockedDir(
   const observers: StageObserver[] = [heartbeat];
   if (metrics) observers.push(metrics.observer);
   if (progress) observers.push(progress);
+  if (judge?.live) observers.push(judge.observer);
 
   let result: LoopResult;
   try {
@@ -225,7 +231,11 @@ async function runInLockedDir(
   await metrics?.close(result.stats);
   heartbeat.touch();
   const errorText = result.ended === 'error' ? describe(result.error) : undefined;
-  const exitCode = result.ended === 'error' ? 1 : result.ended === 'halted' ? EXIT_HALTED : 0;
+  // Thresholds are judged from the files, as `loop check` does; a failure exits 99 unless the run failed
+  // or was halted (their statuses say more, and a supervisor keys on 3).
+  const verdict = judge ? await judgeRun(runDir, judge) : undefined;
+  const exitCode =
+    result.ended === 'error' ? 1 : result.ended === 'halted' ? EXIT_HALTED : (verdict?.exitCode ?? 0);
   let recordError: string | undefined;
   try {
     record.finish(result, exitCode, errorText, metrics?.writerRecord() ?? null);
@@ -247,6 +257,7 @@ async function runInLockedDir(
         ],
       }),
     );
+  if (verdict !== undefined) io.stdout.write(verdict.text);
   if (errorText !== undefined) io.stderr.write(`loop run: the loop failed: ${errorText}\n`);
   if (recordError !== undefined) {
     io.stderr.write(`loop run: cannot write the end of the run to run.json: ${recordError}\n`);

@@ -1,0 +1,91 @@
+// `loop dashboard --compare A B --out FILE`: two runs side by side as one self-contained page.
+import { mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { assertRunDir, compareRunDirs, compareRuns } from '@loop/check';
+import { isLoopDashboardError, renderComparePage, writeDashboardFile } from '@loop/dashboard';
+import { z } from 'zod';
+import { checkErrorToCli } from '../check-output.js';
+import type { CommandIo } from '../command.js';
+import { LoopCliError, usageError } from '../errors.js';
+import { type FlagSpecs, intFlag, parseFlags, stringFlag } from '../flags.js';
+
+const specs: FlagSpecs = {
+  compare: { type: 'string', valueName: 'A', description: 'the baseline run dir; B follows it' },
+  out: { type: 'string', valueName: 'FILE', description: 'where to write the page' },
+  'max-steps': {
+    type: 'string',
+    valueName: 'N',
+    description: 'look for the divergence in the first N steps',
+  },
+};
+
+const schema = z.object({
+  compare: stringFlag(),
+  out: stringFlag().optional(),
+  'max-steps': intFlag({ min: 1 }).optional(),
+});
+
+function absolute(path: string): string {
+  return isAbsolute(path) ? path : resolve(path);
+}
+
+/** True when `argv` asks for the comparison page. */
+export function wantsCompare(argv: readonly string[]): boolean {
+  return argv.some((arg) => arg === '--compare' || arg.startsWith('--compare='));
+}
+
+/** Renders `--compare A B` to `--out FILE`. */
+export async function dashboardCompare(argv: string[], io: CommandIo): Promise<number> {
+  const parsed = parseFlags('dashboard', argv, specs, schema, { positionals: true });
+  const flags = parsed.values;
+  if (parsed.positionals.length !== 1)
+    throw usageError('loop dashboard: --compare: expected two run dirs: --compare A B --out FILE');
+  if (flags.out === undefined) throw usageError('loop dashboard: --out: is required with --compare');
+  const dirA = flags.compare;
+  const dirB = parsed.positionals[0]!;
+  for (const [label, dir] of [
+    ['--compare A', dirA],
+    ['--compare B', dirB],
+  ] as const) {
+    try {
+      await assertRunDir(absolute(dir));
+    } catch (error) {
+      throw checkErrorToCli('dashboard', label, error);
+    }
+  }
+  let comparison: Awaited<ReturnType<typeof compareRunDirs>>;
+  try {
+    comparison = await compareRunDirs(
+      absolute(dirA),
+      absolute(dirB),
+      flags['max-steps'] === undefined ? {} : { maxSteps: flags['max-steps'] },
+    );
+  } catch (error) {
+    throw checkErrorToCli('dashboard', '--compare', error);
+  }
+  const { a, b, divergence, settings } = comparison;
+  const html = renderComparePage({
+    runDirA: dirA,
+    runDirB: dirB,
+    verdict: divergence.verdict,
+    stepsCompared: divergence.stepsCompared,
+    decision: divergence.decision,
+    firstDifference: divergence.firstDifference,
+    settings,
+    rows: compareRuns(a.metrics, b.metrics),
+    notes: [...a.notes.map((n) => `A: ${n}`), ...b.notes.map((n) => `B: ${n}`)],
+  });
+  const out = absolute(flags.out);
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+    await writeDashboardFile(out, html);
+  } catch (error) {
+    const message = isLoopDashboardError(error) ? error.message : (error as Error).message;
+    throw new LoopCliError('LOOP_CLI_RUNTIME', `loop dashboard: --out: ${message}`, { cause: error });
+  }
+  io.stdout.write(
+    `loop dashboard: compared ${a.metrics.figures.events} and ${b.metrics.figures.events} events: ${divergence.verdict}\n`,
+  );
+  io.stdout.write(`dashboard: ${out}\n`);
+  return 0;
+}
