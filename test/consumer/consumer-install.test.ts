@@ -29,6 +29,7 @@ const PACKAGES = [
   'packages/engine',
   'packages/dashboard',
   'packages/supervisor',
+  'packages/check',
   'apps/cli',
 ];
 // An older zod than the workspace's: a bot already on it must get one copy (our range is a caret range).
