@@ -36,7 +36,7 @@ export function smallDisk(capacity: number): SmallDisk {
   const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
   const fileSystem = {
     ...fs,
-    writeSync: (fd: number, buffer: Buffer, offset = 0, length = buffer.length - offset) => {
+    writeSync: (fd: number, buffer: Buffer, offset: number, length: number) => {
       const room = limit - used;
       if (room <= 0) throw enospc();
       const n = fs.writeSync(fd, buffer, offset, Math.min(length, room));
@@ -53,6 +53,6 @@ export function smallDisk(capacity: number): SmallDisk {
       fs.unlinkSync(file);
       used -= size;
     },
-  } as WriterFileSystem;
+  } as unknown as WriterFileSystem;
   return { fileSystem, used: () => used, setCapacity: (bytes) => (limit = bytes) };
 }
