@@ -17,6 +17,7 @@ import { EXEC_STAGE, execStepAttrs } from '@loop/run-dir';
 import { z } from 'zod';
 import { BAD_HOST_ERRNOS, LoopCliError, usageError } from './errors.js';
 import { botNameFlag, enumFlag, type FlagSpecs, intFlag, numberFlag, stringFlag } from './flags.js';
+import { MetricsHealthLines } from './metrics-health-lines.js';
 import { RunHealthMetrics, type RunIdentity } from './run-health-metrics.js';
 
 /** A run this long (or with the real clock) is "long": metrics rotation and a size bound are on by default. */
@@ -138,6 +139,8 @@ export interface RunMetricsContext {
   identity: Omit<RunIdentity, 'run_dir'>;
   /** Where to announce the /metrics URL; default stderr. */
   log?: (line: string) => void;
+  /** Where to say that metrics writes fail and recover; default stderr. */
+  warn?: (line: string) => void;
 }
 
 const FILE_FLAGS = [
@@ -193,6 +196,7 @@ export async function openRunMetrics(
   }
   const maxMb = values['metrics-rotate-max-mb'];
   const totalMb = values['metrics-max-total-mb'];
+  const healthLines = new MetricsHealthLines(context.warn ?? ((line) => process.stderr.write(`${line}\n`)));
   let recorder: MetricsRecorder;
   try {
     recorder = openMetricsRecorder({
@@ -205,6 +209,7 @@ export async function openRunMetrics(
           totalMb === undefined || totalMb === 0 ? undefined : Math.max(1, Math.floor(totalMb * MIB)),
       },
       flush: values['metrics-flush'] ?? defaultFlushMode(context.clock),
+      onWriterHealth: (change) => healthLines.onChange(change),
       fsync: values['metrics-fsync'] === true,
       now: context.clockNowMs,
       deterministic: context.deterministic,

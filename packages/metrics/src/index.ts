@@ -46,6 +46,7 @@ export {
   type RotatingNdjsonWriterOptions,
   type WriterFileSystem,
   type WriterStats,
+  type WriterHealthChange,
 } from './rotating-ndjson-writer.js';
 export {
   METRICS_SCHEMA_VERSION,

@@ -8,6 +8,7 @@ import {
   checkRotateOptions,
   RotatingNdjsonWriter,
   type WriterFileSystem,
+  type WriterHealthChange,
   type WriterStats,
 } from './rotating-ndjson-writer.js';
 import type { MetricsSummary } from './schema.js';
@@ -60,6 +61,11 @@ export interface MetricsRecorderOptions {
   recentCapacity?: number;
   /** Replaces node:fs for the NDJSON writer (tests inject failures). */
   fileSystem?: WriterFileSystem;
+  /**
+   * Told when NDJSON writes start failing (disk full, permissions) and when they recover; the summary is
+   * also rewritten at once on each change, so it does not stay stale until the next timer.
+   */
+  onWriterHealth?: (change: WriterHealthChange) => void;
 }
 
 /**
@@ -108,6 +114,10 @@ export class MetricsRecorder {
           maxTotalBytes: options.rotate?.maxTotalBytes,
           fsync: options.fsync,
           fileSystem: options.fileSystem,
+          onHealthChange: (change) => {
+            options.onWriterHealth?.(change);
+            this.writeSummary();
+          },
         });
       } catch (error) {
         this.lock.release();

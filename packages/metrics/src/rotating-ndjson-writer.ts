@@ -23,7 +23,16 @@ export type WriterFileSystem = Pick<
   | 'fstatSync'
   | 'readSync'
   | 'statSync'
+  | 'ftruncateSync'
 >;
+
+/**
+ * The writer's health changed: its first failed write after a healthy time (`failing`), or its first
+ * complete flush after failing (`recovered`). Tell an operator; the writer itself goes on either way.
+ */
+export type WriterHealthChange =
+  | { state: 'failing'; file: string; error: string }
+  | { state: 'recovered'; file: string; writeErrors: number; linesDropped: number };
 
 /** Options of {@link RotatingNdjsonWriter}. */
 export interface RotatingNdjsonWriterOptions {
@@ -47,6 +56,8 @@ export interface RotatingNdjsonWriterOptions {
   bufferBytes?: number;
   /** Replaces node:fs (tests inject failures). */
   fileSystem?: WriterFileSystem;
+  /** Called (synchronously; what it throws is ignored) when writes start failing and when they recover. */
+  onHealthChange?: (change: WriterHealthChange) => void;
 }
 
 /** Figures of a writer, as the summary's `writer` object shows them (plus what the schema makes optional). */
@@ -95,6 +106,11 @@ export class RotatingNdjsonWriter {
   /** Lines and bytes in the current file including the buffered ones. */
   private fileLines = 0;
   private fileBytes = 0;
+  private readonly onHealthChange: ((change: WriterHealthChange) => void) | undefined;
+  /** True from a failed write until a flush writes everything. */
+  private failing = false;
+  /** The byte at `start` is the newline that ended a crash's torn line: no line of ours. */
+  private terminatorPending = false;
   private rotated: number[] = [];
   /** Sizes of the rotated files, in the order of `rotated`, and their sum. */
   private rotatedSizes: number[] = [];
@@ -123,6 +139,7 @@ export class RotatingNdjsonWriter {
         ? Math.max(1, Math.floor(this.maxTotalBytes / 8))
         : maxBytes;
     this.fsyncEach = options.fsync ?? false;
+    this.onHealthChange = options.onHealthChange;
     const bufferBytes = options.bufferBytes ?? 64 * 1024;
     if (!Number.isSafeInteger(bufferBytes) || bufferBytes < 1024) {
       throw new MetricsError(
@@ -278,13 +295,16 @@ export class RotatingNdjsonWriter {
       // shrinks with every rotation until lines are dropped.
       this.start = 0;
       this.end = 0;
+      if (this.failing) this.recovered();
       return true;
     }
     if (!this.writeRange(this.end)) return false;
     this.start = 0;
     this.end = 0;
+    this.terminatorPending = false;
     this.stats.lines_written += this.pendingLines;
     this.pendingLines = 0;
+    if (this.failing) this.recovered();
     if (this.fsyncEach) {
       try {
         this.fsys.fsyncSync(this.fd!);
@@ -337,6 +357,7 @@ export class RotatingNdjsonWriter {
       // A torn line from a crash: end it so the next line starts on its own (readers skip the fragment).
       this.buffer.write('\n', this.end);
       this.end += 1;
+      this.terminatorPending = true;
       this.fileBytes += 1;
       if (this.maxLines > 0) this.fileLines += 1;
     }
@@ -371,6 +392,7 @@ export class RotatingNdjsonWriter {
   private writeRange(until: number): boolean {
     if (this.start >= until) return true;
     if (this.fd === null && !this.openAppend()) return false;
+    const from = this.start;
     try {
       while (this.start < until) {
         const n = this.fsys.writeSync(this.fd!, this.buffer, this.start, until - this.start);
@@ -380,8 +402,46 @@ export class RotatingNdjsonWriter {
       return true;
     } catch (error) {
       this.fail(error);
+      if (this.start > from) this.settlePartialWrite(from);
       return false;
     }
+  }
+
+  /**
+   * A write failed after some bytes of [from, start) reached the file (a disk filling up mid-write). The
+   * whole lines among them are written (counted now, so the figures match the file); a torn tail is cut
+   * off the file again and stays buffered, whole, for the retry: the file never ends in half a line.
+   */
+  private settlePartialWrite(from: number): void {
+    const lastNewline = this.buffer.lastIndexOf(0x0a, this.start - 1);
+    const wholeEnd = lastNewline >= from ? lastNewline + 1 : from;
+    const torn = this.start - wholeEnd;
+    if (torn > 0) {
+      try {
+        const size = this.fsys.fstatSync(this.fd!).size;
+        this.fsys.ftruncateSync(this.fd!, size - torn);
+        this.start = wholeEnd;
+        this.stats.bytes_written -= torn;
+      } catch (error) {
+        // Cannot cut it: the retry completes the line instead (it is still buffered from `start`).
+        this.fail(error);
+      }
+    }
+    let lines = 0;
+    for (
+      let i = this.buffer.indexOf(0x0a, from);
+      i !== -1 && i < this.start;
+      i = this.buffer.indexOf(0x0a, i + 1)
+    ) {
+      lines++;
+    }
+    if (this.terminatorPending && lines > 0) {
+      lines--; // the crash's torn line ended: not a line of ours
+      this.terminatorPending = false;
+    }
+    this.stats.lines_written += lines;
+    this.pendingLines -= lines;
+    if (this.splitAt >= 0) this.splitLines -= lines;
   }
 
   /** close -> rename to the next `.N` -> reopen. */
@@ -479,28 +539,51 @@ export class RotatingNdjsonWriter {
       while (offset < bytes) offset += this.fsys.writeSync(this.fd!, data, offset, bytes - offset);
     } catch (error) {
       this.fail(error);
-      if (offset === 0) {
-        this.stats.lines_dropped++;
-        return;
+      // Too large to keep for a retry: cut what reached the file (no torn line) and drop the line.
+      if (offset > 0) {
+        try {
+          const size = this.fsys.fstatSync(this.fd!).size;
+          this.fsys.ftruncateSync(this.fd!, size - offset);
+        } catch (cutError) {
+          this.fail(cutError);
+          this.stats.bytes_written += offset;
+        }
       }
-      // Keep the unwritten tail so the line is completed on the next flush.
-      data.copy(this.buffer, 0, offset, Math.min(bytes, offset + this.buffer.length));
-      this.end = Math.min(bytes - offset, this.buffer.length);
-      this.pendingLines = 1;
-      this.fileLines++;
-      this.fileBytes += bytes;
-      this.stats.bytes_written += offset;
+      this.stats.lines_dropped++;
       return;
     }
     this.stats.bytes_written += bytes;
     this.stats.lines_written++;
     this.fileLines++;
     this.fileBytes += bytes;
+    if (this.failing) this.recovered();
   }
 
   private fail(error: unknown): void {
     this.stats.write_errors++;
     this.stats.last_write_error = describeError(error);
+    if (!this.failing) {
+      this.failing = true;
+      this.notify({ state: 'failing', file: this.file, error: this.stats.last_write_error });
+    }
+  }
+
+  private recovered(): void {
+    this.failing = false;
+    this.notify({
+      state: 'recovered',
+      file: this.file,
+      writeErrors: this.stats.write_errors,
+      linesDropped: this.stats.lines_dropped,
+    });
+  }
+
+  private notify(change: WriterHealthChange): void {
+    try {
+      this.onHealthChange?.(change);
+    } catch {
+      // a listener's failure is not the writer's
+    }
   }
 }
 

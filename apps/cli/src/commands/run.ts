@@ -141,7 +141,7 @@ async function runLoopCommand(given: RunFlagValues, io: CommandIo): Promise<numb
       removeIfMade();
       throw error;
     }
-    if (metricsDefaults.notice !== undefined) io.stderr.write(`${metricsDefaults.notice}\n`);
+    if (metricsDefaults.notice !== undefined && !values.quiet) io.stderr.write(`${metricsDefaults.notice}\n`);
     try {
       const stopSignal = AbortSignal.any([stop.signal, thresholdStop.signal]);
       return await runInLockedDir(values, io, setup, feed, lock, removeIfMade, stopSignal, judge);
@@ -174,6 +174,7 @@ async function runInLockedDir(
       deterministic,
       clock: values.clock,
       clockNowMs: () => setup.clock.now(),
+      warn: (line) => io.stderr.write(`${line}\n`),
       identity: {
         version: cliVersion,
         clock: values.clock,
