@@ -13,6 +13,8 @@ export interface FlagSpec {
   valueName?: string;
   /** Shown by `--help` when the flag has a default. */
   defaultText?: string;
+  /** May be given more than once; the value is then an array (e.g. `--run-dir A --run-dir B`). */
+  multiple?: boolean;
 }
 
 /** A command's flags: keys are the flag names without the leading `--` (kebab-case, as the user types them). */
@@ -125,10 +127,11 @@ export function parseFlags<S extends z.ZodType<Record<string, unknown>>>(
     }
   }
   head = joinNegativeValues(head, specs);
-  const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+  const config: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {
     help: { type: 'boolean', short: 'h' },
   };
-  for (const [name, spec] of Object.entries(specs)) config[name] = { type: spec.type };
+  for (const [name, spec] of Object.entries(specs))
+    config[name] = spec.multiple ? { type: spec.type, multiple: true } : { type: spec.type };
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
@@ -144,7 +147,7 @@ export function parseFlags<S extends z.ZodType<Record<string, unknown>>>(
   // parseArgs keeps the last of a repeated flag; `--seed 1 --seed 2` is more likely a mistake than a wish.
   const seen = new Set<string>();
   for (const token of parsed.tokens ?? []) {
-    if (token.kind !== 'option' || token.name === 'help') continue;
+    if (token.kind !== 'option' || token.name === 'help' || specs[token.name]?.multiple) continue;
     if (seen.has(token.name)) throw usageError(`loop ${command}: --${token.name}: given more than once`);
     seen.add(token.name);
   }
