@@ -110,9 +110,14 @@ async function axeViolations(page: Page): Promise<string[]> {
   // Evaluated through the DevTools protocol, outside the static page's script-free CSP.
   await page.evaluate(AXE);
   return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: unknown, o: unknown) => Promise<any> } }).axe;
+    type Violation = { id: string; impact: string; nodes: Array<{ target: string[] }> };
+    const axe = (
+      window as unknown as {
+        axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: Violation[] }> };
+      }
+    ).axe;
     const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
-    return (result.violations as Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>)
+    return result.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   });
@@ -127,7 +132,7 @@ async function layoutFaults(page: Page): Promise<string[]> {
         `page is ${document.documentElement.scrollWidth}px wide in a ${window.innerWidth}px viewport`,
       );
     const scope = document.querySelectorAll('#health, #restarts');
-    for (const section of scope) {
+    for (const section of Array.from(scope)) {
       const walker = document.createTreeWalker(section, NodeFilter.SHOW_TEXT);
       for (let node = walker.nextNode(); node; node = walker.nextNode()) {
         const text = node.textContent ?? '';
@@ -136,7 +141,7 @@ async function layoutFaults(page: Page): Promise<string[]> {
           const range = document.createRange();
           range.setStart(node, m.index!);
           range.setEnd(node, m.index! + m[0].length);
-          const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+          const lines = new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top)));
           if (lines.size > 1) faults.push(`"${m[0]}" breaks over ${lines.size} lines`);
         }
       }
@@ -150,17 +155,17 @@ describe.skipIf(!available)('health on the page (Chromium)', () => {
     it(`a supervised run that gave up: headline, every restart on the timeline, counts across lifetimes (${width} px)`, async () => {
       const page = await open(dirs.gaveUp, width);
       await page.screenshot({ path: join(RESULTS, `health-gave-up-${width}.png`), fullPage: false });
-      expect(await page.locator('#health .badge').innerText()).toContain('gave up');
+      expect(await page.locator('#health .badge').textContent()).toContain('gave up');
       expect(await page.locator('#health .badge').getAttribute('data-status')).toBe('gave-up');
-      expect(await page.locator('#health .why').innerText()).toMatch(
+      expect(await page.locator('#health .why').textContent()).toMatch(
         /^gave up after 3 restarts; last run exit code 3 after /,
       );
       expect(await page.locator('#restarts svg.timeline line.restart').count()).toBe(3);
       expect(await page.locator('#restarts table').first().locator('tbody tr').count()).toBe(4);
-      const steps = await page.locator('[data-fact="steps"] dd').innerText();
+      const steps = await page.locator('[data-fact="steps"] dd').textContent();
       const total = stepsInFiles(dirs.gaveUp);
       expect(steps).toBe(`${total} / ${total / 4}`);
-      expect(await page.locator('[data-fact="steps"] dt').innerText()).toMatch(/all 4 lifetimes/i);
+      expect(await page.locator('[data-fact="steps"] dt').textContent()).toMatch(/all 4 lifetimes/i);
       expect(await layoutFaults(page)).toEqual([]);
       expect(await axeViolations(page)).toEqual([]);
     });
@@ -168,24 +173,24 @@ describe.skipIf(!available)('health on the page (Chromium)', () => {
 
   it('a run that went to REDUCING and a halted run say so in the headline', async () => {
     const reducing = await open(dirs.reducing, 1440);
-    expect(await reducing.locator('[data-fact="trading"] dd').innerText()).toMatch(
+    expect(await reducing.locator('[data-fact="trading"] dd').textContent()).toMatch(
       /^REDUCING · MAX_LOSS: pnl=-[\d.]+ limit=-5$/,
     );
     const halted = await open(dirs.halted, 375);
     await halted.screenshot({ path: join(RESULTS, 'health-halted-375.png') });
-    expect(await halted.locator('#health .badge').innerText()).toContain('halted');
-    expect(await halted.locator('#health .why').innerText()).toMatch(
+    expect(await halted.locator('#health .badge').textContent()).toContain('halted');
+    expect(await halted.locator('#health .why').textContent()).toMatch(
       /^halted by the kill switch: MAX_CONSECUTIVE_ERRORS/,
     );
-    expect(await halted.locator('[data-fact="trading"] dd').innerText()).toMatch(/^HALTED · /);
-    expect(await halted.locator('[data-fact="exit"] dd').innerText()).toBe('code 3');
+    expect(await halted.locator('[data-fact="trading"] dd').textContent()).toMatch(/^HALTED · /);
+    expect(await halted.locator('[data-fact="exit"] dd').textContent()).toBe('code 3');
   });
 
   for (const width of [375, 1440]) {
     it(`the demo and the rejections run: no serious or critical axe violation, no overflow (${width} px)`, async () => {
       for (const dir of [dirs.demo, dirs.reducing]) {
         const page = await open(dir, width);
-        expect(await page.locator('#health .badge').innerText()).toContain('completed');
+        expect(await page.locator('#health .badge').textContent()).toContain('completed');
         expect(await layoutFaults(page)).toEqual([]);
         expect(await axeViolations(page)).toEqual([]);
       }

@@ -3,6 +3,7 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readEvents } from '@loop/metrics';
+import { isProcessAlive, isValidPid } from '@loop/process-identity';
 import { readHeartbeat, readMetricsSummary, readRunRecord, readSupervisorState } from './documents.js';
 import {
   HEARTBEAT_FILE,
@@ -31,18 +32,13 @@ export interface ReadRunHealthOptions {
 /** Bytes of supervisor.log read from its end (restarts in the last day fit easily). */
 export const SUPERVISOR_LOG_TAIL_BYTES = 4 * 1024 * 1024;
 
-/** Signal 0: true if the pid exists (EPERM: it exists but is not ours), false if not. */
+/**
+ * Whether `pid` runs now (`@loop/process-identity`: a zombie counts as dead, another user's process as alive);
+ * null for a value that is not a pid.
+ */
 export function pidIsAlive(pid: number): boolean | null {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return null;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ESRCH') return false;
-    if (code === 'EPERM') return true;
-    return null;
-  }
+  if (!isValidPid(pid)) return null;
+  return isProcessAlive(pid);
 }
 
 /** The last {@link SUPERVISOR_LOG_TAIL_BYTES} of supervisor.log, parsed; [] when there is none. */
