@@ -65,7 +65,6 @@ export {
   TRADING_STATE_REASON_ATTR,
 } from './lifetimes.js';
 export { type MetricsFileRef, orderMetricsFiles } from './metrics-files.js';
-export { RUN_DIR_HEALTH_VERSION } from './run-dir-health.js';
 export {
   findRunDirs,
   isDirectory,
@@ -76,6 +75,7 @@ export {
   readSupervisorLog,
   SUPERVISOR_LOG_TAIL_BYTES,
 } from './read-run-health.js';
+export { RUN_DIR_HEALTH_VERSION } from './run-dir-health.js';
 export {
   DEFAULT_STALE_AFTER_MS,
   decideRunHealth,
