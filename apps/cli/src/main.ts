@@ -37,6 +37,12 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./commands/compare.js')).compareCommand,
   },
   {
+    name: 'status',
+    summary:
+      'show the health of run dirs, one row each (status, pids, restarts, heartbeat age, counts, equity)',
+    load: async () => (await import('./commands/status.js')).statusCommand,
+  },
+  {
     name: 'supervise',
     summary: 'keep a command running: restarts with backoff, signal forwarding, hang watchdog, state file',
     load: async () => (await import('./commands/supervise.js')).superviseCommand,

@@ -13,7 +13,7 @@ import {
   type StageEvent,
 } from '@loop/metrics';
 import { type MetricsServer, PrometheusExporter, startMetricsServer } from '@loop/metrics/prometheus';
-import { EXEC_STAGE, execStepAttrs } from '@loop/run-dir';
+import { EXEC_STAGE, execStepAttrs, TRADING_STATE_ATTR, TRADING_STATE_REASON_ATTR } from '@loop/run-dir';
 import { z } from 'zod';
 import { BAD_HOST_ERRNOS, LoopCliError, usageError } from './errors.js';
 import { botNameFlag, enumFlag, type FlagSpecs, intFlag, numberFlag, stringFlag } from './flags.js';
@@ -304,6 +304,8 @@ class RunMetricsSession implements RunMetrics {
   readonly eventsWritten: (() => number) | undefined;
   private heldPosition: StageReport | undefined;
   private last = { fills: 0, rejections: 0, errors: 0 };
+  /** The kill switch as last recorded; a process starts ACTIVE. */
+  private tradingState: StepReport['tradingState'] = 'ACTIVE';
   private closed = false;
 
   constructor(
@@ -353,12 +355,20 @@ class RunMetricsSession implements RunMetrics {
     if (this.heldPosition) {
       // Six decimals: the line's numbers then take the encoder's fast path (and a fee's float noise, the
       // 15th digit of an equity, tells a reader nothing).
-      this.recordStage(this.heldPosition, {
+      const attrs: NonNullable<StageEvent['attrs']> = {
         position: roundMicro(step.position),
         equity: roundMicro(step.equity),
         price: roundMicro(step.price),
-      });
+      };
+      if (step.tradingState !== this.tradingState) {
+        // The kill switch changed: said once, on this step's position event, so readers know it while it runs.
+        attrs[TRADING_STATE_ATTR] = step.tradingState;
+        if (step.tradingStateReason !== undefined)
+          attrs[TRADING_STATE_REASON_ATTR] = step.tradingStateReason.slice(0, 256);
+      }
+      this.recordStage(this.heldPosition, attrs);
       this.heldPosition = undefined;
+      this.tradingState = step.tradingState;
     }
     const recorder = this.recorder;
     recorder.count('processed');

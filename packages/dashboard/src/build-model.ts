@@ -1,6 +1,16 @@
 // buildModel(): streams a run dir into the dashboard model with bounded memory.
 import { stat } from 'node:fs/promises';
-import { type RunHistoryLimits, readMetricsSummary, readRunInfo } from '@loop/run-dir';
+import {
+  decideRunHealth,
+  pidIsAlive,
+  type RunHistoryLimits,
+  readHeartbeat,
+  readMetricsSummary,
+  readRunInfo,
+  readRunRecord,
+  readSupervisorLog,
+  readSupervisorState,
+} from '@loop/run-dir';
 import { composeDashboardModel } from './compose-model.js';
 import { LoopDashboardError } from './errors.js';
 import type { DashboardModel } from './model.js';
@@ -34,18 +44,35 @@ export async function assertRunDir(runDir: string): Promise<void> {
 
 /** Reads the summary and run.json and composes the model from a follower's history. */
 export async function modelFromFollower(follower: RunDirFollower): Promise<DashboardModel> {
-  const [summary, runInfo] = await Promise.all([
-    readMetricsSummary(follower.runDir),
-    readRunInfo(follower.runDir),
+  const runDir = follower.runDir;
+  const [summary, runInfo, run, heartbeat, supervisor, supervisorLog] = await Promise.all([
+    readMetricsSummary(runDir),
+    readRunInfo(runDir),
+    readRunRecord(runDir),
+    readHeartbeat(runDir),
+    readSupervisorState(runDir),
+    readSupervisorLog(runDir),
   ]);
-  return composeDashboardModel({
-    runDir: follower.runDir,
+  const model = composeDashboardModel({
+    runDir,
     history: follower.history,
     files: follower.files(),
     unreadRotatedFiles: follower.unreadRotatedFiles(),
     summary,
     runInfo,
   });
+  const lifetimes = follower.lifetimes;
+  model.health = decideRunHealth({
+    nowMs: Date.now(),
+    run,
+    summary,
+    heartbeat,
+    supervisor,
+    supervisorLog,
+    lifetimes: { list: [...lifetimes.lifetimes()], dropped: lifetimes.dropped, totals: lifetimes.totals() },
+    isAlive: pidIsAlive,
+  });
+  return model;
 }
 
 /**

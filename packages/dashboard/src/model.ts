@@ -2,6 +2,7 @@
 import type {
   AttrSeries,
   ReasonRow,
+  RunHealth,
   SkippedLine,
   StageLatencySeries,
   StageRow,
@@ -80,4 +81,9 @@ export interface DashboardModel {
   /** The settings from run.json, flattened to dotted keys; null when there is no run.json. */
   settings: Array<{ key: string; value: string }> | null;
   quality: DataQuality;
+  /**
+   * The run dir's health (status, lifetimes across restarts, supervisor) as `@loop/run-dir` decides it, at the
+   * time the model was built; absent in models made before it existed.
+   */
+  health?: RunHealth;
 }

@@ -8,7 +8,7 @@ import { CHART_FONT_SIZE } from './svg-charts.js';
  * page wider than the viewport: long unbroken names wrap anywhere, or scroll inside a .table-wrap.
  */
 export const PAGE_STYLE = `
-:root{--fg:#111827;--muted:#6b7280;--line:#e5e7eb;--card:#f9fafb;--ok:#16a34a;--rej:#d97706;--err:#dc2626;--accent:#2563eb}
+:root{--fg:#111827;--muted:#6b7280;--line:#e5e7eb;--card:#f9fafb;--ok:#15803d;--rej:#b45309;--err:#b91c1c;--accent:#2563eb}
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:#fff}
 header{padding:16px 24px;border-bottom:1px solid var(--line);background:#0f172a;color:#f8fafc}
@@ -55,6 +55,22 @@ details{margin-top:10px}
 .settings div{display:flex;justify-content:space-between;gap:12px;padding:4px 2px;border-bottom:1px solid var(--line)}
 .settings dt{color:var(--muted);overflow-wrap:anywhere;flex:0 0 auto;max-width:50%}
 .settings dd{margin:0;min-width:0;font-weight:600;text-align:right;overflow-wrap:anywhere;font-variant-numeric:tabular-nums}
+.headline{display:flex;flex-wrap:wrap;align-items:center;gap:8px 14px}
+.badge{display:inline-block;margin:0;padding:4px 12px;border-radius:999px;font-weight:700;font-size:16px;border:2px solid}
+.tone-good{background:#dcfce7;color:#14532d;border-color:#166534}.tone-done{background:#e0e7ff;color:#312e81;border-color:#3730a3}
+.tone-warn{background:#fef3c7;color:#78350f;border-color:#92400e}.tone-bad{background:#fee2e2;color:#7f1d1d;border-color:#991b1b}
+.tone-none{background:#f3f4f6;color:#1f2937;border-color:#4b5563}
+.why{margin:0;font-weight:600;overflow-wrap:break-word;word-break:normal}
+.facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(260px,100%),1fr));gap:0 16px;margin:10px 0 0}
+.facts div{padding:4px 2px;border-bottom:1px solid var(--line);min-width:0}
+.facts dt{color:#4b5563;font-size:12px;text-transform:uppercase;letter-spacing:.04em}
+.facts dd{margin:0;font-weight:600;font-variant-numeric:tabular-nums;overflow-wrap:break-word}
+.code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-weight:500;word-break:keep-all}
+td.nowrap,.nowrap{white-space:nowrap}
+.timeline .run{fill:#93c5fd;stroke:#1d4ed8}.timeline .run.live{fill:#86efac;stroke:#15803d}
+.timeline .restart{stroke:#b91c1c;stroke-width:2}.timeline .axis{stroke:#6b7280}
+.chart.timeline text{font-size:12px}
+@media (max-width:640px){.chart.timeline text{font-size:26px}.chart.timeline .odd{display:none}}
 summary{cursor:pointer;color:var(--muted);font-weight:600;margin-bottom:6px}
 @media (max-width:640px){
  header{padding:12px 14px}main{padding:4px 12px 24px}
@@ -100,6 +116,33 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <p><% if (it.empty.hasFiles) { %>The NDJSON files of this run dir hold no events, and it has no<% } else { %>This run dir has no <code>metrics.ndjson</code> and no<% } %><% if (it.empty.summaryUnusable) { %> usable<% } %> <code>metrics_summary.json</code> yet<% if (it.empty.summaryUnusable) { %> (see the note below)<% } %>. Start the loop with <code>loop run --enable-metrics</code>; in live mode this page fills in by itself.</p>
 </section>
 <% } %>
+<% if (it.health) { const h = it.health; %>
+<section id="health" aria-labelledby="health-title">
+<h2 id="health-title">Health</h2>
+<div class="headline">
+<p class="badge tone-<%= h.tone %>" data-status="<%= h.status %>"><span aria-hidden="true"><%= h.symbol %></span> <%= h.word %></p>
+<p class="why"><bdi><%= h.reason %></bdi></p>
+</div>
+<dl class="facts">
+<% h.facts.forEach(function (f) { %><div data-fact="<%= f.key %>"><dt><%= f.label %></dt><dd><span class="nowrap"><%= f.value %></span><% if (f.user) { %><% if (f.value) { %> · <% } %><bdi class="code"><%= f.user %></bdi><% } %></dd></div>
+<% }) %></dl>
+</section>
+<% if (h.timeline || h.supervisor || h.lifetimes.length > 1) { %>
+<section id="restarts" aria-labelledby="restarts-title">
+<h2 id="restarts-title">Supervisor &amp; restarts</h2>
+<% if (h.supervisor) { %><p class="meta">Supervisor <strong><%= h.supervisor.status %></strong>, <%= h.supervisor.restarts %> restarts (at most <%= h.supervisor.maxRestarts %> in a row), running <code><bdi><%= h.supervisor.command %></bdi></code>.</p><% } %>
+<% if (h.timeline) { %><figure><figcaption>Runs over time (UTC); a vertical line marks each restart</figcaption><%~ h.timeline %><p class="meta"><%= h.timelineText.runs %> runs from <span class="nowrap"><%= h.timelineText.from %></span> to <span class="nowrap"><%= h.timelineText.to %></span> with <%= h.timelineText.restarts %> restarts.</p></figure><% } %>
+<% if (h.exits.length > 0) { %><h3>Exits (the last <%= h.exits.length %>)</h3>
+<div class="table-wrap" tabindex="0"><table><thead><tr><th scope="col">pid</th><th scope="col">started (UTC)</th><th scope="col">ended (UTC)</th><th scope="col">exit</th><th scope="col" class="num">uptime</th><th scope="col" class="num">delay before next start</th></tr></thead><tbody>
+<% h.exits.forEach(function (e) { %><tr><td class="num"><%= e.pid %></td><td class="nowrap"><%= e.started %></td><td class="nowrap"><%= e.ended %></td><td><%= e.exit %></td><td class="num"><%= e.uptime %></td><td class="num"><%= e.delay %></td></tr>
+<% }) %></tbody></table></div><% } %>
+<% if (h.lifetimes.length > 1) { %><h3>Process lifetimes in the NDJSON files<% if (h.lifetimesDropped > 0) { %> (the last <%= h.lifetimes.length %>; <%= h.lifetimesDropped %> older ones are counted in the totals)<% } %></h3>
+<div class="table-wrap" tabindex="0"><table><thead><tr><th scope="col" class="num">#</th><th scope="col">first event (UTC)</th><th scope="col">last event (UTC)</th><th scope="col" class="num">steps</th><th scope="col" class="num">errors</th><th scope="col" class="num">rejections</th><th scope="col">starts at</th></tr></thead><tbody>
+<% h.lifetimes.forEach(function (l) { %><tr><td class="num"><%= l.number %></td><td class="nowrap"><%= l.start %></td><td class="nowrap"><%= l.last %></td><td class="num"><%= l.steps %></td><td class="num"><%= l.errors %></td><td class="num"><%= l.rejections %></td><td class="nowrap"><bdi><%= l.source %></bdi></td></tr>
+<% }) %></tbody></table></div><% } %>
+</section>
+<% } %>
+<% } %>
 <% it.notes.forEach(function (note) { %><p class="note"><%= note %></p>
 <% }) %>
 <section id="overview">
@@ -121,7 +164,7 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <section id="stages">
 <h2>Stages</h2>
 <% if (it.stages.length === 0) { %><p class="muted">No stage events yet.</p><% } else { %>
-<div class="table-wrap"><table>
+<div class="table-wrap" tabindex="0"><table>
 <thead><tr><th>Stage</th><th class="num">Count</th><th class="num">p50 ms</th><th class="num">p95 ms</th><th class="num">p99 ms</th><th class="num">max ms</th><th class="num">mean ms</th><th class="num">ok</th><th class="num">rejected</th><th class="num">error</th></tr></thead>
 <tbody>
 <% it.stages.forEach(function (s) { %><tr data-stage="<%= s.stage %>"><td class="text"><%= s.stage %></td><td class="num"><%= s.count %></td><td class="num"><%= s.p50 %></td><td class="num"><%= s.p95 %></td><td class="num"><%= s.p99 %></td><td class="num"><%= s.max %></td><td class="num"><%= s.mean %></td><td class="num"><%= s.ok %></td><td class="num"><%= s.rejected %></td><td class="num"><%= s.error %></td></tr>
@@ -133,7 +176,7 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <section id="reasons">
 <h2>Errors &amp; Rejections by reason</h2>
 <% if (it.reasons.length === 0) { %><p class="muted">No rejections or errors with a reason.</p><% } else { %>
-<div class="table-wrap"><table>
+<div class="table-wrap" tabindex="0"><table>
 <thead><tr><th>Stage</th><th>Outcome</th><th>Reason</th><th class="num">Count</th></tr></thead>
 <tbody>
 <% it.reasons.forEach(function (r) { %><tr><td class="text"><%= r.stage %></td><td><span class="outcome <%= r.outcome %>"><%= r.outcome %></span></td><td class="text"><%= r.reason %></td><td class="num"><%= r.count %></td></tr>
@@ -153,7 +196,7 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <h2>Recent events</h2>
 <% if (it.tail.length === 0) { %><p class="muted">No events.</p><% } else { %>
 <p class="meta">The last <%= it.tail.length %> events of the NDJSON files, newest last.</p>
-<div class="table-wrap"><table>
+<div class="table-wrap" tabindex="0"><table>
 <thead><tr><th>Time (UTC)</th><th class="num">Step</th><th>Stage</th><th>Outcome</th><th class="num">ms</th><th>Reason</th><th>Detail</th><th>Attributes</th><th>Source</th></tr></thead>
 <tbody>
 <% it.tail.forEach(function (e) { %><tr><td class="num"><%= e.time %></td><td class="num"><%= e.step %></td><td class="text"><%= e.stage %></td><td><span class="outcome <%= e.outcome %>"><%= e.outcome %></span></td><td class="num"><%= e.latency %></td><td class="text"><%= e.reason %></td><td class="text"><%= e.detail %></td><td class="text"><% e.attrs.forEach(function (a) { %><span class="attr"><%= a %></span> <% }) %></td><td class="muted"><%= e.source %></td></tr>
@@ -167,7 +210,7 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <% it.settings.forEach(function (s) { %><div><dt><%= s.key %></dt><dd><%= s.value %></dd></div>
 <% }) %></dl>
 <% if (it.runRecord.length > 0) { %><details><summary>The rest of run.json (status, versions, final figures)</summary>
-<div class="table-wrap"><table>
+<div class="table-wrap" tabindex="0"><table>
 <tbody>
 <% it.runRecord.forEach(function (s) { %><tr><td class="text"><%= s.key %></td><td class="text"><%= s.value %></td></tr>
 <% }) %></tbody></table></div></details><% } %>
@@ -179,14 +222,14 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <% it.qualityCards.forEach(function (c) { %><div class="card" data-metric="<%= c.key %>"><div class="label"><%= c.label %></div><div class="value"><%= c.value %></div></div>
 <% }) %></div>
 <% if (it.files.length > 0) { %><h3>NDJSON files, oldest first</h3>
-<div class="table-wrap"><table>
+<div class="table-wrap" tabindex="0"><table>
 <thead><tr><th>File</th><th class="num">Lines</th><th class="num">Size</th></tr></thead>
 <tbody>
 <% it.files.forEach(function (f) { %><tr><td class="text"><%= f.name %></td><td class="num"><%= f.lines %></td><td class="num"><%= f.bytes %></td></tr>
 <% }) %><tr><th><%= it.filesTotal.count %> files</th><th class="num"><%= it.filesTotal.lines %></th><th class="num"><%= it.filesTotal.bytes %></th></tr>
 </tbody></table></div><% } %>
 <% if (it.skipped.length > 0) { %><h3>Skipped lines<% if (it.skippedMore > 0) { %> (first <%= it.skipped.length %>; <%= it.skippedMore %> more not listed)<% } %></h3>
-<div class="table-wrap"><table>
+<div class="table-wrap" tabindex="0"><table>
 <thead><tr><th>File</th><th class="num">Line</th><th>Why</th></tr></thead>
 <tbody>
 <% it.skipped.forEach(function (s) { %><tr data-skipped="<%= s.file %>:<%= s.line %>"><td class="text"><%= s.file %></td><td class="num"><%= s.line %></td><td class="text"><%= s.reason %></td></tr>

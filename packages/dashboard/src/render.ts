@@ -9,6 +9,7 @@ import {
   formatMs,
   formatTime,
 } from './display-format.js';
+import { healthView } from './health-view.js';
 import { escapeJsonForScript } from './html-escape.js';
 import { LIVE_CLIENT_SCRIPT } from './live-client.js';
 import type { DashboardModel } from './model.js';
@@ -93,6 +94,7 @@ function bodyView(model: DashboardModel) {
   }));
   const q = model.quality;
   return {
+    health: model.health ? healthView(model.health, 'quote currency') : null,
     // With no events, a summary note means metrics_summary.json is there but unusable: say so, not "no file".
     empty: model.empty ? { hasFiles: q.fileTotals.count > 0, summaryUnusable: q.summaryNote !== null } : null,
     notes: q.summaryNote === null ? [] : [q.summaryNote],

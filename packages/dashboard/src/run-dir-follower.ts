@@ -1,7 +1,7 @@
 // Reads a run dir's NDJSON files into a RunHistory and, when called again, reads only what was appended,
 // following the current file through rotation (same inode, new name).
 import { type MetricsFileSnapshot, snapshotMetricsFiles } from '@loop/metrics';
-import { METRICS_FILE, RunHistory, type RunHistoryLimits } from '@loop/run-dir';
+import { LifetimeTracker, METRICS_FILE, RunHistory, type RunHistoryLimits } from '@loop/run-dir';
 import { LoopDashboardError } from './errors.js';
 import { readNdjsonLines } from './ndjson-file-reader.js';
 import { readStageEventLine } from './stage-event-line.js';
@@ -42,6 +42,8 @@ export interface RefreshResult {
  */
 export class RunDirFollower {
   history: RunHistory;
+  /** The events split into process lifetimes (restarts), for the health model; rebuilt with the history. */
+  lifetimes: LifetimeTracker;
   /** Files of the last snapshot, by `dev:ino`, in chronological order (a Map keeps insertion order). */
   private progress = new Map<string, FileProgress>();
   /** Files read earlier that are gone since (pruned by the writer), oldest first. */
@@ -57,6 +59,7 @@ export class RunDirFollower {
     private readonly limits: Partial<RunHistoryLimits> = {},
   ) {
     this.history = new RunHistory(limits);
+    this.lifetimes = new LifetimeTracker();
   }
 
   /** The files read so far, in chronological order, with lines and bytes read. */
@@ -104,6 +107,7 @@ export class RunDirFollower {
       }
       // Replaced files, or a pass that failed half-way (its history may hold part of a file): start over.
       this.history = new RunHistory(this.limits);
+      this.lifetimes = new LifetimeTracker();
       this.progress = new Map();
       this.retired = [];
       this.maxIndex = 0;
@@ -259,7 +263,10 @@ export class RunDirFollower {
                 line: (text, line) => {
                   const read = readStageEventLine(text);
                   if (typeof read === 'string') this.history.addSkipped(progress.name, line, read);
-                  else this.history.addEvent(read, progress.name, line);
+                  else {
+                    this.history.addEvent(read, progress.name, line);
+                    this.lifetimes.add(read, progress.name, line);
+                  }
                 },
                 overlong: (line) => this.history.addSkipped(progress.name, line, 'line too long'),
                 notUtf8: (line) => this.history.addSkipped(progress.name, line, 'not UTF-8 text'),
@@ -296,7 +303,10 @@ export class RunDirFollower {
         const read = readStageEventLine(result.trailing.text);
         if (typeof read === 'string')
           this.history.addSkipped(p.name, result.trailing.line, 'torn last line (no newline)');
-        else this.history.addEvent(read, p.name, result.trailing.line);
+        else {
+          this.history.addEvent(read, p.name, result.trailing.line);
+          this.lifetimes.add(read, p.name, result.trailing.line);
+        }
         const trailingBytes = Buffer.byteLength(result.trailing.text);
         p.bytes += trailingBytes;
         p.offset += trailingBytes;

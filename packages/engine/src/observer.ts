@@ -66,6 +66,8 @@ export interface StepReport {
   errors: number;
   /** The kill switch after the step. */
   tradingState: 'ACTIVE' | 'REDUCING' | 'HALTED';
+  /** Why the kill switch is not ACTIVE (e.g. `MAX_LOSS: pnl=-5.26 limit=-5`); absent when ACTIVE. */
+  tradingStateReason?: string;
   /** Time of the step's candle (for a replay, the historical time), ms since the epoch. Set by the engine. */
   candleTimeMs?: number;
   /** Orders resting on the exchange after the step. Set by the engine. */

@@ -378,6 +378,8 @@ export class LoopStepper {
       candleTimeMs: candle.timeMs,
       openOrders: this.#exchange.openOrders.length,
     };
+    const why = this.#risk.tradingStateReason;
+    if (why !== undefined) report.tradingStateReason = why;
     for (const observer of this.#stepObservers) {
       try {
         observer.onStepEnd!(report);

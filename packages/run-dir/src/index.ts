@@ -55,8 +55,42 @@ export type {
   TailEvent,
 } from './history-rows.js';
 export { type JsonSchemaFile, jsonSchemaFiles, jsonSchemaText } from './json-schemas.js';
+// The health model (status, lifetimes, supervisor) that the page, `loop status` and the fleet page show.
+export {
+  DEFAULT_MAX_LIFETIMES,
+  type Lifetime,
+  type LifetimeTotals,
+  LifetimeTracker,
+  TRADING_STATE_ATTR,
+  TRADING_STATE_REASON_ATTR,
+} from './lifetimes.js';
 export { type MetricsFileRef, orderMetricsFiles } from './metrics-files.js';
+export {
+  findRunDirs,
+  isDirectory,
+  looksLikeRunDir,
+  pidIsAlive,
+  type ReadRunHealthOptions,
+  readRunHealth,
+  readSupervisorLog,
+  SUPERVISOR_LOG_TAIL_BYTES,
+} from './read-run-health.js';
 export { RUN_DIR_HEALTH_VERSION } from './run-dir-health.js';
+export {
+  DEFAULT_STALE_AFTER_MS,
+  decideRunHealth,
+  decideSupervisorHealth,
+  describeExit,
+  formatDuration,
+  HEALTHY_STATUSES,
+  type LifetimesInput,
+  type RunHealth,
+  type RunHealthInput,
+  type RunHealthStatus,
+  type SupervisedExit,
+  type SupervisorHealth,
+  type TradingState,
+} from './run-health.js';
 export {
   CHART_PRECISION_BITS,
   DEFAULT_RUN_HISTORY_LIMITS,
@@ -76,3 +110,8 @@ export {
   runRecordSchema,
   runStatsSchema,
 } from './run-record-schema.js';
+export {
+  parseSupervisorLog,
+  parseSupervisorLogLine,
+  type SupervisorLogEntry,
+} from './supervisor-log-lines.js';

@@ -1,0 +1,162 @@
+// Splits a run dir's stage events into process lifetimes (each restart numbers its steps from 1 again) and
+// keeps per-lifetime and total figures, so that counts across restarts never fall. Pure; bounded memory.
+import type { StageEventLine } from '@loop/metrics';
+import { startsNewLifetime } from './event-conventions.js';
+
+/** One process lifetime as the NDJSON files show it. Times are the events' `ts` (the writer's clock). */
+export interface Lifetime {
+  /** 1 for the first lifetime in the files. */
+  number: number;
+  /** Where its first event is: file name and 1-based line. */
+  startFile: string;
+  startLine: number;
+  firstTs: number;
+  lastTs: number;
+  firstStep: number;
+  lastStep: number;
+  /** Distinct steps seen (a step's events are consecutive). */
+  steps: number;
+  events: number;
+  rejections: number;
+  errors: number;
+  /** The last `attrs.equity` seen in this lifetime, or null. */
+  lastEquity: number | null;
+  /** The last `attrs.trading_state` seen (written when the kill switch changes state), or null. */
+  tradingState: string | null;
+  tradingStateReason: string | null;
+  /** The last error event, as `stage: REASON detail`. */
+  lastError: string | null;
+}
+
+/** Figures summed over every lifetime in the files. */
+export interface LifetimeTotals {
+  lifetimes: number;
+  steps: number;
+  events: number;
+  rejections: number;
+  errors: number;
+}
+
+/** `attrs` key of the event written when the kill switch changes state: `ACTIVE`, `REDUCING` or `HALTED`. */
+export const TRADING_STATE_ATTR = 'trading_state';
+/** `attrs` key beside {@link TRADING_STATE_ATTR}: why (e.g. `MAX_LOSS: pnl=-5.26 limit=-5`). */
+export const TRADING_STATE_REASON_ATTR = 'trading_state_reason';
+
+/** Lifetimes kept one by one; older ones are only counted in the totals (the list says how many were dropped). */
+export const DEFAULT_MAX_LIFETIMES = 200;
+
+/**
+ * Accumulates events in file order. A new lifetime starts where the step number falls below the previous
+ * event's ({@link startsNewLifetime}), or where a step's first stage comes again within the same step (a
+ * process that ended at step N followed by one that starts at step N). A bot that calls its first stage
+ * twice in one step would be split there: the files have no writer-start marker yet.
+ */
+export class LifetimeTracker {
+  readonly #max: number;
+  readonly #kept: Lifetime[] = [];
+  #current: Lifetime | undefined;
+  #previousStep: number | null = null;
+  #stepFirstStage = '';
+  #stepEvents = 0;
+  #dropped = 0;
+  readonly #totals: LifetimeTotals = { lifetimes: 0, steps: 0, events: 0, rejections: 0, errors: 0 };
+
+  constructor(maxLifetimes = DEFAULT_MAX_LIFETIMES) {
+    this.#max = Math.max(1, maxLifetimes);
+  }
+
+  /** Adds one event read from `file` at 1-based `line`. */
+  add(
+    event: Pick<StageEventLine, 'ts' | 'step' | 'stage' | 'outcome' | 'reason' | 'detail' | 'attrs'>,
+    file: string,
+    line: number,
+  ): void {
+    let current = this.#current;
+    const totals = this.#totals;
+    // The step falls (a restart numbers from 1 again), or the step's first stage comes again within the same
+    // step: a process that stopped at step 1 and a new one starting at step 1 (a seeded run halts at the same
+    // step each time).
+    const restarted =
+      startsNewLifetime(this.#previousStep, event.step) ||
+      (event.step === this.#previousStep && event.stage === this.#stepFirstStage && this.#stepEvents > 0);
+    if (event.step !== this.#previousStep || restarted) {
+      this.#stepFirstStage = event.stage;
+      this.#stepEvents = 0;
+    }
+    this.#stepEvents += 1;
+    if (current === undefined || restarted) {
+      current = {
+        number: totals.lifetimes + 1,
+        startFile: file,
+        startLine: line,
+        firstTs: event.ts,
+        lastTs: event.ts,
+        firstStep: event.step,
+        lastStep: event.step,
+        steps: 1,
+        events: 0,
+        rejections: 0,
+        errors: 0,
+        lastEquity: null,
+        tradingState: null,
+        tradingStateReason: null,
+        lastError: null,
+      };
+      totals.lifetimes += 1;
+      totals.steps += 1;
+      this.#current = current;
+      this.#kept.push(current);
+      if (this.#kept.length > this.#max) {
+        this.#kept.shift();
+        this.#dropped += 1;
+      }
+    } else if (event.step !== current.lastStep) {
+      current.steps += 1;
+      totals.steps += 1;
+    }
+    this.#previousStep = event.step;
+    current.lastStep = event.step;
+    current.lastTs = event.ts;
+    current.events += 1;
+    totals.events += 1;
+    if (event.outcome === 'rejected') {
+      current.rejections += 1;
+      totals.rejections += 1;
+    } else if (event.outcome === 'error') {
+      current.errors += 1;
+      totals.errors += 1;
+      current.lastError = `${event.stage}: ${event.reason ?? 'error'}${event.detail ? ` ${event.detail}` : ''}`;
+    }
+    const attrs = event.attrs;
+    if (attrs !== undefined) {
+      const equity = attrs.equity;
+      if (typeof equity === 'number') current.lastEquity = equity;
+      const state = attrs[TRADING_STATE_ATTR];
+      if (typeof state === 'string') {
+        current.tradingState = state;
+        const why = attrs[TRADING_STATE_REASON_ATTR];
+        current.tradingStateReason = typeof why === 'string' ? why : null;
+      }
+    }
+  }
+
+  /** The kept lifetimes, oldest first (the last is the current one). */
+  lifetimes(): readonly Lifetime[] {
+    return this.#kept;
+  }
+
+  /** Lifetimes older than the kept ones (counted in the totals only). */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** The newest lifetime, or undefined before the first event. */
+  current(): Lifetime | undefined {
+    return this.#current;
+  }
+
+  /** Sums over every lifetime. */
+  totals(): LifetimeTotals {
+    return { ...this.#totals };
+  }
+}
