@@ -45,8 +45,8 @@ export {
   RotatingNdjsonWriter,
   type RotatingNdjsonWriterOptions,
   type WriterFileSystem,
-  type WriterStats,
   type WriterHealthChange,
+  type WriterStats,
 } from './rotating-ndjson-writer.js';
 export {
   METRICS_SCHEMA_VERSION,
