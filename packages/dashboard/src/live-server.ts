@@ -1,21 +1,18 @@
-// The live dashboard: node:http on a local address, the page plus a Server-Sent Events stream of updates,
-// driven by fs.watch on the run dir with a polling fallback.
+// The live dashboard: node:http on a local address, the page plus a Server-Sent Events stream of updates.
+// This module composes the parts: change detection (run-dir-changes.ts), the incremental read and the model
+// (run-dir-follower.ts, build-model.ts), the SSE stream (sse-stream.ts) and the routes (live-routes.ts).
 import { randomBytes } from 'node:crypto';
-import { type FSWatcher, watch } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { METRICS_FILE, RUN_FILE, type RunHistoryLimits, SUMMARY_FILE } from '@loop/run-dir';
+import type { RunHistoryLimits } from '@loop/run-dir';
 import { assertRunDir, modelFromFollower } from './build-model.js';
 import { LoopDashboardError } from './errors.js';
-import { isAllowedHost } from './host-check.js';
+import { liveRequestHandler } from './live-routes.js';
 import type { DashboardModel } from './model.js';
-import { liveCsp, renderDashboard, renderDashboardBody } from './render.js';
+import { renderDashboardBody } from './render.js';
+import { stampRunDir, watchRunDir } from './run-dir-changes.js';
 import { RunDirFollower } from './run-dir-follower.js';
-
-/** Unsent bytes after which a stream is dropped rather than buffered further. */
-const MAX_CLIENT_BACKLOG_BYTES = 8 * 1024 * 1024;
+import { SseStream } from './sse-stream.js';
 
 /** Options of {@link startDashboardServer}. */
 export interface DashboardServerOptions {
@@ -102,19 +99,16 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const boot = randomBytes(4).toString('hex');
   let version = 1;
   const eventId = () => `${boot}-${version}`;
-  const clients = new Set<ServerResponse>();
   let closed = false;
 
-  const send = (res: ServerResponse) => {
-    // A client that stopped reading would make us buffer every update: drop it; EventSource reconnects.
-    if (res.writableLength > MAX_CLIENT_BACKLOG_BYTES) {
-      clients.delete(res);
-      res.destroy();
-      return;
-    }
-    const data = JSON.stringify({ html: body, updated: new Date().toISOString().slice(11, 19) });
-    res.write(`id: ${eventId()}\nevent: model\ndata: ${data}\n\n`);
-  };
+  const stream = new SseStream({
+    heartbeatMs,
+    eventId,
+    message: () => ({
+      event: 'model',
+      data: JSON.stringify({ html: body, updated: new Date().toISOString().slice(11, 19) }),
+    }),
+  });
 
   let running: Promise<void> | null = null;
   let again = false;
@@ -146,7 +140,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
         model = withReadError(await modelFromFollower(follower));
         body = renderDashboardBody(model);
         version += 1;
-        for (const client of clients) send(client);
+        stream.broadcast();
       } while (again);
     })().finally(() => {
       running = null;
@@ -154,93 +148,23 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     return running;
   };
 
-  let debounce: NodeJS.Timeout | undefined;
-  const schedule = () => {
-    if (closed || debounce) return;
-    debounce = setTimeout(() => {
-      debounce = undefined;
-      void refresh();
-    }, debounceMs);
-  };
+  const watch = watchRunDir({
+    runDir,
+    pollMs,
+    debounceMs,
+    seenStamp: () => seenStamp,
+    wantsRead: () => readError !== null || follower.pending(),
+    onChange: () => void refresh(),
+  });
 
-  let watcher: FSWatcher | undefined;
-  try {
-    watcher = watch(runDir, { persistent: false }, schedule);
-    watcher.on('error', () => {
-      watcher?.close();
-      watcher = undefined;
-    });
-  } catch {
-    watcher = undefined; // no inotify (or no watch support): the poll below does the work
-  }
-  // The poll (the fallback for missed watch events) reads the run dir only when something changed: a few stats
-  // instead of listing and opening every rotated file, which with thousands of them would cost a core.
-  let polling = false;
-  const poll = setInterval(() => {
-    if (polling || closed) return;
-    polling = true;
-    stampRunDir(runDir)
-      .then((stamp) => {
-        if (stamp.all !== seenStamp || readError !== null || follower.pending()) schedule();
-      })
-      .finally(() => {
-        polling = false;
-      });
-  }, pollMs);
-  const heartbeat = setInterval(() => {
-    for (const client of clients) client.write(`: heartbeat ${Date.now()}\n\n`);
-  }, heartbeatMs);
-
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
-    if (!isAllowedHost(req.headers.host, options.allowHosts)) {
-      res
-        .writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' })
-        .end('host not allowed (loop dashboard --allow-host NAME answers it)\n');
-      return;
-    }
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res
-        .writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' })
-        .end('method not allowed\n');
-      return;
-    }
-    if (path === '/' || path === '/index.html') {
-      const nonce = randomBytes(16).toString('base64');
-      const html = renderDashboard(model, { live: { nonce, eventsPath: '/events', lastEventId: eventId() } });
-      res.writeHead(200, {
-        'Content-Type': 'text/html; charset=utf-8',
-        'Content-Security-Policy': liveCsp(nonce),
-        'Cache-Control': 'no-store',
-        'X-Content-Type-Options': 'nosniff',
-        'Referrer-Policy': 'no-referrer',
-      });
-      res.end(html);
-      return;
-    }
-    if (path === '/model.json') {
-      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-      res.end(JSON.stringify(model));
-      return;
-    }
-    if (path === '/events') {
-      res.writeHead(200, {
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-store',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no',
-      });
-      res.write('retry: 1000\n\n');
-      // A client that reconnects already holding the latest update is not sent it again.
-      if (req.headers['last-event-id'] !== eventId()) send(res);
-      clients.add(res);
-      req.on('close', () => clients.delete(res));
-      return;
-    }
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
-  };
-
-  const server = createServer(handle);
+  const server = createServer(
+    liveRequestHandler({
+      allowHosts: options.allowHosts,
+      model: () => model,
+      eventId,
+      events: (req, res) => stream.open(req, res),
+    }),
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -250,9 +174,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       });
     });
   } catch (cause) {
-    clearInterval(poll);
-    clearInterval(heartbeat);
-    watcher?.close();
+    watch.close();
+    stream.close();
     throw new LoopDashboardError(
       'LOOP_DASHBOARD_SERVE_FAILED',
       `cannot listen on ${host}:${port}: ${(cause as Error).message}`,
@@ -272,12 +195,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     close() {
       closing ??= (async () => {
         closed = true;
-        clearInterval(poll);
-        clearInterval(heartbeat);
-        clearTimeout(debounce);
-        watcher?.close();
-        for (const client of clients) client.end();
-        clients.clear();
+        watch.close();
+        stream.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
@@ -286,29 +205,5 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       })();
       return closing;
     },
-  };
-}
-
-/** What the live server compares between reads: identity, size and mtime of the run dir and its files. */
-interface RunDirStamp {
-  /** The run dir, the current NDJSON file, the summary and run.json: any change means something to read. */
-  all: string;
-  /** The summary and run.json alone, whose replacement changes the page without new NDJSON lines. */
-  documents: string;
-  /** The run dir is (still) a directory. */
-  isDirectory: boolean;
-}
-
-async function stampRunDir(runDir: string): Promise<RunDirStamp> {
-  const stats = await Promise.all(
-    ['.', METRICS_FILE, SUMMARY_FILE, RUN_FILE].map((name) =>
-      stat(join(runDir, name)).catch(() => undefined),
-    ),
-  );
-  const parts = stats.map((s) => (s === undefined ? '-' : `${s.ino}:${s.size}:${s.mtimeMs}`));
-  return {
-    all: parts.join('|'),
-    documents: parts.slice(2).join('|'),
-    isDirectory: stats[0]?.isDirectory() ?? false,
   };
 }

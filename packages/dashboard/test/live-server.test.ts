@@ -1,5 +1,5 @@
 // End-to-end: the live server over real HTTP: page headers, SSE ids, Last-Event-ID, heartbeats, updates.
-import { appendFile, mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, rename, rm, rmdir, utimes, writeFile } from 'node:fs/promises';
 import { get, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -206,6 +206,78 @@ describe('startDashboardServer', () => {
     expect(server.model().quality.skippedSamples).toEqual([
       { file: 'metrics.ndjson', line: 5, reason: 'torn last line (no newline)' },
     ]);
+  });
+
+  it('updates when only heartbeat, supervisor_state.json or supervisor.log change', async () => {
+    const { server, dir } = await serve(ndjson(stageEvents(2)));
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    const heartbeat = join(dir, 'heartbeat');
+    await writeFile(heartbeat, '');
+    await utimes(heartbeat, twoHoursAgo, twoHoursAgo);
+    await server.refresh();
+    const stream = await openEvents(server.url);
+    cleanups.push(async () => stream.close());
+    const models = () => stream.messages.filter((m) => m.event === 'model');
+    const latestHtml = () => JSON.parse(models().at(-1)?.data ?? '{"html":""}').html as string;
+    const fact = (key: string) =>
+      new RegExp(`data-fact="${key}"><dt>[^<]*</dt><dd><span class="nowrap">([^<]*)</span>`).exec(
+        latestHtml(),
+      )?.[1];
+    await until('the first model event', () => models().length === 1);
+    expect(fact('heartbeat-age')).toMatch(/^2h00m/);
+
+    // The heartbeat is touched, nothing else: the page's heartbeat age is fresh again.
+    const now = new Date();
+    await utimes(heartbeat, now, now);
+    await until('an update for the heartbeat', () => models().length === 2);
+    expect(fact('heartbeat-age')).not.toMatch(/^2h/);
+    expect(server.model().health!.heartbeatAgeMs).toBeLessThan(60 * 60_000);
+
+    // supervisor_state.json appears: the page shows the supervisor.
+    expect(latestHtml()).not.toContain('id="restarts"');
+    const iso = (ms: number) => new Date(ms).toISOString();
+    await writeFile(
+      join(dir, 'supervisor_state.json'),
+      JSON.stringify({
+        v: 1,
+        status: 'running',
+        supervisor_pid: process.pid,
+        command: ['loop', 'run'],
+        command_line: 'loop run',
+        restart_policy: 'on-failure',
+        max_restarts: 5,
+        backoff_base_s: 1,
+        backoff_cap_s: 60,
+        jitter: false,
+        reset_after_s: 60,
+        kill_timeout_s: 10,
+        heartbeat_file: null,
+        heartbeat_timeout_s: null,
+        prevent_restart_exit_status: [],
+        attempt: 0,
+        restarts: 0,
+        child_pid: process.pid,
+        child_started_at: iso(Date.now() - 60_000),
+        last_exit_code: null,
+        last_signal: null,
+        last_delay_ms: null,
+        next_start_at: null,
+        stop_signal: null,
+        stop_reason: null,
+        exit_code: null,
+        started_at: iso(Date.now() - 120_000),
+        updated_at: iso(Date.now() - 60_000),
+        exits: [],
+      }),
+    );
+    await until('an update for supervisor_state.json', () => latestHtml().includes('id="restarts"'));
+    expect(latestHtml()).toContain('Supervisor <strong>running</strong>');
+    expect(fact('restarts')).toBe('0 / 0 / 0');
+
+    // supervisor.log gets a restart line: the restarts in the last hour count it.
+    await appendFile(join(dir, 'supervisor.log'), `${iso(Date.now())} child_start pid=4242 restarts=1\n`);
+    await until('an update for supervisor.log', () => fact('restarts') === '1 / 1 / 0');
+    expect(server.model().health!.supervisor!.restartsLastHour).toBe(1);
   });
 
   it('ends open streams on close() and refuses a busy port with LOOP_DASHBOARD_SERVE_FAILED', async () => {
