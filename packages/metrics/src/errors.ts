@@ -9,7 +9,12 @@ export type MetricsErrorCode =
   | 'LOOP_METRICS_ROTATE_FAILED' // renaming the current file to its `.N` failed (counted, never thrown)
   | 'LOOP_METRICS_SUMMARY_INVALID' // metrics_summary.json exists but is not valid JSON or not the schema
   | 'LOOP_METRICS_READ_FAILED' // a metrics file could not be read
-  | 'LOOP_METRICS_SERVER_FAILED'; // the Prometheus /metrics server could not listen
+  | 'LOOP_METRICS_SERVER_FAILED' // the Prometheus /metrics server could not listen
+  | 'LOOP_METRICS_EVENT_INVALID' // strict mode: a stage event with an unknown outcome, no stage, NaN latency, ...
+  | 'LOOP_METRICS_NAME_INVALID' // strict mode: a counter or gauge name that is not Prometheus-compatible
+  | 'LOOP_METRICS_VALUE_INVALID' // strict mode: a counter increment or gauge value that is NaN, infinite or negative
+  | 'LOOP_METRICS_CARDINALITY_EXCEEDED' // strict mode: more distinct counter or gauge names than the limit
+  | 'LOOP_METRICS_TIMER_ENDED'; // strict mode: a stage timer ended twice
 
 /** An error raised by @loop/metrics. Write failures during a run are counted instead of thrown. */
 export class MetricsError extends Error {

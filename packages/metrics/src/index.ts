@@ -1,5 +1,12 @@
 // @loop/metrics: per-stage metrics for trading loops, usable in any bot without the rest of Loop.
 // Exports exactly what the README documents; public-api.txt lists them (a change shows up in review).
+export {
+  type Counter,
+  type CounterSink,
+  DEFAULT_MAX_METRIC_NAMES,
+  type Gauge,
+  METRIC_NAME_PATTERN,
+} from './custom-metrics.js';
 export { isMetricsError, MetricsError, type MetricsErrorCode } from './errors.js';
 export {
   FLUSH_BATCH_STEPS,
@@ -9,6 +16,7 @@ export {
   StepFlushPolicy,
   type StepFlushPolicyOptions,
 } from './flush-policy.js';
+export { emitMetricsWarning, type InvalidInputKind, type MetricsWarning } from './input-report.js';
 export { LatencyHistogram, type LatencyHistogramOptions, type LatencyRange } from './latency-histogram.js';
 export { makeDirectory } from './make-directory.js';
 export {
@@ -60,6 +68,7 @@ export {
   stageStatsSchema,
 } from './schema.js';
 export { formatStageEventLine, type StageEvent } from './stage-event.js';
+export { INVALID_EVENT_REASON, type StageEventInput } from './stage-event-input.js';
 export {
   OTHER_REASON,
   type RunCounterName,
@@ -68,5 +77,15 @@ export {
   type StageMetricsCollectorOptions,
   type SummaryContext,
 } from './stage-metrics-collector.js';
+export {
+  reasonOfThrown,
+  type StageAttrs,
+  type StageOptions,
+  type StageResult,
+  type StageScope,
+  type StageSpan,
+  type StageTimer,
+  type StageTracer,
+} from './stage-timer.js';
 export { readSummary, SUMMARY_FILE } from './summary-file.js';
 export { WRITER_LOCK_FILE } from './writer-lock.js';

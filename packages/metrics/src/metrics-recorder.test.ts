@@ -178,17 +178,24 @@ describe('MetricsRecorder', () => {
     recorder.close();
   });
 
-  it('records an event with a bad stage or outcome (untyped callers) as an error instead of throwing', async () => {
-    const recorder = openMetricsRecorder({ runDir: dir, handleProcessExit: false });
+  it('records an event with a bad stage or outcome (untyped callers) as well as it can, counted and warned', async () => {
+    const warnings: string[] = [];
+    const recorder = openMetricsRecorder({
+      runDir: dir,
+      handleProcessExit: false,
+      onWarning: (w) => warnings.push(w.kind),
+    });
     recorder.record({ ts: 1, step: 1, stage: 'exec', outcome: 'maybe' as 'ok', latency_ms: 1 });
     recorder.record({ ts: 2, step: 1, stage: undefined as unknown as string, outcome: 'ok', latency_ms: 1 });
     recorder.close();
     const lines = fs.readFileSync(path.join(dir, 'metrics.ndjson'), 'utf8').split('\n').filter(Boolean);
     expect(lines.map((l) => JSON.parse(l))).toMatchObject([
-      { stage: 'exec', outcome: 'error', reason: 'INVALID_EVENT', detail: 'stage=exec outcome=maybe' },
-      { stage: 'unknown', outcome: 'error', reason: 'INVALID_EVENT' },
+      { stage: 'exec', outcome: 'error', reason: 'INVALID_EVENT', detail: 'outcome=maybe' },
+      { stage: 'unknown', outcome: 'ok', latency_ms: 1 },
     ]);
     expect(recorder.summary().outcomes_by_stage.exec).toEqual({ ok: 0, rejected: 0, error: 1 });
+    expect(recorder.summary().invalid_input).toEqual({ outcome: 1, stage: 1 });
+    expect(warnings).toEqual(['outcome', 'stage']);
   });
 
   it('works without a run dir (memory and sinks only)', () => {

@@ -1,7 +1,9 @@
 // The one object a bot uses: collector + rotating NDJSON writer + atomic summary, flushed on time and on exit.
 import * as path from 'node:path';
+import { type Counter, type CounterSink, CustomMetrics, type Gauge } from './custom-metrics.js';
 import { describeError, MetricsError } from './errors.js';
 import { type FlushMode, StepFlushPolicy } from './flush-policy.js';
+import { InputReporter, type MetricsWarning } from './input-report.js';
 import type { LatencyRange } from './latency-histogram.js';
 import { makeDirectory } from './make-directory.js';
 import {
@@ -12,13 +14,23 @@ import {
   type WriterStats,
 } from './rotating-ndjson-writer.js';
 import type { MetricsSummary } from './schema.js';
-import { formatStageEventLine, type StageEvent, usableStageEvent } from './stage-event.js';
+import { formatStageEventLine } from './stage-event.js';
 import { encodeStageEvent } from './stage-event-encoder.js';
+import { StageEventCheck, type StageEventInput } from './stage-event-input.js';
 import {
   type RunCounterName,
   type StageEventSink,
   StageMetricsCollector,
 } from './stage-metrics-collector.js';
+import {
+  RunningStage,
+  runStage,
+  type StageOptions,
+  type StageScope,
+  type StageTimer,
+  type StageTimingHost,
+  type StageTracer,
+} from './stage-timer.js';
 import { writeSummaryAtomic } from './summary-file.js';
 import { acquireWriterLock, type WriterLock } from './writer-lock.js';
 
@@ -66,6 +78,23 @@ export interface MetricsRecorderOptions {
    * also rewritten at once on each change, so it does not stay stale until the next timer.
    */
   onWriterHealth?: (change: WriterHealthChange) => void;
+  /**
+   * Ms clock that `stage()` and `start()` measure latencies with. Default: `now` when you gave one (a
+   * simulated clock then gives deterministic latencies), else `performance.now()`.
+   */
+  clock?: () => number;
+  /**
+   * Invalid input (an unknown outcome, a missing stage, NaN latency, a bad counter name, a timer ended
+   * twice) throws a {@link MetricsError} instead of being counted in the summary's `invalid_input` with one
+   * warning per kind. Default false. Use it in tests and development.
+   */
+  strict?: boolean;
+  /** Told of the first invalid input of each kind (not in strict mode). Default: `process.emitWarning`. */
+  onWarning?: (warning: MetricsWarning) => void;
+  /** Most distinct custom counter names, and gauge names, kept (each); default 256. */
+  maxMetricNames?: number;
+  /** Gives every `stage()` / `start()` a span too (see `otelStageTracer` in `@loop/metrics/otel`). */
+  tracer?: StageTracer;
 }
 
 /**
@@ -90,6 +119,10 @@ export class MetricsRecorder {
   private lastSummaryError: string | null = null;
   private closed = false;
   private readonly exitHandlers: Array<[string, (...args: unknown[]) => void]> = [];
+  private readonly reporter: InputReporter;
+  private readonly input: StageEventCheck;
+  private readonly custom: CustomMetrics;
+  private readonly timing: StageTimingHost;
 
   constructor(options: MetricsRecorderOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -100,6 +133,18 @@ export class MetricsRecorder {
       histogram: options.histogram,
       recentCapacity: options.recentCapacity,
     });
+    this.reporter = new InputReporter(options.strict ?? false, options.onWarning);
+    this.input = new StageEventCheck(this.now, this.reporter);
+    this.custom = new CustomMetrics(this.collector, this.reporter, options.maxMetricNames);
+    const input = this.input;
+    this.timing = {
+      clock: options.clock ?? (options.now ? this.now : () => performance.now()),
+      now: this.now,
+      currentStep: () => input.step,
+      record: (event) => this.record(event),
+      reporter: this.reporter,
+      tracer: options.tracer,
+    };
     if (options.runDir !== undefined) {
       // Bad limits are refused before the run dir is created or locked: nothing is left behind.
       checkRotateOptions(options.rotate ?? {});
@@ -132,30 +177,81 @@ export class MetricsRecorder {
     if (options.handleProcessExit ?? true) this.installExitHandlers();
   }
 
-  /** Records one stage event (aggregates, recent ring, NDJSON batch, sinks). Keep the object unchanged afterwards. */
-  record(event: StageEvent): void {
-    event = usableStageEvent(event);
+  /**
+   * Records one stage event (aggregates, recent ring, NDJSON batch, sinks). Keep the object unchanged
+   * afterwards. `ts` defaults to `now()`, `step` to {@link step}, `latency_ms` to 0. An invalid field is
+   * reported (see the `strict` option), never silently rewritten.
+   */
+  record(input: StageEventInput): void {
+    const event = this.input.check(input);
     this.collector.record(event);
     if (this.writer !== undefined) this.writer.writeEncoded(event, encodeStageEvent, formatStageEventLine);
   }
 
-  /** Adds to a run counter (processed, filled, rejected, errors). */
-  count(name: RunCounterName, by = 1): void {
-    this.collector.count(name, by);
+  /**
+   * Runs `fn` as stage `name` and records its event, timed on the recorder's clock: outcome `ok` unless
+   * `fn` calls `s.reject(reason)` or `s.error(reason)`; `error` with the error's code or name as reason if
+   * `fn` throws or its promise rejects (then rethrown). Returns what `fn` returns (sync or a promise).
+   *
+   * @example
+   * const order = await metrics.stage('exec', async (s) => {
+   *   if (position >= limit) return s.reject('MAX_POSITION', `position=${position}`);
+   *   return exchange.send(order);
+   * });
+   */
+  stage<T>(name: string, fn: (scope: StageScope) => T, options?: StageOptions): T {
+    return runStage(this.timing, name, fn, options);
   }
 
-  /** Sets a gauge (position, equity, PnL, fees). */
+  /** Starts timing stage `name` by hand; `timer.end({ outcome, reason })` records it (once). */
+  start(name: string, options?: StageOptions): StageTimer {
+    return new RunningStage(this.timing, name, options);
+  }
+
+  /** The step events get when they do not name one: the last explicit step, plus one per {@link endStep}. Starts at 1. */
+  get step(): number {
+    return this.input.step;
+  }
+
+  /**
+   * Adds to a run counter (`processed`, `filled`, `rejected`, `errors`) or to the custom counter of that
+   * name (see {@link counter}).
+   */
+  count(name: RunCounterName | (string & {}), by = 1): void {
+    this.custom.count(name, by);
+  }
+
+  /** Sets the gauge `name` (position, equity, PnL, fees, ...): see {@link gauge}. */
   setGauge(name: string, value: number): void {
-    this.collector.setGauge(name, value);
+    this.custom.setGauge(name, value);
   }
 
-  /** Adds a sink (e.g. the Prometheus exporter) that sees every later event. */
-  addSink(sink: StageEventSink): void {
+  /**
+   * The counter `name` (made on first use): in the summary's `custom_counters` and on `/metrics` as
+   * `loop_counter_total{name}`. Names are Prometheus-compatible (`[a-zA-Z_][a-zA-Z0-9_]*`, at most 128),
+   * at most `maxMetricNames` (256) of them; a refused name is reported and its updates ignored.
+   */
+  counter(name: string): Counter {
+    return this.custom.counter(name);
+  }
+
+  /** The gauge `name` (made on first use): in the summary's `gauges` and `loop_gauge{name}`. Same name rules as {@link counter}. */
+  gauge(name: string): Gauge {
+    return this.custom.gauge(name);
+  }
+
+  /** Adds a sink (e.g. the Prometheus exporter) that sees every later event, counter and gauge. */
+  addSink(sink: StageEventSink & CounterSink): void {
     this.collector.addSink(sink);
+    this.custom.addSink(sink);
   }
 
-  /** Ends a loop step: writes the batch if the flush mode says so (see {@link FlushMode}). Never throws. */
+  /**
+   * Ends a loop step: advances {@link step}, writes the batch if the flush mode says so (see
+   * {@link FlushMode}). Never throws.
+   */
   endStep(): void {
+    this.input.advanceStep();
     if (this.writer !== undefined && this.flushPolicy.stepEnded()) this.writer.flush();
   }
 
@@ -167,12 +263,17 @@ export class MetricsRecorder {
 
   /** The summary as it stands, times from the caller's clock. */
   summary(): MetricsSummary {
-    return this.collector.summary({
+    const summary = this.collector.summary({
       nowMs: this.now(),
       processStartMs: this.processStartMs,
       pid: this.pid,
       writer: this.writerFigures(),
     });
+    const customCounters = this.custom.figures();
+    if (customCounters !== undefined) summary.custom_counters = customCounters;
+    const invalidInput = this.reporter.figures();
+    if (invalidInput !== undefined) summary.invalid_input = invalidInput;
+    return summary;
   }
 
   /** Replaces `metrics_summary.json` atomically. False if it failed (counted in `writer.write_errors`). */

@@ -63,7 +63,8 @@ interface StageSeries {
  * A {@link StageEventSink} exporting to Prometheus through a prom-client registry:
  * `<prefix>stage_latency_seconds` (histogram, label `stage`), `<prefix>stage_events_total` (counter,
  * labels `stage`, `outcome`, `reason`; reason is empty when none), `<prefix>steps_total`,
- * `<prefix>fills_total`, `<prefix>rejections_total`, `<prefix>errors_total`, `<prefix>gauge{name}`, and
+ * `<prefix>fills_total`, `<prefix>rejections_total`, `<prefix>errors_total`, `<prefix>gauge{name}`,
+ * `<prefix>counter_total{name}` (the recorder's custom counters), and
  * prom-client's default process metrics. Events only update plain numbers (tens of nanoseconds); the
  * samples are built when Prometheus scrapes.
  */
@@ -79,6 +80,7 @@ export class PrometheusExporter implements StageEventSink {
     errors: 0,
   };
   private readonly gauges = new Map<string, number>();
+  private readonly counters = new Map<string, number>();
   private readonly maxReasons: number;
   private readonly reasons = new Set<string>();
 
@@ -116,6 +118,12 @@ export class PrometheusExporter implements StageEventSink {
       'gauge',
       () => [...this.gauges].map(([name, value]) => ({ value, labels: { name } })),
     );
+    this.register(
+      `${prefix}counter_total`,
+      "A bot's own counter by name (metrics.counter(name) / count(name)).",
+      'counter',
+      () => [...this.counters].map(([name, value]) => ({ value, labels: { name } })),
+    );
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix });
   }
 
@@ -151,6 +159,11 @@ export class PrometheusExporter implements StageEventSink {
   /** Mirrors a run counter increment. */
   onCount(name: RunCounterName, by: number): void {
     if (by > 0) this.runCounters[name] += by;
+  }
+
+  /** Mirrors a custom counter increment (names are already checked and bounded by the recorder). */
+  onCounter(name: string, by: number): void {
+    this.counters.set(name, (this.counters.get(name) ?? 0) + by);
   }
 
   /** Mirrors a gauge. */

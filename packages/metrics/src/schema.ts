@@ -72,6 +72,13 @@ export const metricsSummarySchema = z.object({
   ),
   /** Latest values set by the caller (position, equity, ...). */
   gauges: z.record(z.string(), z.number()),
+  /** Custom counters by name (`metrics.counter(name)`; added in 0.2; absent when there are none). */
+  custom_counters: z.record(z.string(), z.number().nonnegative()).optional(),
+  /**
+   * Invalid input by kind (unknown outcome, missing stage, NaN latency, bad name, ...), recorded as well as
+   * possible and warned about once per kind (added in 0.2; absent when there was none).
+   */
+  invalid_input: z.record(z.string(), z.number().int().nonnegative()).optional(),
   histogram: z.object({
     lowest_us: z.number().int().positive(),
     highest_us: z.number().int().positive(),

@@ -85,26 +85,3 @@ function formatAttrs(attrs: NonNullable<StageEvent['attrs']>): string {
   }
   return `${out}}`;
 }
-
-/**
- * The event itself when its stage and outcome are usable, else a repaired copy (stage `unknown`, outcome
- * `error` with reason `INVALID_EVENT`), so a caller's bad value (from untyped code) is recorded and visible
- * instead of thrown into the loop. Cheap enough for the hot path.
- */
-export function usableStageEvent(event: StageEvent): StageEvent {
-  const outcome = event.outcome;
-  if (
-    typeof event.stage === 'string' &&
-    (outcome === 'ok' || outcome === 'rejected' || outcome === 'error')
-  ) {
-    return event;
-  }
-  return {
-    ...event,
-    stage: typeof event.stage === 'string' ? event.stage : 'unknown',
-    outcome: 'error',
-    reason: 'INVALID_EVENT',
-    detail: `stage=${String(event.stage)} outcome=${String(outcome)}`,
-    latency_ms: typeof event.latency_ms === 'number' ? event.latency_ms : 0,
-  };
-}

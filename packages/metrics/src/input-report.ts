@@ -1,0 +1,82 @@
+// What the recorder does with a caller's invalid input: throw a typed error (strict), or count it and warn once per kind.
+import { MetricsError, type MetricsErrorCode } from './errors.js';
+
+/**
+ * The kinds of invalid input the recorder reports, one counter each in the summary's `invalid_input`:
+ * `outcome` (not `ok` / `rejected` / `error`), `stage` (missing, empty or not a string), `latency` (NaN,
+ * infinite, negative or not a number), `ts` (not a finite number), `step` (not an integer >= 0), `text` (a
+ * stage, reason, detail longer than the schema allows, or not a string), `attrs` (a key longer than 64, a
+ * value neither a finite number nor a string of at most 256), `name` (a counter or gauge name that is not
+ * Prometheus-compatible), `value` (a counter increment or gauge value that is NaN, infinite, or a negative
+ * increment), `cardinality` (a new counter or gauge name beyond the limit), `timer` (a timer ended twice).
+ */
+export type InvalidInputKind =
+  | 'outcome'
+  | 'stage'
+  | 'latency'
+  | 'ts'
+  | 'step'
+  | 'text'
+  | 'attrs'
+  | 'name'
+  | 'value'
+  | 'cardinality'
+  | 'timer';
+
+/** One report of invalid input, as given to the `onWarning` option (once per kind). */
+export interface MetricsWarning {
+  /** What was wrong. */
+  kind: InvalidInputKind;
+  /** The code strict mode throws for it. */
+  code: MetricsErrorCode;
+  /** One line: what was wrong, what was recorded instead, where the rest is counted. */
+  message: string;
+}
+
+/** Sends a warning to `process.emitWarning` (type `LoopMetricsWarning`, with the code): the default. */
+export function emitMetricsWarning(warning: MetricsWarning): void {
+  process.emitWarning(warning.message, { type: 'LoopMetricsWarning', code: warning.code });
+}
+
+/**
+ * Counts invalid input by kind and makes it visible: in strict mode as a thrown {@link MetricsError};
+ * otherwise as one warning per kind (later ones are counted only, in the summary's `invalid_input`).
+ */
+export class InputReporter {
+  private readonly counts = new Map<InvalidInputKind, number>();
+  constructor(
+    /** Throw instead of counting. */
+    readonly strict: boolean,
+    private readonly onWarning: (warning: MetricsWarning) => void = emitMetricsWarning,
+  ) {}
+
+  /**
+   * Reports one invalid input. Strict: throws `code` with `message` and `{ kind, ...context }`. Otherwise
+   * counts it, and on the first of its kind calls `onWarning` with `message` and `repaired` (what was done
+   * instead); a throwing `onWarning` is ignored (observability never takes the loop down).
+   */
+  report(
+    kind: InvalidInputKind,
+    code: MetricsErrorCode,
+    message: string,
+    repaired: string,
+    context: Record<string, unknown> = {},
+  ): void {
+    if (this.strict) throw new MetricsError(code, message, { context: { kind, ...context } });
+    const seen = this.counts.get(kind) ?? 0;
+    this.counts.set(kind, seen + 1);
+    if (seen > 0) return;
+    const text = `@loop/metrics: ${message}; ${repaired}. Further ${kind} problems are only counted (summary invalid_input.${kind}); strict: true throws ${code}.`;
+    try {
+      this.onWarning({ kind, code, message: text });
+    } catch {
+      // A failing warning handler must not turn a metric into an exception in the loop.
+    }
+  }
+
+  /** Invalid inputs by kind, or undefined when there were none (the summary then leaves the key out). */
+  figures(): Record<string, number> | undefined {
+    if (this.counts.size === 0) return undefined;
+    return Object.fromEntries([...this.counts].sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+}
