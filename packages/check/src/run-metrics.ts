@@ -1,6 +1,13 @@
 // The figures of one run, aggregated from its stage events (streamed, bounded memory) and its documents.
-import { LatencyHistogram, type StageEventLine, type StageOutcome } from '@loop/metrics';
-import { EXEC_STAGE, FILLS_ATTR, ORDERS_ATTR, startsNewLifetime } from '@loop/run-dir';
+import type { LatencyHistogram, StageEventLine, StageOutcome } from '@loop/metrics';
+import {
+  EXEC_STAGE,
+  FILLS_ATTR,
+  ORDERS_ATTR,
+  type StageAggregateLimits,
+  StageAggregator,
+  startsNewLifetime,
+} from '@loop/run-dir';
 
 /** Latency and outcome figures of one stage. Latencies are null when the stage has no events. */
 export interface StageFigures {
@@ -95,28 +102,11 @@ export interface RunDocumentFigures {
   supervisorRestarts?: number;
 }
 
-/** Limits that keep a collector's memory fixed whatever the run's size. */
-export interface RunMetricsLimits {
-  /** Distinct stages tracked; more are counted under `(other stages)` (default 64). */
-  maxStages: number;
-  /** Distinct reasons per stage and outcome; more are counted under `(other)` (default 256). */
-  maxReasons: number;
-}
-
-const OTHER_STAGES = '(other stages)';
-const OTHER_REASON = '(other)';
-
-interface StageAggregate {
-  stage: string;
-  count: number;
-  ok: number;
-  rejected: number;
-  error: number;
-  sumMs: number;
-  maxMs: number;
-  histogram: LatencyHistogram;
-  reasons: Map<string, number>;
-}
+/**
+ * Limits that keep a collector's memory fixed whatever the run's size: `maxStages` (default 64; more are
+ * counted under `(other stages)`) and `maxReasonsPerStage` (default 256; more are counted under `(other)`).
+ */
+export interface RunMetricsLimits extends StageAggregateLimits {}
 
 /** A run's figures plus what is needed to answer any percentile (`exec.p90_ms`). */
 export class RunMetrics {
@@ -146,8 +136,7 @@ export class RunMetrics {
  * bounded by {@link RunMetricsLimits}; nothing per event is kept.
  */
 export class RunMetricsCollector {
-  private readonly limits: RunMetricsLimits;
-  private readonly stages = new Map<string, StageAggregate>();
+  private readonly stages: StageAggregator;
   private events = 0;
   private skipped = 0;
   private steps = 0;
@@ -155,15 +144,13 @@ export class RunMetricsCollector {
   private lastStep: number | null = null;
   private orders = 0;
   private fills = 0;
-  private rejections = 0;
-  private errors = 0;
   private position: number | null = null;
   private equity: number | null = null;
   private peakEquity = Number.NEGATIVE_INFINITY;
   private maxDrawdown: number | null = null;
 
   constructor(limits: Partial<RunMetricsLimits> = {}) {
-    this.limits = { maxStages: 64, maxReasons: 256, ...limits };
+    this.stages = new StageAggregator(limits);
   }
 
   /** Adds one valid event. */
@@ -177,21 +164,8 @@ export class RunMetricsCollector {
       this.steps += 1;
       this.lastStep = event.step;
     }
-    const stage = this.stages.get(event.stage) ?? this.addStage(event.stage);
-    stage.count += 1;
-    const latency = event.latency_ms;
-    stage.sumMs += latency;
-    if (latency > stage.maxMs) stage.maxMs = latency;
-    stage.histogram.recordMs(latency);
-    if (event.outcome === 'ok') stage.ok += 1;
-    else if (event.outcome === 'rejected') {
-      stage.rejected += 1;
-      this.rejections += 1;
-    } else {
-      stage.error += 1;
-      this.errors += 1;
-    }
-    if (event.outcome !== 'ok') this.countReason(stage, event.outcome, event.reason ?? '(none)');
+    const stage = this.stages.record(event.stage, event.outcome, event.latency_ms);
+    if (event.outcome !== 'ok') this.stages.countReason(stage, event.outcome, event.reason ?? '(none)');
     const attrs = event.attrs;
     if (attrs !== undefined) {
       if (event.stage === EXEC_STAGE) {
@@ -219,9 +193,8 @@ export class RunMetricsCollector {
   /** The figures, completed with the documents' (pnl, fees, writer errors, restarts). */
   finish(documents: RunDocumentFigures = {}): RunMetrics {
     const stages: StageFigures[] = [];
-    const reasons: ReasonCount[] = [];
     const histograms = new Map<string, LatencyHistogram>();
-    for (const s of this.stages.values()) {
+    for (const s of this.stages.stages()) {
       histograms.set(s.stage, s.histogram);
       const has = s.count > 0;
       const [p50, p95, p99] = has ? s.histogram.percentilesUs([50, 95, 99]) : [];
@@ -237,17 +210,8 @@ export class RunMetricsCollector {
         max_ms: has ? s.maxMs : null,
         mean_ms: has ? round6(s.sumMs / s.count) : null,
       });
-      for (const [key, count] of s.reasons) {
-        const split = key.indexOf('\u0000');
-        reasons.push({
-          stage: s.stage,
-          outcome: key.slice(0, split) as StageOutcome,
-          reason: key.slice(split + 1),
-          count,
-        });
-      }
     }
-    reasons.sort((a, b) => b.count - a.count);
+    const reasons: ReasonCount[] = this.stages.reasonRows();
     const money = moneyFigures(documents, this.equity);
     const writer = writerFigures(documents);
     const restarts =
@@ -261,10 +225,10 @@ export class RunMetricsCollector {
       skipped_lines: this.skipped,
       orders: this.orders,
       fills: this.fills,
-      rejections: this.rejections,
-      errors: this.errors,
-      rejected_rate: this.events === 0 ? null : this.rejections / this.events,
-      error_rate: this.events === 0 ? null : this.errors / this.events,
+      rejections: this.stages.rejectedEvents,
+      errors: this.stages.errorEvents,
+      rejected_rate: this.events === 0 ? null : this.stages.rejectedEvents / this.events,
+      error_rate: this.events === 0 ? null : this.stages.errorEvents / this.events,
       pnl: money.pnl,
       fees: money.fees,
       max_drawdown: this.maxDrawdown === null ? null : round6(this.maxDrawdown),
@@ -285,38 +249,6 @@ export class RunMetricsCollector {
       },
       histograms,
     );
-  }
-
-  private addStage(name: string): StageAggregate {
-    if (this.stages.size >= this.limits.maxStages) {
-      const other = this.stages.get(OTHER_STAGES);
-      if (other !== undefined) return other;
-      name = OTHER_STAGES;
-    }
-    const aggregate: StageAggregate = {
-      stage: name,
-      count: 0,
-      ok: 0,
-      rejected: 0,
-      error: 0,
-      sumMs: 0,
-      maxMs: 0,
-      histogram: new LatencyHistogram(),
-      reasons: new Map(),
-    };
-    this.stages.set(name, aggregate);
-    return aggregate;
-  }
-
-  private countReason(stage: StageAggregate, outcome: StageOutcome, reason: string): void {
-    const key = `${outcome}\u0000${reason}`;
-    const seen = stage.reasons.get(key);
-    if (seen !== undefined) stage.reasons.set(key, seen + 1);
-    else if (stage.reasons.size < this.limits.maxReasons) stage.reasons.set(key, 1);
-    else {
-      const other = `${outcome}\u0000${OTHER_REASON}`;
-      stage.reasons.set(other, (stage.reasons.get(other) ?? 0) + 1);
-    }
   }
 }
 

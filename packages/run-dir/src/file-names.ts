@@ -10,7 +10,7 @@ import {
   SUPERVISOR_LOCK_FILE as SUPERVISOR_LOCK,
   SUPERVISOR_LOG_FILE as SUPERVISOR_LOG,
   SUPERVISOR_STATE_FILE as SUPERVISOR_STATE,
-} from '@loop/supervisor';
+} from '@loop/supervisor/file-names';
 
 /** The current NDJSON file of stage events (written by @loop/metrics; its writer owns the name). */
 export const METRICS_FILE = METRICS_NDJSON_FILE;

@@ -94,8 +94,6 @@ export {
 export {
   CHART_PRECISION_BITS,
   DEFAULT_RUN_HISTORY_LIMITS,
-  OTHER_REASONS,
-  OTHER_STAGES,
   type RecomputedCounters,
   RunHistory,
   type RunHistoryLimits,
@@ -110,6 +108,14 @@ export {
   runRecordSchema,
   runStatsSchema,
 } from './run-record-schema.js';
+export {
+  DEFAULT_STAGE_AGGREGATE_LIMITS,
+  OTHER_REASONS,
+  OTHER_STAGES,
+  type StageAggregate,
+  type StageAggregateLimits,
+  StageAggregator,
+} from './stage-aggregate.js';
 export {
   parseSupervisorLog,
   parseSupervisorLogLine,

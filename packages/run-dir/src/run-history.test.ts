@@ -1,6 +1,7 @@
 import type { StageEventLine } from '@loop/metrics';
 import { describe, expect, it } from 'vitest';
-import { OTHER_REASONS, OTHER_STAGES, RunHistory } from './run-history.js';
+import { RunHistory } from './run-history.js';
+import { OTHER_REASONS, OTHER_STAGES } from './stage-aggregate.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const event = (

@@ -1,6 +1,6 @@
 // The pure, bounded-memory aggregate of a stream of stage events: per-stage histograms, outcomes, reasons,
 // fixed-count time buckets (re-bucketed as the history grows), a ring buffer for the tail, skipped lines.
-import { LatencyHistogram, OTHER_REASON, type StageEventLine, type StageOutcome } from '@loop/metrics';
+import { LatencyHistogram, type StageEventLine } from '@loop/metrics';
 import { execFillsOf, hasStepCountAttrs } from './event-conventions.js';
 import type {
   AttrSeries,
@@ -10,20 +10,22 @@ import type {
   StageRow,
   TailEvent,
 } from './history-rows.js';
+import {
+  DEFAULT_STAGE_AGGREGATE_LIMITS,
+  OTHER_STAGES,
+  type StageAggregateLimits,
+  StageAggregator,
+} from './stage-aggregate.js';
 import { BUCKET_WIDTHS_MS, nextBucketWidth } from './time-buckets.js';
 
 /** Limits that keep a {@link RunHistory}'s memory fixed whatever the number of events. */
-export interface RunHistoryLimits {
+export interface RunHistoryLimits extends StageAggregateLimits {
   /** Recent events kept for the "Recent events" table (default 50). */
   tailLines: number;
   /** Most time buckets in a chart (default 96); the bucket width grows to keep within it. */
   maxBuckets: number;
-  /** Distinct stage names tracked; later new names are counted under {@link OTHER_STAGES} (default 64). */
-  maxStages: number;
   /** Stages drawn in the latency-over-time chart, first seen first (default 8). */
   maxChartStages: number;
-  /** Distinct reasons per stage; later new ones are counted under {@link OTHER_REASONS} (default 256). */
-  maxReasonsPerStage: number;
   /** Skipped lines listed with file and line (default 20); all are counted. */
   maxSkippedSamples: number;
   /** Numeric event attributes charted over time (default 4, first seen first). */
@@ -32,11 +34,10 @@ export interface RunHistoryLimits {
 
 /** Default {@link RunHistoryLimits}. */
 export const DEFAULT_RUN_HISTORY_LIMITS: Readonly<RunHistoryLimits> = Object.freeze({
+  ...DEFAULT_STAGE_AGGREGATE_LIMITS,
   tailLines: 50,
   maxBuckets: 96,
-  maxStages: 64,
   maxChartStages: 8,
-  maxReasonsPerStage: 256,
   maxSkippedSamples: 20,
   maxAttrKeys: 4,
 });
@@ -48,28 +49,8 @@ export const DEFAULT_RUN_HISTORY_LIMITS: Readonly<RunHistoryLimits> = Object.fre
  */
 export const CHART_PRECISION_BITS = 5;
 
-/** Stage name under which stages beyond `maxStages` are counted. */
-export const OTHER_STAGES = '(other stages)';
-/** Reason under which reasons beyond `maxReasonsPerStage` are counted (the same word as the summary's). */
-export const OTHER_REASONS = OTHER_REASON;
-
 const STAGE_PERCENTILES: readonly number[] = [50, 95, 99];
 const CHART_PERCENTILES: readonly number[] = [50, 95];
-
-interface StageAggregate {
-  stage: string;
-  count: number;
-  ok: number;
-  rejected: number;
-  error: number;
-  sumMs: number;
-  maxMs: number;
-  histogram: LatencyHistogram;
-  /** key: outcome + "\u0000" + reason */
-  reasons: Map<string, number>;
-  /** Index in the chart, or -1 when the stage is not charted. */
-  chartSlot: number;
-}
 
 interface TimeBucket {
   index: number;
@@ -100,8 +81,7 @@ export class RunHistory {
   skipped = 0;
   firstTs: number | null = null;
   lastTs: number | null = null;
-  private readonly stages = new Map<string, StageAggregate>();
-  private readonly chartStages: string[] = [];
+  private readonly stages: StageAggregator;
   private overallMaxMs = 0;
   private readonly attrKeys: string[] = [];
   private readonly lastAttrs = new Map<string, number>();
@@ -120,11 +100,10 @@ export class RunHistory {
   private lastStep = -1;
   /** Sum of the exec events' `attrs.fills` (orders filled that step, as `loop run` writes them). */
   private execFills = 0;
-  private rejectedEvents = 0;
-  private errorEvents = 0;
 
   constructor(limits: Partial<RunHistoryLimits> = {}) {
     this.limits = { ...DEFAULT_RUN_HISTORY_LIMITS, ...limits };
+    this.stages = new StageAggregator(this.limits);
     const capacity = Math.max(0, this.limits.tailLines);
     this.ringEvents = new Array(capacity);
     this.ringFiles = new Array(capacity);
@@ -141,29 +120,18 @@ export class RunHistory {
       this.steps += 1;
       this.lastStep = event.step;
     }
-    const stage = this.stages.get(event.stage) ?? this.addStage(event.stage);
-    stage.count += 1;
-    if (outcome === 'ok') {
-      stage.ok += 1;
-    } else if (outcome === 'rejected') {
-      stage.rejected += 1;
-      this.rejectedEvents += 1;
-    } else {
-      stage.error += 1;
-      this.errorEvents += 1;
-    }
-    stage.sumMs += latency;
-    if (latency > stage.maxMs) stage.maxMs = latency;
-    stage.histogram.recordMs(latency);
+    const stage = this.stages.record(event.stage, outcome, latency);
     if (latency > this.overallMaxMs) this.overallMaxMs = latency;
-    if (event.reason !== undefined) this.countReason(stage, outcome, event.reason);
+    if (event.reason !== undefined) this.stages.countReason(stage, outcome, event.reason);
 
     const bucket = this.bucketFor(ts);
-    if (stage.chartSlot >= 0) {
-      let histogram = bucket.latency[stage.chartSlot];
+    // Charted: the first maxChartStages named stages, in the slot of their first-seen position.
+    const slot = stage.ordinal;
+    if (slot < this.limits.maxChartStages && stage.stage !== OTHER_STAGES) {
+      let histogram = bucket.latency[slot];
       if (histogram === undefined) {
         histogram = new LatencyHistogram(undefined, { precisionBits: CHART_PRECISION_BITS });
-        bucket.latency[stage.chartSlot] = histogram;
+        bucket.latency[slot] = histogram;
       }
       histogram.recordMs(latency);
     }
@@ -197,7 +165,7 @@ export class RunHistory {
 
   /** Stage rows in first-seen order. */
   stageRows(): StageRow[] {
-    return [...this.stages.values()].map((s) => {
+    return [...this.stages.stages()].map((s) => {
       const [p50, p95, p99] = s.histogram.percentilesUs(STAGE_PERCENTILES);
       return {
         stage: s.stage,
@@ -216,26 +184,14 @@ export class RunHistory {
 
   /** Reason rows, most frequent first. */
   reasonRows(): ReasonRow[] {
-    const rows: ReasonRow[] = [];
-    for (const s of this.stages.values()) {
-      for (const [key, count] of s.reasons) {
-        const split = key.indexOf('\u0000');
-        rows.push({
-          stage: s.stage,
-          outcome: key.slice(0, split) as StageOutcome,
-          reason: key.slice(split + 1),
-          count,
-        });
-      }
-    }
-    return rows.sort((a, b) => b.count - a.count);
+    return this.stages.reasonRows();
   }
 
   /** Latency over all events. */
   overallLatency(): { p50_ms: number; p95_ms: number; p99_ms: number; max_ms: number; count: number } {
     // Merged on demand rather than recorded per event: one histogram record per event is the hot path's budget.
     const overall = new LatencyHistogram();
-    for (const s of this.stages.values()) overall.add(s.histogram);
+    for (const s of this.stages.stages()) overall.add(s.histogram);
     const [p50, p95, p99] = overall.percentilesUs(STAGE_PERCENTILES);
     return {
       p50_ms: p50! / 1000,
@@ -249,7 +205,7 @@ export class RunHistory {
   /** Latencies above the histogram range (clamped) seen in the history. */
   clamped(): number {
     let clamped = 0;
-    for (const s of this.stages.values()) clamped += s.histogram.clamped;
+    for (const s of this.stages.stages()) clamped += s.histogram.clamped;
     return clamped;
   }
 
@@ -261,8 +217,8 @@ export class RunHistory {
     return {
       processed: this.steps,
       filled: this.execFills,
-      rejected: this.rejectedEvents,
-      errors: this.errorEvents,
+      rejected: this.stages.rejectedEvents,
+      errors: this.stages.errorEvents,
     };
   }
 
@@ -274,7 +230,11 @@ export class RunHistory {
   /** p50/p95 per bucket per charted stage, and the bucket width. */
   latencySeries(): { bucketMs: number; stages: StageLatencySeries[] } {
     const ordered = [...this.buckets.values()].sort((a, b) => a.index - b.index);
-    const stages = this.chartStages.map((stage, slot) => {
+    const charted: string[] = [];
+    for (const s of this.stages.stages()) {
+      if (s.ordinal < this.limits.maxChartStages && s.stage !== OTHER_STAGES) charted[s.ordinal] = s.stage;
+    }
+    const stages = charted.map((stage, slot) => {
       const points: StageLatencySeries['points'] = [];
       for (const bucket of ordered) {
         const histogram = bucket.latency[slot];
@@ -329,44 +289,6 @@ export class RunHistory {
   /** Number of time buckets currently held (at most `maxBuckets`). */
   bucketCount(): number {
     return this.buckets.size;
-  }
-
-  private addStage(name: string): StageAggregate {
-    if (this.stages.size >= this.limits.maxStages) {
-      const other = this.stages.get(OTHER_STAGES);
-      if (other !== undefined) return other;
-      name = OTHER_STAGES;
-    }
-    let chartSlot = -1;
-    if (this.chartStages.length < this.limits.maxChartStages && name !== OTHER_STAGES) {
-      chartSlot = this.chartStages.length;
-      this.chartStages.push(name);
-    }
-    const aggregate: StageAggregate = {
-      stage: name,
-      count: 0,
-      ok: 0,
-      rejected: 0,
-      error: 0,
-      sumMs: 0,
-      maxMs: 0,
-      histogram: new LatencyHistogram(),
-      reasons: new Map(),
-      chartSlot,
-    };
-    this.stages.set(name, aggregate);
-    return aggregate;
-  }
-
-  private countReason(stage: StageAggregate, outcome: StageOutcome, reason: string): void {
-    const key = `${outcome}\u0000${reason}`;
-    const seen = stage.reasons.get(key);
-    if (seen !== undefined) stage.reasons.set(key, seen + 1);
-    else if (stage.reasons.size < this.limits.maxReasonsPerStage) stage.reasons.set(key, 1);
-    else {
-      const other = `${outcome}\u0000${OTHER_REASONS}`;
-      stage.reasons.set(other, (stage.reasons.get(other) ?? 0) + 1);
-    }
   }
 
   private addAttrs(attrs: Record<string, number | string>, bucket: TimeBucket): void {

@@ -42,9 +42,9 @@ const OWNER_EXCEPTIONS: ReadonlyArray<readonly [string, string]> = [
   [METRICS_FILE, 'packages/metrics/src/rotating-ndjson-writer.ts'], // METRICS_FILE, ROTATED_FILE_PATTERN
   [SUMMARY_FILE, 'packages/metrics/src/summary-file.ts'],
   [METRICS_LOCK_FILE, 'packages/metrics/src/writer-lock.ts'],
-  [SUPERVISOR_STATE_FILE, 'packages/supervisor/src/state.ts'],
-  [SUPERVISOR_LOG_FILE, 'packages/supervisor/src/supervisor-log.ts'],
-  [SUPERVISOR_LOCK_FILE, 'packages/supervisor/src/run-dir-lock.ts'],
+  [SUPERVISOR_STATE_FILE, 'packages/supervisor/src/file-names.ts'],
+  [SUPERVISOR_LOG_FILE, 'packages/supervisor/src/file-names.ts'],
+  [SUPERVISOR_LOCK_FILE, 'packages/supervisor/src/file-names.ts'],
   // resolveSupervisorOptions' default heartbeat for a bot author who sets a timeout and no file; `loop
   // supervise` passes run-dir's HEARTBEAT_FILE itself.
   [HEARTBEAT_FILE, 'packages/supervisor/src/options.ts'],

@@ -2,10 +2,10 @@
 // fresh, and `<url>/fail` when supervision gives up or the kill switch stops it. Never awaited by the supervisor.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { SUPERVISOR_LOG_FILE } from './file-names.js';
 import { lazyLog } from './notifier.js';
 import { DEFAULT_HEARTBEAT_FILE_NAME } from './options.js';
 import type { Supervisor } from './supervisor.js';
-import { SUPERVISOR_LOG_FILE } from './supervisor-log.js';
 
 /** Options of {@link attachDeadMansSwitch}. */
 export interface DeadMansSwitchOptions {

@@ -28,6 +28,11 @@ export {
   type ListenerFailureKind,
 } from './event-fanout.js';
 export {
+  SUPERVISOR_LOCK_FILE,
+  SUPERVISOR_LOG_FILE,
+  SUPERVISOR_STATE_FILE,
+} from './file-names.js';
+export {
   type HeartbeatReading,
   heartbeatAgeMs,
   heartbeatPollMs,
@@ -77,12 +82,11 @@ export {
   type StopReason,
   supervisorExitStatus,
 } from './restart-decision.js';
-export { acquireRunDirLock, type RunDirLock, SUPERVISOR_LOCK_FILE } from './run-dir-lock.js';
+export { acquireRunDirLock, type RunDirLock } from './run-dir-lock.js';
 export {
   AtomicJsonFile,
   type ChildExitRecord,
   RECENT_EXITS_KEPT,
-  SUPERVISOR_STATE_FILE,
   SUPERVISOR_STATE_VERSION,
   type SupervisorState,
   type SupervisorStatus,
@@ -111,7 +115,7 @@ export {
   type SupervisorStartedEvent,
   type WatchdogKillEvent,
 } from './supervisor-events.js';
-export { formatLogLine, SUPERVISOR_LOG_FILE, SupervisorLog } from './supervisor-log.js';
+export { formatLogLine, SupervisorLog } from './supervisor-log.js';
 export type { SupervisorStats } from './supervisor-stats.js';
 export {
   quoteSystemdArg,

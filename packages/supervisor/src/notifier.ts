@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { signalProcessGroup } from '@loop/process-identity';
+import { SUPERVISOR_LOG_FILE } from './file-names.js';
 import type { Notification } from './notification.js';
 import {
   type ChildHealth,
@@ -11,7 +12,7 @@ import {
   type NotificationPolicyOptions,
 } from './notification-policy.js';
 import type { Supervisor } from './supervisor.js';
-import { SUPERVISOR_LOG_FILE, SupervisorLog } from './supervisor-log.js';
+import { SupervisorLog } from './supervisor-log.js';
 
 /** Options of {@link attachNotifier}. */
 export interface NotifierOptions {

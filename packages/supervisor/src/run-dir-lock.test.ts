@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processIdentity } from '@loop/process-identity';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireRunDirLock, SUPERVISOR_LOCK_FILE } from './run-dir-lock.js';
+import { SUPERVISOR_LOCK_FILE } from './file-names.js';
+import { acquireRunDirLock } from './run-dir-lock.js';
 
 const children: ReturnType<typeof spawn>[] = [];
 afterEach(() => {

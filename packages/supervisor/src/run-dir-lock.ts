@@ -4,9 +4,7 @@ import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { formatPidRecord, isRecordedProcessAlive, parsePidRecord } from '@loop/process-identity';
 import { errnoCode, SupervisorError } from './errors.js';
-
-/** Name of the lock file inside the run dir. */
-export const SUPERVISOR_LOCK_FILE = 'supervisor.lock';
+import { SUPERVISOR_LOCK_FILE } from './file-names.js';
 
 /** A held run-dir lock. */
 export interface RunDirLock {

@@ -6,9 +6,6 @@ import type { StopReason } from './restart-decision.js';
 /** Version of the supervisor_state.json format written by this package. */
 export const SUPERVISOR_STATE_VERSION = 1 as const;
 
-/** Name of the state file inside the run dir. */
-export const SUPERVISOR_STATE_FILE = 'supervisor_state.json';
-
 /** How many past exits the state file keeps. */
 export const RECENT_EXITS_KEPT = 20;
 

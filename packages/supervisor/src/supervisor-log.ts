@@ -2,9 +2,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { SupervisorLogRecord } from './supervisor-events.js';
 
-/** Name of the log file inside the run dir. */
-export const SUPERVISOR_LOG_FILE = 'supervisor.log';
-
 const bareValue = /^[A-Za-z0-9_.:/@+-]+$/;
 
 /**

@@ -13,6 +13,7 @@ import { resolveCommand } from './command-resolution.js';
 import { createDirectories } from './directories.js';
 import { errnoCode, SupervisorError } from './errors.js';
 import { EventFanout, type EventListener, type ListenerFailureKind } from './event-fanout.js';
+import { SUPERVISOR_LOG_FILE, SUPERVISOR_STATE_FILE } from './file-names.js';
 import { heartbeatAgeMs, heartbeatPollMs, readHeartbeatMtimeMs } from './heartbeat.js';
 import { findLeftoverGroups } from './leftovers.js';
 import {
@@ -26,12 +27,11 @@ import {
   AtomicJsonFile,
   type ChildExitRecord,
   RECENT_EXITS_KEPT,
-  SUPERVISOR_STATE_FILE,
   SUPERVISOR_STATE_VERSION,
   type SupervisorState,
 } from './state.js';
 import { logRecordOf, SUPERVISOR_LOG_EVENT_NAMES, type SupervisorEvent } from './supervisor-events.js';
-import { SUPERVISOR_LOG_FILE, SupervisorLog } from './supervisor-log.js';
+import { SupervisorLog } from './supervisor-log.js';
 import type { SupervisorStats } from './supervisor-stats.js';
 import { removeStaleTempFiles } from './temp-litter.js';
 

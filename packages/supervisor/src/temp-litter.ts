@@ -4,8 +4,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive } from '@loop/process-identity';
 import { SUPERVISOR_CHILD_FILE } from './child-record.js';
-import { SUPERVISOR_LOCK_FILE } from './run-dir-lock.js';
-import { SUPERVISOR_STATE_FILE } from './state.js';
+import { SUPERVISOR_LOCK_FILE, SUPERVISOR_STATE_FILE } from './file-names.js';
 
 const escapeRegExp = (name: string) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -1,9 +1,6 @@
 // `loop compare A B`: two run dirs side by side, where their decisions first diverge, and --fail-on.
-import { isAbsolute, resolve } from 'node:path';
 import {
-  assertRunDir,
   type ComparisonThreshold,
-  compareRunDirs,
   compareRuns,
   compileComparisonThreshold,
   EXIT_PASSED,
@@ -19,6 +16,7 @@ import { checkErrorToCli } from '../check-output.js';
 import type { Command, CommandIo } from '../command.js';
 import { usageError } from '../errors.js';
 import { type FlagSpecs, formatHelp, intFlag, parseFlags, stringFlag } from '../flags.js';
+import { compareRunDirsForCli } from '../run-dir-comparison.js';
 
 const USAGE = 'Usage: loop compare A B [--json] [--fail-on EXPR ...] [--fail-on-divergence] [--max-steps N]';
 const SUMMARY =
@@ -53,10 +51,6 @@ const schema = z.object({
   'max-steps': intFlag({ min: 1 }).optional(),
 });
 
-function absolute(path: string): string {
-  return isAbsolute(path) ? path : resolve(path);
-}
-
 async function compare(argv: string[], io: CommandIo): Promise<number> {
   const parsed = parseFlags('compare', argv, specs, schema, { positionals: true });
   if (parsed.help) {
@@ -78,27 +72,12 @@ async function compare(argv: string[], io: CommandIo): Promise<number> {
       throw checkErrorToCli('compare', '--fail-on', error);
     }
   }
-  for (const [label, dir] of [
-    ['A', dirA],
-    ['B', dirB],
-  ] as const) {
-    try {
-      await assertRunDir(absolute(dir));
-    } catch (error) {
-      throw checkErrorToCli('compare', label, error);
-    }
-  }
-  let comparison: Awaited<ReturnType<typeof compareRunDirs>>;
-  try {
-    comparison = await compareRunDirs(
-      absolute(dirA),
-      absolute(dirB),
-      flags['max-steps'] === undefined ? {} : { maxSteps: flags['max-steps'] },
-    );
-  } catch (error) {
-    throw checkErrorToCli('compare', 'A B', error);
-  }
-  const { a, b, divergence, settings } = comparison;
+  const { a, b, divergence, settings } = await compareRunDirsForCli(
+    'compare',
+    { label: 'A', dir: dirA },
+    { label: 'B', dir: dirB },
+    { readLabel: 'A B', maxSteps: flags['max-steps'] },
+  );
   const rows = compareRuns(a.metrics, b.metrics);
   const failures = evaluateComparison(a.metrics, b.metrics, failOn);
   const diverged = flags['fail-on-divergence'] === true && divergence.verdict === 'diverged';

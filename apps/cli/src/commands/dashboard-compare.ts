@@ -1,13 +1,13 @@
 // `loop dashboard --compare A B --out FILE`: two runs side by side as one self-contained page.
 import { mkdirSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { assertRunDir, compareRunDirs, compareRuns } from '@loop/check';
+import { dirname } from 'node:path';
+import { compareRuns } from '@loop/check';
 import { isLoopDashboardError, renderComparePage, writeDashboardFile } from '@loop/dashboard';
 import { z } from 'zod';
-import { checkErrorToCli } from '../check-output.js';
 import type { CommandIo } from '../command.js';
 import { LoopCliError, usageError } from '../errors.js';
 import { type FlagSpecs, intFlag, parseFlags, stringFlag } from '../flags.js';
+import { absolutePath, compareRunDirsForCli } from '../run-dir-comparison.js';
 
 const specs: FlagSpecs = {
   compare: { type: 'string', valueName: 'A', description: 'the baseline run dir; B follows it' },
@@ -25,10 +25,6 @@ const schema = z.object({
   'max-steps': intFlag({ min: 1 }).optional(),
 });
 
-function absolute(path: string): string {
-  return isAbsolute(path) ? path : resolve(path);
-}
-
 /** True when `argv` asks for the comparison page. */
 export function wantsCompare(argv: readonly string[]): boolean {
   return argv.some((arg) => arg === '--compare' || arg.startsWith('--compare='));
@@ -43,27 +39,12 @@ export async function dashboardCompare(argv: string[], io: CommandIo): Promise<n
   if (flags.out === undefined) throw usageError('loop dashboard: --out: is required with --compare');
   const dirA = flags.compare;
   const dirB = parsed.positionals[0]!;
-  for (const [label, dir] of [
-    ['--compare A', dirA],
-    ['--compare B', dirB],
-  ] as const) {
-    try {
-      await assertRunDir(absolute(dir));
-    } catch (error) {
-      throw checkErrorToCli('dashboard', label, error);
-    }
-  }
-  let comparison: Awaited<ReturnType<typeof compareRunDirs>>;
-  try {
-    comparison = await compareRunDirs(
-      absolute(dirA),
-      absolute(dirB),
-      flags['max-steps'] === undefined ? {} : { maxSteps: flags['max-steps'] },
-    );
-  } catch (error) {
-    throw checkErrorToCli('dashboard', '--compare', error);
-  }
-  const { a, b, divergence, settings } = comparison;
+  const { a, b, divergence, settings } = await compareRunDirsForCli(
+    'dashboard',
+    { label: '--compare A', dir: dirA },
+    { label: '--compare B', dir: dirB },
+    { readLabel: '--compare', maxSteps: flags['max-steps'] },
+  );
   const html = renderComparePage({
     runDirA: dirA,
     runDirB: dirB,
@@ -75,7 +56,7 @@ export async function dashboardCompare(argv: string[], io: CommandIo): Promise<n
     rows: compareRuns(a.metrics, b.metrics),
     notes: [...a.notes.map((n) => `A: ${n}`), ...b.notes.map((n) => `B: ${n}`)],
   });
-  const out = absolute(flags.out);
+  const out = absolutePath(flags.out);
   try {
     mkdirSync(dirname(out), { recursive: true });
     await writeDashboardFile(out, html);
