@@ -19,6 +19,7 @@ import {
 } from '../../run-dir/bench/bench-run-dir.js';
 import { composeDashboardModel } from '../src/compose-model.js';
 import { buildModel, renderDashboard } from '../src/index.js';
+import { printLiveBytes } from './live-bytes.js';
 
 /** The alternative: @loop/metrics' readEvents() stream feeding the same aggregate and renderer. */
 async function viaMetricsReader(dir: string): Promise<{ events: number; pageBytes: number }> {
@@ -58,6 +59,8 @@ interface Figures extends ChildFigures {
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'child') return child(process.argv[3]!, process.argv[4]!);
+  // `pnpm bench live`: only the live row (bytes per second per open page).
+  if (process.argv[2] === 'live') return printLiveBytes();
   const dir = await mkdtemp(join(tmpdir(), 'loop-dashboard-bench-'));
   try {
     // The exec events carry no order counts here (the figures before the shared fixture were measured so).
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  await printLiveBytes();
 }
 
 await main();

@@ -42,8 +42,14 @@ export async function assertRunDir(runDir: string): Promise<void> {
   }
 }
 
-/** Reads the summary and run.json and composes the model from a follower's history. */
-export async function modelFromFollower(follower: RunDirFollower): Promise<DashboardModel> {
+/**
+ * Reads the summary and run.json and composes the model from a follower's history. `staleAfterMs` overrides the
+ * health model's heartbeat threshold.
+ */
+export async function modelFromFollower(
+  follower: RunDirFollower,
+  options: { staleAfterMs?: number | undefined } = {},
+): Promise<DashboardModel> {
   const runDir = follower.runDir;
   const [summary, runInfo, run, heartbeat, supervisor, supervisorLog] = await Promise.all([
     readMetricsSummary(runDir),
@@ -71,6 +77,7 @@ export async function modelFromFollower(follower: RunDirFollower): Promise<Dashb
     supervisorLog,
     lifetimes: { list: [...lifetimes.lifetimes()], dropped: lifetimes.dropped, totals: lifetimes.totals() },
     isAlive: pidIsAlive,
+    ...(options.staleAfterMs === undefined ? {} : { staleAfterMs: options.staleAfterMs }),
   });
   return model;
 }

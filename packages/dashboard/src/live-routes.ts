@@ -13,6 +13,8 @@ export interface LiveRoutes {
   model(): DashboardModel;
   /** The id of the latest update, written into the page so its stream starts from there. */
   eventId(): string;
+  /** When the model last changed, as the header shows it. */
+  updated(): string;
   /** Answers `GET /events`. */
   events(req: IncomingMessage, res: ServerResponse): void;
 }
@@ -36,7 +38,7 @@ export function liveRequestHandler(routes: LiveRoutes): (req: IncomingMessage, r
     if (path === '/' || path === '/index.html') {
       const nonce = randomBytes(16).toString('base64');
       const html = renderDashboard(routes.model(), {
-        live: { nonce, eventsPath: '/events', lastEventId: routes.eventId() },
+        live: { nonce, eventsPath: '/events', lastEventId: routes.eventId(), updated: routes.updated() },
       });
       res.writeHead(200, {
         'Content-Type': 'text/html; charset=utf-8',

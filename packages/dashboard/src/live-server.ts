@@ -7,12 +7,16 @@ import type { AddressInfo } from 'node:net';
 import type { RunHistoryLimits } from '@loop/run-dir';
 import { assertRunDir, modelFromFollower } from './build-model.js';
 import { LoopDashboardError } from './errors.js';
+import { bodyDelta } from './live-delta.js';
 import { liveRequestHandler } from './live-routes.js';
 import type { DashboardModel } from './model.js';
 import { renderDashboardBody } from './render.js';
 import { stampRunDir, watchRunDir } from './run-dir-changes.js';
 import { RunDirFollower } from './run-dir-follower.js';
-import { SseStream } from './sse-stream.js';
+import { type SseMessage, SseStream } from './sse-stream.js';
+
+/** How often the page is re-rendered with nothing changed on disk, so ages (heartbeat, uptime) stay true. */
+const CLOCK_RENDER_MS = 1_000;
 
 /** Options of {@link startDashboardServer}. */
 export interface DashboardServerOptions {
@@ -33,10 +37,15 @@ export interface DashboardServerOptions {
   /** Interval of the polling fallback, for file systems where fs.watch misses changes (default 1 s). */
   pollMs?: number;
   /**
-   * Changes closer together than this are read as one update (default 500 ms). Each update sends the whole
-   * model (tens of KB), so this bounds what a busy loop costs every open page: at most two updates a second.
+   * Changes closer together than this are read as one update (default 500 ms). Each update sends only the lines
+   * of the page that changed, so this bounds what a busy loop costs every open page: at most two updates a second.
    */
   debounceMs?: number;
+  /**
+   * Heartbeat age after which a run that claims to run is `stale` (the page says "writer stale"); default the
+   * supervisor's `--heartbeat-timeout`, else 30 s (see `@loop/run-dir`'s `decideRunHealth`).
+   */
+  staleAfterMs?: number;
   limits?: Partial<Omit<RunHistoryLimits, 'tailLines'>>;
 }
 
@@ -94,20 +103,27 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   } catch (error) {
     readError = (error as Error).message;
   }
-  let model = withReadError(await modelFromFollower(follower));
+  const compose = async () =>
+    withReadError(await modelFromFollower(follower, { staleAfterMs: options.staleAfterMs }));
+  let model = await compose();
   let body = renderDashboardBody(model);
+  let lines = body.split('\n');
+  let renderedAt = Date.now();
+  let changedAt = renderedAt;
   const boot = randomBytes(4).toString('hex');
   let version = 1;
   const eventId = () => `${boot}-${version}`;
   let closed = false;
+  // What the status line needs besides <main>: when the page was rendered, and whether the writer is stale.
+  const status = () => ({
+    updated: `${new Date(changedAt).toISOString().slice(11, 19)} UTC`,
+    stale: model.health?.status === 'stale',
+  });
 
   const stream = new SseStream({
     heartbeatMs,
     eventId,
-    message: () => ({
-      event: 'model',
-      data: JSON.stringify({ html: body, updated: new Date().toISOString().slice(11, 19) }),
-    }),
+    full: () => ({ event: 'model', data: JSON.stringify({ html: body, ...status() }) }),
   });
 
   let running: Promise<void> | null = null;
@@ -134,13 +150,33 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
           // The run dir vanished or a file is unreadable: said on the page; the next change or poll tries again.
           failed = (error as Error).message;
         }
-        if (!result.changed && stamp.documents === documentsStamp && failed === readError) continue;
+        const clockDue = Date.now() - renderedAt >= CLOCK_RENDER_MS;
+        if (!result.changed && stamp.documents === documentsStamp && failed === readError && !clockDue)
+          continue;
         documentsStamp = stamp.documents;
         readError = failed;
-        model = withReadError(await modelFromFollower(follower));
-        body = renderDashboardBody(model);
+        const wasStale = status().stale;
+        model = await compose();
+        const next = renderDashboardBody(model);
+        renderedAt = Date.now();
+        if (next === body && status().stale === wasStale) continue;
+        changedAt = renderedAt;
+        const nextLines = next.split('\n');
+        const base = eventId();
+        const delta = bodyDelta(lines, nextLines);
+        body = next;
+        lines = nextLines;
         version += 1;
-        stream.broadcast();
+        const ops = delta === undefined ? '' : JSON.stringify(delta);
+        // Only the lines that changed, unless the delta would be as long as the page itself.
+        const message: SseMessage =
+          delta !== undefined && ops.length < body.length
+            ? {
+                event: 'delta',
+                data: `{"base":${JSON.stringify(base)},"ops":${ops},${JSON.stringify(status()).slice(1)}`,
+              }
+            : { event: 'model', data: JSON.stringify({ html: body, ...status() }) };
+        stream.broadcast(message);
       } while (again);
     })().finally(() => {
       running = null;
@@ -153,7 +189,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     pollMs,
     debounceMs,
     seenStamp: () => seenStamp,
-    wantsRead: () => readError !== null || follower.pending(),
+    wantsRead: () => readError !== null || follower.pending() || Date.now() - renderedAt >= CLOCK_RENDER_MS,
     onChange: () => void refresh(),
   });
 
@@ -162,6 +198,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       allowHosts: options.allowHosts,
       model: () => model,
       eventId,
+      updated: () => status().updated,
       events: (req, res) => stream.open(req, res),
     }),
   );

@@ -50,6 +50,9 @@ figure{margin:0 0 12px}figcaption{font-weight:600;margin-bottom:4px;overflow-wra
 .muted{color:var(--muted)}
 .attr{white-space:nowrap}
 #loop-live-status{font-weight:600}
+#loop-live-status[data-state=reconnecting],#loop-live-status[data-state=stale]{color:#fde68a}
+.filters{display:flex;flex-wrap:wrap;align-items:center;gap:6px 16px;margin:0 0 8px}
+.filters select{font:inherit;margin-left:4px;padding:2px 4px}
 details{margin-top:10px}
 .settings{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(240px,100%),1fr));gap:0 16px;margin:0}
 .settings div{display:flex;justify-content:space-between;gap:12px;padding:4px 2px;border-bottom:1px solid var(--line)}
@@ -96,7 +99,7 @@ export const PAGE_TEMPLATE = `<!doctype html>
 <body>
 <header>
 <h1>Loop dashboard</h1>
-<p>Run dir <code><%= it.runDir %></code> · <%= it.modeText %><% if (it.live) { %> · <span id="loop-live-status">connecting…</span><% } %></p>
+<p>Run dir <code><%= it.runDir %></code> · <%= it.modeText %><% if (it.live) { %> · <span id="loop-live-status" role="status" aria-live="polite" data-state="connecting">connecting…</span> · updated <span id="loop-live-updated"><%= it.live.updated %></span><% } %></p>
 </header>
 <main id="loop-main">
 <%~ include('@body', it.body) %>
@@ -199,7 +202,7 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <div class="table-wrap" tabindex="0"><table>
 <thead><tr><th>Time (UTC)</th><th class="num">Step</th><th>Stage</th><th>Outcome</th><th class="num">ms</th><th>Reason</th><th>Detail</th><th>Attributes</th><th>Source</th></tr></thead>
 <tbody>
-<% it.tail.forEach(function (e) { %><tr><td class="num"><%= e.time %></td><td class="num"><%= e.step %></td><td class="text"><%= e.stage %></td><td><span class="outcome <%= e.outcome %>"><%= e.outcome %></span></td><td class="num"><%= e.latency %></td><td class="text"><%= e.reason %></td><td class="text"><%= e.detail %></td><td class="text"><% e.attrs.forEach(function (a) { %><span class="attr"><%= a %></span> <% }) %></td><td class="muted"><%= e.source %></td></tr>
+<% it.tail.forEach(function (e) { %><tr data-stage="<%= e.stage %>" data-outcome="<%= e.outcome %>"><td class="num"><%= e.time %></td><td class="num"><%= e.step %></td><td class="text"><%= e.stage %></td><td><span class="outcome <%= e.outcome %>"><%= e.outcome %></span></td><td class="num"><%= e.latency %></td><td class="text"><%= e.reason %></td><td class="text"><%= e.detail %></td><td class="text"><% e.attrs.forEach(function (a) { %><span class="attr"><%= a %></span> <% }) %></td><td class="muted"><%= e.source %></td></tr>
 <% }) %></tbody></table></div>
 <% } %>
 </section>

@@ -30,7 +30,13 @@ export interface RenderOptions {
    * Live mode: the page carries one script, allowed by `nonce`, that follows the server's event stream at
    * `eventsPath`. Without it the page is static and carries no script at all.
    */
-  live?: { nonce: string; eventsPath: string; lastEventId?: string };
+  live?: {
+    nonce: string;
+    eventsPath: string;
+    lastEventId?: string;
+    /** When the model last changed, as the header shows it (e.g. `20:38:27 UTC`); default `—`. */
+    updated?: string;
+  };
 }
 
 const eta = new Eta({ autoEscape: true, autoTrim: false, cache: true });
@@ -193,6 +199,7 @@ export function renderDashboard(model: DashboardModel, options: RenderOptions = 
     live: live
       ? {
           nonce: live.nonce,
+          updated: live.updated ?? '—',
           script: LIVE_CLIENT_SCRIPT,
           configJson: escapeJsonForScript({
             eventsPath: live.eventsPath,

@@ -185,8 +185,8 @@ describe.skipIf(!hasChromium)('live page in Chromium', () => {
     const origin = new URL(server.url).origin;
     const { page, watch } = await openPage(1280, (url) => url.startsWith(origin));
     await page.goto(server.url);
-    await page.waitForFunction(() =>
-      document.getElementById('loop-live-status')?.textContent?.startsWith('live'),
+    await page.waitForFunction(
+      () => document.getElementById('loop-live-status')?.textContent === 'connected',
     );
     expect(await text(page, '[data-metric=stage-events] .value')).toBe('8');
 
