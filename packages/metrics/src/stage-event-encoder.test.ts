@@ -58,6 +58,34 @@ describe('encodeStageEvent', () => {
     for (const event of events) expect(encoded(event)).toBe(formatStageEventLine(event));
   });
 
+  it('writes the same bytes when the cached seconds, step and attribute keys are reused or replaced', () => {
+    // A loop's events: four stages a step sharing a second and a step, attrs whose keys come in the same
+    // order (the encoder's slot cache) and then in another order or with other keys.
+    const events: StageEvent[] = [];
+    let ts = 1_704_067_199_998.5;
+    for (let step = 1; step <= 400; step++) {
+      for (const stage of ['strategy', 'risk', 'exec', 'position']) {
+        ts += step % 7 === 0 ? 0.0004 : 0.6105;
+        const event: StageEvent = { ts, step, stage, outcome: 'ok', latency_ms: (step % 13) * 0.0371 };
+        if (stage === 'position') {
+          event.attrs =
+            step % 5 === 0
+              ? { equity: 100_000 - step / 8, position: step % 3, trading_state: 'HALTED' }
+              : { position: (step % 3) - 1, equity: 100_000 + step * 0.125, price: 100 + step / 100 };
+        }
+        if (stage === 'exec' && step % 3 === 0) event.attrs = { orders: 1, fills: step % 2 };
+        events.push(event);
+      }
+      ts += step % 11 === 0 ? 0 : 997.25; // some steps stay in the same second
+    }
+    // Seconds that go back (a replay's earlier run), ms below 1000, and the cache's boundary.
+    events.push({ ts: 1_704_067_200_999.9995, step: 1, stage: 'risk', outcome: 'ok', latency_ms: 0 });
+    events.push({ ts: 1_000, step: 2, stage: 'risk', outcome: 'ok', latency_ms: 2_147_483.648 });
+    events.push({ ts: 999.9999, step: 3, stage: 'risk', outcome: 'ok', latency_ms: 2_147_483.647 });
+    events.push({ ts: 1_704_067_200_000, step: 4, stage: 'risk', outcome: 'ok', latency_ms: 1e-4 });
+    for (const event of events) expect(encoded(event)).toBe(formatStageEventLine(event));
+  });
+
   it('returns -1 instead of writing past the end of the buffer', () => {
     const event: StageEvent = {
       ts: 1,

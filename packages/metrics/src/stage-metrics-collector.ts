@@ -97,7 +97,11 @@ export class StageMetricsCollector {
     let aggregate = this.stages.get(event.stage);
     if (aggregate === undefined) aggregate = this.addStage(event.stage);
     aggregate.histogram.recordMs(event.latency_ms);
-    aggregate.outcomes[event.outcome]++;
+    // Named stores, not outcomes[event.outcome]: a keyed store by a variable name is several times slower.
+    const outcome = event.outcome;
+    if (outcome === 'ok') aggregate.outcomes.ok++;
+    else if (outcome === 'rejected') aggregate.outcomes.rejected++;
+    else aggregate.outcomes.error++;
     if (event.reason !== undefined) this.countReason(aggregate, event.outcome, event.reason);
     this.stageEventsCount++;
     if (this.ring.length > 0) {
@@ -110,14 +114,16 @@ export class StageMetricsCollector {
   /** Adds `by` to a run counter (processed steps, fills, rejections, errors). */
   count(name: RunCounterName, by = 1): void {
     this.counters[name] += by;
-    for (const sink of this.sinks) sink.onCount?.(name, by);
+    const sinks = this.sinks;
+    for (let i = 0; i < sinks.length; i++) sinks[i]!.onCount?.(name, by);
   }
 
   /** Sets a gauge (position, equity, ...) to its latest value. Non-finite values are ignored. */
   setGauge(name: string, value: number): void {
     if (!Number.isFinite(value)) return;
     this.gauges.set(name, value);
-    for (const sink of this.sinks) sink.onGauge?.(name, value);
+    const sinks = this.sinks;
+    for (let i = 0; i < sinks.length; i++) sinks[i]!.onGauge?.(name, value);
   }
 
   /** The last `n` recorded events (at most the ring's capacity), oldest first. */
