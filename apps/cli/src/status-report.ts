@@ -50,6 +50,9 @@ export const statusRowSchema = z.object({
   errors: z.number().int().nonnegative(),
   rejections: z.number().int().nonnegative(),
   lifetimes: z.number().int().nonnegative(),
+  /** In the last hour (to now on a real clock, to the newest event on a simulated one); null without events. */
+  errors_last_hour: nullableCount,
+  rejections_last_hour: nullableCount,
   current_lifetime: z
     .object({
       steps: z.number().int().nonnegative(),
@@ -127,6 +130,8 @@ export function statusReport(rows: ReadonlyArray<readonly [string, RunHealth]>, 
       errors: h.errors,
       rejections: h.rejections,
       lifetimes: h.lifetimes.totals.lifetimes,
+      errors_last_hour: h.lastHour?.errors ?? null,
+      rejections_last_hour: h.lastHour?.rejections ?? null,
       current_lifetime: h.current
         ? { steps: h.current.steps, errors: h.current.errors, rejections: h.current.rejections }
         : null,

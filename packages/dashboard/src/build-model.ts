@@ -75,7 +75,12 @@ export async function modelFromFollower(
     heartbeat,
     supervisor,
     supervisorLog,
-    lifetimes: { list: [...lifetimes.lifetimes()], dropped: lifetimes.dropped, totals: lifetimes.totals() },
+    lifetimes: {
+      list: [...lifetimes.lifetimes()],
+      dropped: lifetimes.dropped,
+      totals: lifetimes.totals(),
+      recent: lifetimes.recent(),
+    },
     isAlive: pidIsAlive,
     ...(options.staleAfterMs === undefined ? {} : { staleAfterMs: options.staleAfterMs }),
   });

@@ -4,7 +4,7 @@ import { formatDuration as formatAge, type RunHealth } from '@loop/run-dir';
 import { formatCount, formatTime } from './display-format.js';
 
 /** The badge's word and symbol for each status (never colour alone). */
-const BADGE: Record<RunHealth['status'], { word: string; symbol: string; tone: string }> = {
+export const BADGE: Record<RunHealth['status'], { word: string; symbol: string; tone: string }> = {
   running: { word: 'running', symbol: '●', tone: 'good' },
   completed: { word: 'completed', symbol: '✓', tone: 'done' },
   stopped: { word: 'stopped', symbol: '■', tone: 'done' },

@@ -8,6 +8,24 @@ export {
 } from './compare-page.js';
 export { writeDashboardFile } from './dashboard-file.js';
 export { isLoopDashboardError, LoopDashboardError, type LoopDashboardErrorCode } from './errors.js';
+export {
+  FLEET_INDEX_FILE,
+  type FleetWritten,
+  fleetPageNames,
+  fleetTitle,
+  type ReadFleetOptions,
+  readFleet,
+  type WriteFleetOptions,
+  writeFleetDashboard,
+} from './fleet-dashboard.js';
+export {
+  FLEET_MODEL_VERSION,
+  type FleetModel,
+  type FleetRenderOptions,
+  type FleetRun,
+  renderFleetPage,
+  sortFleetRuns,
+} from './fleet-page.js';
 export { escapeHtml, escapeJsonForScript } from './html-escape.js';
 export { type DashboardServer, type DashboardServerOptions, startDashboardServer } from './live-server.js';
 export {

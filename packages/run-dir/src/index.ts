@@ -75,6 +75,14 @@ export {
   readSupervisorLog,
   SUPERVISOR_LOG_TAIL_BYTES,
 } from './read-run-health.js';
+export {
+  countRecentOutcomes,
+  RECENT_BUCKET_MS,
+  RECENT_WINDOW_MS,
+  type RecentCounts,
+  type RecentOutcomes,
+  RecentOutcomeWindow,
+} from './recent-outcomes.js';
 export { RUN_DIR_HEALTH_VERSION } from './run-dir-health.js';
 export {
   DEFAULT_STALE_AFTER_MS,

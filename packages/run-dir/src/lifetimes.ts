@@ -2,6 +2,7 @@
 // keeps per-lifetime and total figures, so that counts across restarts never fall. Pure; bounded memory.
 import type { StageEventLine } from '@loop/metrics';
 import { startsNewLifetime } from './event-conventions.js';
+import { type RecentOutcomes, RecentOutcomeWindow } from './recent-outcomes.js';
 
 /** One process lifetime as the NDJSON files show it. Times are the events' `ts` (the writer's clock). */
 export interface Lifetime {
@@ -59,6 +60,7 @@ export class LifetimeTracker {
   #stepFirstStage = '';
   #stepEvents = 0;
   #dropped = 0;
+  readonly #recent = new RecentOutcomeWindow();
   readonly #totals: LifetimeTotals = { lifetimes: 0, steps: 0, events: 0, rejections: 0, errors: 0 };
 
   constructor(maxLifetimes = DEFAULT_MAX_LIFETIMES) {
@@ -84,6 +86,7 @@ export class LifetimeTracker {
       this.#stepEvents = 0;
     }
     this.#stepEvents += 1;
+    this.#recent.add(event.ts, event.outcome);
     if (current === undefined || restarted) {
       current = {
         number: totals.lifetimes + 1,
@@ -153,6 +156,11 @@ export class LifetimeTracker {
   /** The newest lifetime, or undefined before the first event. */
   current(): Lifetime | undefined {
     return this.#current;
+  }
+
+  /** Errors and rejections per 10 s over the last hour of the files' clock (see {@link RecentOutcomeWindow}). */
+  recent(): RecentOutcomes {
+    return this.#recent.snapshot();
   }
 
   /** Sums over every lifetime. */

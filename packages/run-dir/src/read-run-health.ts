@@ -128,7 +128,12 @@ export async function readRunHealth(runDir: string, options: ReadRunHealthOption
     heartbeat,
     supervisor,
     supervisorLog,
-    lifetimes: { list: tracker.lifetimes(), dropped: tracker.dropped, totals: tracker.totals() },
+    lifetimes: {
+      list: tracker.lifetimes(),
+      dropped: tracker.dropped,
+      totals: tracker.totals(),
+      recent: tracker.recent(),
+    },
     isAlive: options.isAlive ?? pidIsAlive,
     staleAfterMs: options.staleAfterMs,
   });

@@ -123,7 +123,12 @@ function input(overrides: Partial<RunHealthInput> = {}): RunHealthInput {
 }
 
 function lifetimesOf(tracker: LifetimeTracker): RunHealthInput['lifetimes'] {
-  return { list: tracker.lifetimes(), dropped: tracker.dropped, totals: tracker.totals() };
+  return {
+    list: tracker.lifetimes(),
+    dropped: tracker.dropped,
+    totals: tracker.totals(),
+    recent: tracker.recent(),
+  };
 }
 
 describe('LifetimeTracker', () => {
@@ -432,5 +437,50 @@ describe('parseSupervisorLog', () => {
         fields: { pid: '2', code: null, signal: 'SIGKILL', uptime_ms: '5', reason: 'watchdog' },
       },
     ]);
+  });
+});
+
+describe('decideRunHealth: errors and rejections in the last hour', () => {
+  const tracker = new LifetimeTracker();
+  // Ten rejections and an error two hours before NOW, then one rejection 30 minutes before NOW.
+  for (let step = 1; step <= 10; step++)
+    tracker.add(
+      { ts: NOW - 7_200_000 + step * 1000, step, stage: 'risk', outcome: 'rejected', reason: 'X' },
+      'metrics.ndjson',
+      step,
+    );
+  tracker.add(
+    { ts: NOW - 7_190_000, step: 10, stage: 'exec', outcome: 'error', reason: 'E' },
+    'metrics.ndjson',
+    11,
+  );
+  tracker.add(
+    { ts: NOW - 1_800_000, step: 11, stage: 'risk', outcome: 'rejected', reason: 'X' },
+    'metrics.ndjson',
+    12,
+  );
+
+  it('ends the hour at now on a real clock', () => {
+    const h = decideRunHealth(input({ lifetimes: lifetimesOf(tracker) }));
+    expect(h.lastHour).toEqual({ errors: 0, rejections: 1, fromMs: NOW - 3_600_000, toMs: NOW });
+    expect([h.errors, h.rejections]).toEqual([1, 11]);
+  });
+
+  it("ends it at the newest event on a simulated clock (whose times are the run's own)", () => {
+    const early = new LifetimeTracker();
+    for (let step = 1; step <= 10; step++)
+      early.add(
+        { ts: NOW - 7_200_000 + step * 1000, step, stage: 'risk', outcome: 'rejected', reason: 'X' },
+        'metrics.ndjson',
+        step,
+      );
+    const h = decideRunHealth(
+      input({ run: record({ clock: 'simulated', pid: null }), lifetimes: lifetimesOf(early) }),
+    );
+    expect(h.lastHour).toMatchObject({ errors: 0, rejections: 10, toMs: NOW - 7_200_000 + 10_000 });
+  });
+
+  it('is null without the buckets', () => {
+    expect(decideRunHealth(input()).lastHour).toBeNull();
   });
 });

@@ -6,6 +6,7 @@ import type { ChildExitRecord, SupervisorState } from '@loop/supervisor';
 import type { DocumentRead } from './documents.js';
 import type { HeartbeatReading } from './heartbeat-schema.js';
 import type { Lifetime, LifetimeTotals } from './lifetimes.js';
+import { countRecentOutcomes, type RecentCounts, type RecentOutcomes } from './recent-outcomes.js';
 import type { RunRecordDocument } from './run-record-schema.js';
 import { numberField, type SupervisorLogEntry } from './supervisor-log-lines.js';
 
@@ -89,6 +90,8 @@ export interface LifetimesInput {
   /** Older lifetimes counted in `totals` only. */
   dropped: number;
   totals: LifetimeTotals;
+  /** Errors and rejections per bucket near the newest event ({@link LifetimeTracker.recent}), for `lastHour`. */
+  recent?: RecentOutcomes;
 }
 
 /** Everything {@link decideRunHealth} needs, read by the caller. */
@@ -131,6 +134,11 @@ export interface RunHealth {
   steps: number;
   errors: number;
   rejections: number;
+  /**
+   * Errors and rejections in the last hour: up to now on a real clock (or without run.json), up to the newest
+   * event on a simulated clock (whose times are the simulated clock's); null without events or `recent`.
+   */
+  lastHour: RecentCounts | null;
   /** Figures of the current lifetime only. */
   current: { steps: number; errors: number; rejections: number; sinceTs: number | null } | null;
   lifetimes: LifetimesInput;
@@ -317,6 +325,13 @@ export function decideRunHealth(input: RunHealthInput): RunHealth {
   const lastExit = supervisor?.exits.at(-1);
 
   const fromRecord = () => {
+    if (!run && input.run.state === 'corrupt') {
+      // Without its record a run cannot be judged healthy: say why, whatever the heartbeat says.
+      status = 'unknown';
+      reason = `run.json ${input.run.reason}: cannot tell how the run stands`;
+      sinceMs = null;
+      return;
+    }
     if (!run) {
       if (current || summary || heartbeatAgeMs !== null) {
         const summaryPidAlive = summary?.pid ? input.isAlive(summary.pid) : null;
@@ -443,6 +458,12 @@ export function decideRunHealth(input: RunHealthInput): RunHealth {
     run?.status === 'ended' && stats
       ? stats.position.equity
       : (summary?.gauges.equity ?? current?.lastEquity ?? stats?.position.equity ?? null);
+  const recent = input.lifetimes.recent;
+  const lastHourEnd = run?.clock === 'simulated' ? (recent?.newestTs ?? null) : nowMs;
+  const lastHour =
+    recent && recent.newestTs !== null && lastHourEnd !== null
+      ? countRecentOutcomes(recent, lastHourEnd)
+      : null;
   const healthy =
     HEALTHY_STATUSES.has(status) &&
     !(status === 'running' && (tradingState === 'REDUCING' || tradingState === 'HALTED'));
@@ -464,6 +485,7 @@ export function decideRunHealth(input: RunHealthInput): RunHealth {
     steps,
     errors,
     rejections,
+    lastHour,
     current: current
       ? {
           steps: current.steps,

@@ -1,38 +1,60 @@
-// `loop dashboard`: renders a run dir's metrics to one self-contained HTML file, or serves it live (SSE).
-import { mkdirSync } from 'node:fs';
+// `loop dashboard`: renders a run dir's metrics to one self-contained HTML file, or serves it live (SSE); over
+// a fleet (`--runs-root`, several `--run-dir`), writes a folder with the fleet page and one page per run dir.
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import {
   buildModel,
   type DashboardServer,
+  FLEET_INDEX_FILE,
   isLoopDashboardError,
   renderDashboard,
   startDashboardServer,
   writeDashboardFile,
+  writeFleetDashboard,
 } from '@loop/dashboard';
-import { DASHBOARD_FILE } from '@loop/run-dir';
+import { DASHBOARD_FILE, looksLikeRunDir } from '@loop/run-dir';
 import { z } from 'zod';
 import type { Command, CommandIo } from '../command.js';
 import { BAD_HOST_ERRNOS, BAD_PATH_ERRNOS, LoopCliError, usageError } from '../errors.js';
 import { type FlagSpecs, formatHelp, intFlag, parseFlags, stringFlag } from '../flags.js';
+import { runDirsOf } from '../run-dir-list.js';
 import { dashboardCompare, wantsCompare } from './dashboard-compare.js';
 
 const USAGE =
   'Usage: loop dashboard --run-dir <DIR> [--out <FILE>] [--tail-lines N]\n' +
   '       loop dashboard --run-dir <DIR> --serve [--port N] [--host ADDR] [--tail-lines N]\n' +
+  '       loop dashboard --runs-root <DIR> [--run-dir <DIR> ...] [--out <FOLDER>]   (a fleet page)\n' +
+  '       loop dashboard --run-dir <DIR> --run-dir <DIR> ... --out <FOLDER>       (a fleet page)\n' +
   '       loop dashboard --compare <A> <B> --out <FILE> [--max-steps N]   (two runs side by side)';
 const SUMMARY =
   'Renders the run dir (rotated metrics.ndjson files, metrics_summary.json, run.json) as one self-contained\n' +
-  'HTML page that works offline, or serves it live: the page updates itself while the loop writes.';
+  'HTML page that works offline, or serves it live: the page updates itself while the loop writes.\n' +
+  'Over several run dirs (--runs-root, or --run-dir more than once) it writes a folder: index.html, the fleet\n' +
+  'page (a row per run dir, unhealthy first: status, heartbeat age, restarts, equity and PnL, errors and\n' +
+  'rejections in the last hour, worst stage p99; the numbers of `loop status`), and <name>.html, each run\n' +
+  "dir's own page, linked from its row.";
+const FLEET_FOLDER = 'fleet';
 const DEFAULT_TAIL_LINES = 50;
 const DEFAULT_PORT = 8787;
 
 const specs: FlagSpecs = {
-  'run-dir': { type: 'string', valueName: 'DIR', description: 'the run dir to read' },
+  'run-dir': {
+    type: 'string',
+    multiple: true,
+    valueName: 'DIR',
+    description: 'the run dir to read (repeat for a fleet page of several)',
+  },
+  'runs-root': {
+    type: 'string',
+    valueName: 'DIR',
+    description: 'a fleet page of every run dir directly under DIR (as `loop status --runs-root`)',
+  },
   out: {
     type: 'string',
     valueName: 'FILE',
-    description: 'where to write the page (its folder is created; written to a temp file, then renamed)',
-    defaultText: `<run-dir>/${DASHBOARD_FILE}`,
+    description:
+      'where to write the page (its folder is created; written to a temp file, then renamed); for a fleet, a folder',
+    defaultText: `<run-dir>/${DASHBOARD_FILE}; a fleet: <runs-root>/${FLEET_FOLDER}/, required with several --run-dir`,
   },
   'tail-lines': {
     type: 'string',
@@ -60,7 +82,8 @@ const specs: FlagSpecs = {
 };
 
 const schema = z.object({
-  'run-dir': stringFlag(),
+  'run-dir': z.array(stringFlag()).optional(),
+  'runs-root': stringFlag().optional(),
   out: stringFlag().optional(),
   'tail-lines': intFlag({ min: 0, max: 100_000 }).optional(),
   serve: z.boolean().optional(),
@@ -192,7 +215,9 @@ async function dashboard(argv: string[], io: CommandIo): Promise<number> {
     return 0;
   }
   const flags = parsed.values;
-  const runDir = absolute(flags['run-dir']);
+  const given = flags['run-dir'] ?? [];
+  if (given.length === 0 && flags['runs-root'] === undefined)
+    throw usageError('loop dashboard: --run-dir: is required (or --runs-root DIR for a fleet page)');
   const tailLines = flags['tail-lines'] ?? DEFAULT_TAIL_LINES;
   if (flags.serve) {
     if (flags.out !== undefined) throw usageError('loop dashboard: --out: not used with --serve');
@@ -203,6 +228,10 @@ async function dashboard(argv: string[], io: CommandIo): Promise<number> {
       throw usageError('loop dashboard: --allow-host: only used with --serve');
     }
   }
+  if (given.length > 1 || flags['runs-root'] !== undefined) {
+    return fleet(given, flags['runs-root'], { out: flags.out, serve: flags.serve === true, tailLines }, io);
+  }
+  const runDir = absolute(given[0]!);
   try {
     if (flags.serve) {
       return await serve(
@@ -218,6 +247,67 @@ async function dashboard(argv: string[], io: CommandIo): Promise<number> {
     }
     const out = flags.out === undefined ? join(runDir, DASHBOARD_FILE) : absolute(flags.out);
     return await renderToFile(runDir, out, tailLines, io);
+  } catch (error) {
+    throw toCliError(error);
+  }
+}
+
+function isDirectoryPath(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The fleet folder of `--out`, or `<runs-root>/fleet`; exit 2 when it is a file or a run dir. */
+function fleetOut(out: string | undefined, runsRoot: string | undefined): string {
+  if (out === undefined && runsRoot === undefined)
+    throw usageError('loop dashboard: --out: a folder is required with several --run-dir');
+  const folder = out === undefined ? join(absolute(runsRoot!), FLEET_FOLDER) : absolute(out);
+  if (out !== undefined && /\.html?$/i.test(out) && !isDirectoryPath(folder))
+    throw usageError(
+      `loop dashboard: --out: a fleet page is written to a folder (index.html and a page per run dir), not "${out}"`,
+    );
+  let entries: string[] = [];
+  try {
+    const info = statSync(folder);
+    if (!info.isDirectory())
+      throw usageError(`loop dashboard: --out: "${folder}" is a file; a fleet page is written to a folder`);
+    entries = readdirSync(folder);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  // Never write pages into a run dir (or over the fleet's own files there).
+  if (looksLikeRunDir(entries))
+    throw usageError(`loop dashboard: --out: "${folder}" is a run dir; give another folder with --out`);
+  return folder;
+}
+
+/** `--runs-root` or several `--run-dir`: the fleet folder (index.html and a page per run dir). */
+async function fleet(
+  given: readonly string[],
+  runsRoot: string | undefined,
+  options: { out: string | undefined; serve: boolean; tailLines: number },
+  io: CommandIo,
+): Promise<number> {
+  if (options.serve)
+    throw usageError(
+      'loop dashboard: --serve: one run dir at a time for now; for a fleet, write the static fleet page (--out FOLDER)',
+    );
+  const runDirs = await runDirsOf('dashboard', given, runsRoot);
+  const out = fleetOut(options.out, runsRoot);
+  makeOutFolder(join(out, FLEET_INDEX_FILE));
+  try {
+    const written = await writeFleetDashboard(out, runDirs, { tailLines: options.tailLines });
+    const unhealthy = written.model.runs.filter((r) => !r.health.healthy).length;
+    const missing = written.pages.filter((p) => p.page === null).length;
+    io.stdout.write(
+      `loop dashboard: fleet of ${runDirs.length} run dir${runDirs.length === 1 ? '' : 's'}, ${unhealthy} unhealthy` +
+        `${missing > 0 ? `, ${missing} without a page (see their rows)` : ''}\n`,
+    );
+    io.stdout.write(`dashboard: ${written.index}\n`);
+    return 0;
   } catch (error) {
     throw toCliError(error);
   }

@@ -1,11 +1,11 @@
 // `loop status`: one row per run dir (status, pids, uptime, restarts, heartbeat age, counts, p99, equity), as
 // `pm2 status` does; `--json` for scripts; `--watch` redraws in place. Exit 0 all healthy, 1 not, 2 bad input.
-import { resolve } from 'node:path';
-import { findRunDirs, isDirectory, type RunHealth, readRunHealth } from '@loop/run-dir';
+import { type RunHealth, readRunHealth } from '@loop/run-dir';
 import { z } from 'zod';
 import type { Command, CommandIo } from '../command.js';
 import { usageError } from '../errors.js';
 import { type FlagSpecs, formatHelp, numberFlag, parseFlags, stringFlag } from '../flags.js';
+import { runDirsOf } from '../run-dir-list.js';
 import { formatStatusTable, statusReport } from '../status-report.js';
 
 const USAGE =
@@ -54,13 +54,6 @@ const schema = z.object({
   'stale-after-s': numberFlag({ min: 0, exclusiveMin: true, max: 31_536_000 }).optional(),
 });
 
-async function runDirsUnder(root: string): Promise<string[]> {
-  if (!(await isDirectory(root))) throw usageError(`loop status: --runs-root: "${root}" is not a directory`);
-  const found = await findRunDirs(root);
-  if (found.length === 0) throw usageError(`loop status: --runs-root: no run dirs under "${root}"`);
-  return found;
-}
-
 async function collect(
   dirs: readonly string[],
   staleAfterMs: number | undefined,
@@ -80,11 +73,7 @@ async function status(argv: string[], io: CommandIo): Promise<number> {
   const given = flags['run-dir'] ?? [];
   if (given.length === 0 && flags['runs-root'] === undefined)
     throw usageError('loop status: --run-dir or --runs-root is required');
-  const dirs = given.map((d) => resolve(d));
-  for (const dir of dirs) {
-    if (!(await isDirectory(dir))) throw usageError(`loop status: --run-dir: "${dir}" is not a directory`);
-  }
-  if (flags['runs-root'] !== undefined) dirs.push(...(await runDirsUnder(resolve(flags['runs-root']))));
+  const dirs = await runDirsOf('status', given, flags['runs-root']);
   const staleAfterMs = flags['stale-after-s'] === undefined ? undefined : flags['stale-after-s'] * 1000;
   const render = (rows: Array<[string, RunHealth]>, nowMs: number) =>
     flags.json

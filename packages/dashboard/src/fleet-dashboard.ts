@@ -1,0 +1,162 @@
+// The fleet page's I/O shells: read the health of many run dirs, or write a static fleet folder (index.html
+// and one page per run dir beside it, linked from the fleet page's rows).
+import { mkdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { readRunHealth } from '@loop/run-dir';
+import { buildModel } from './build-model.js';
+import { writeDashboardFile } from './dashboard-file.js';
+import { LoopDashboardError } from './errors.js';
+import {
+  FLEET_MODEL_VERSION,
+  type FleetModel,
+  type FleetRun,
+  renderFleetPage,
+  sortFleetRuns,
+} from './fleet-page.js';
+import { renderDashboard } from './render.js';
+
+/** The fleet page's file name in a static fleet folder. */
+export const FLEET_INDEX_FILE = 'index.html';
+
+/**
+ * File names (without `.html`) for each run dir's page in a fleet folder: the folder's name with anything but
+ * `A-Za-z0-9._-` replaced by `-`, never `index`, made unique with `-2`, `-3`, ... in the given order. Pure.
+ */
+export function fleetPageNames(runDirs: readonly string[]): string[] {
+  const taken = new Set<string>(['index']);
+  return runDirs.map((dir) => {
+    const base =
+      basename(dir)
+        .replace(/[^A-Za-z0-9._-]+/g, '-')
+        .replace(/^[.-]+/, '')
+        .slice(0, 100) || 'run';
+    let name = base;
+    for (let k = 2; taken.has(name.toLowerCase()); k++) name = `${base}-${k}`;
+    taken.add(name.toLowerCase());
+    return name;
+  });
+}
+
+/** A title for the fleet: the common parent folder's name when every run dir shares one, else `N run dirs`. */
+export function fleetTitle(runDirs: readonly string[]): string {
+  const parents = new Set(runDirs.map((d) => join(d, '..')));
+  if (parents.size === 1) {
+    const name = basename([...parents][0]!);
+    if (name) return name;
+  }
+  return `${runDirs.length} run dirs`;
+}
+
+/** Options of {@link readFleet}. */
+export interface ReadFleetOptions {
+  /** Wall clock now (epoch ms); default Date.now(). */
+  nowMs?: number;
+  /** Heartbeat age after which a running run dir is stale (as `loop status --stale-after-s`). */
+  staleAfterMs?: number;
+  /** The fleet's title; default {@link fleetTitle}. */
+  title?: string;
+  /** Each run dir's link (or null); default none. */
+  href?: (runDir: string, index: number) => string | null;
+}
+
+/**
+ * Reads the health of every run dir (`@loop/run-dir`'s `readRunHealth`, one streamed pass each) into a
+ * {@link FleetModel}, unhealthy first. Never throws for a run dir's content: a corrupt or missing file is a
+ * problem on that row, a folder with nothing in it is `unknown`.
+ */
+export async function readFleet(
+  runDirs: readonly string[],
+  options: ReadFleetOptions = {},
+): Promise<FleetModel> {
+  const nowMs = options.nowMs ?? Date.now();
+  const names = runDirs.map((d) => basename(d) || d);
+  const runs: FleetRun[] = [];
+  for (const [i, runDir] of runDirs.entries()) {
+    const health = await readRunHealth(runDir, { nowMs, staleAfterMs: options.staleAfterMs });
+    runs.push({ runDir, name: names[i]!, href: options.href?.(runDir, i) ?? null, health });
+  }
+  return {
+    v: FLEET_MODEL_VERSION,
+    title: options.title ?? fleetTitle(runDirs),
+    generatedAtMs: nowMs,
+    runs: sortFleetRuns(runs),
+  };
+}
+
+/** Options of {@link writeFleetDashboard}. */
+export interface WriteFleetOptions {
+  /** Recent events on each run's page (default 50). */
+  tailLines?: number;
+  /** The fleet's title; default {@link fleetTitle}. */
+  title?: string;
+  /** The account currency's label (default `quote currency`). */
+  currency?: string;
+}
+
+/** What {@link writeFleetDashboard} wrote. */
+export interface FleetWritten {
+  /** The fleet page: `<outDir>/index.html`. */
+  index: string;
+  /** Each run dir's page, in the order given; `page` is null (and the row says why) when it could not be built. */
+  pages: Array<{ runDir: string; page: string | null }>;
+  model: FleetModel;
+}
+
+/**
+ * Writes a static fleet folder: `<outDir>/index.html` (the fleet page) and `<outDir>/<name>.html` for each run
+ * dir (its own dashboard, names from {@link fleetPageNames}), each linked from its row. One streamed pass per
+ * run dir: the row's health is the page model's. Each file is written atomically. A run dir whose page
+ * cannot be built still gets a row (its health read on its own) that names the problem.
+ *
+ * @throws LoopDashboardError `LOOP_DASHBOARD_WRITE_FAILED` if the folder or a page cannot be written.
+ */
+export async function writeFleetDashboard(
+  outDir: string,
+  runDirs: readonly string[],
+  options: WriteFleetOptions = {},
+): Promise<FleetWritten> {
+  try {
+    await mkdir(outDir, { recursive: true });
+  } catch (cause) {
+    throw new LoopDashboardError(
+      'LOOP_DASHBOARD_WRITE_FAILED',
+      `cannot create ${outDir}: ${(cause as Error).message}`,
+      {
+        cause,
+        context: { path: outDir },
+      },
+    );
+  }
+  const names = fleetPageNames(runDirs);
+  const runs: FleetRun[] = [];
+  const pages: FleetWritten['pages'] = [];
+  let generatedAtMs = Date.now();
+  for (const [i, runDir] of runDirs.entries()) {
+    const name = basename(runDir) || runDir;
+    const file = `${names[i]}.html`;
+    try {
+      const model = await buildModel(runDir, { tailLines: options.tailLines ?? 50 });
+      const page = join(outDir, file);
+      await writeDashboardFile(page, renderDashboard(model));
+      const health = model.health ?? (await readRunHealth(runDir));
+      runs.push({ runDir, name, href: encodeURIComponent(file), health });
+      pages.push({ runDir, page });
+    } catch (error) {
+      if ((error as LoopDashboardError).code === 'LOOP_DASHBOARD_WRITE_FAILED') throw error;
+      const health = await readRunHealth(runDir);
+      health.problems.push(`its page could not be built: ${(error as Error).message}`);
+      runs.push({ runDir, name, href: null, health });
+      pages.push({ runDir, page: null });
+    }
+    generatedAtMs = Date.now();
+  }
+  const model: FleetModel = {
+    v: FLEET_MODEL_VERSION,
+    title: options.title ?? fleetTitle(runDirs),
+    generatedAtMs,
+    runs: sortFleetRuns(runs),
+  };
+  const index = join(outDir, FLEET_INDEX_FILE);
+  await writeDashboardFile(index, renderFleetPage(model, { currency: options.currency }));
+  return { index, pages, model };
+}
