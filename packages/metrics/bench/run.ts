@@ -11,6 +11,7 @@ import { Histogram as PromHistogram, Registry } from 'prom-client';
 import { LatencyHistogram, openMetricsRecorder, type StageEvent } from '../src/index.js';
 import { PrometheusExporter } from '../src/prometheus.js';
 import { encodeStageEvent } from '../src/stage-event-encoder.js';
+import { otelBridgeCost, stageOverhead } from './timing.js';
 
 const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 2_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -389,6 +390,10 @@ async function main(): Promise<void> {
     `  worst percentile error vs exact sort (500k heavy-tailed values, p1..p99.5): ours ${fmt(accuracy.ours * 100, 4)}%, ` +
       `hdr-histogram-js 3 digits ${fmt(accuracy.hdr * 100, 4)}% (requirement <= 0.1%)`,
   );
+
+  // The timing API and the OpenTelemetry bridge (bench/timing.ts), each against its floor in this run.
+  await stageOverhead();
+  await otelBridgeCost();
 
   fs.rmSync(root, { recursive: true, force: true });
   // Memory in a fresh process (with --expose-gc) so the runs above do not colour it.
