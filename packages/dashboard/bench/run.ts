@@ -19,6 +19,7 @@ import {
 } from '../../run-dir/bench/bench-run-dir.js';
 import { composeDashboardModel } from '../src/compose-model.js';
 import { buildModel, renderDashboard } from '../src/index.js';
+import { printFleetBench } from './fleet.js';
 import { printLiveBytes } from './live-bytes.js';
 
 /** The alternative: @loop/metrics' readEvents() stream feeding the same aggregate and renderer. */
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
   if (process.argv[2] === 'child') return child(process.argv[3]!, process.argv[4]!);
   // `pnpm bench live`: only the live row (bytes per second per open page).
   if (process.argv[2] === 'live') return printLiveBytes();
+  // `pnpm bench fleet`: only the fleet rows (100 run dirs).
+  if (process.argv[2] === 'fleet') return printFleetBench(Number(process.env.BENCH_ROUNDS ?? 5));
   const dir = await mkdtemp(join(tmpdir(), 'loop-dashboard-bench-'));
   try {
     // The exec events carry no order counts here (the figures before the shared fixture were measured so).
@@ -90,6 +93,7 @@ async function main(): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  await printFleetBench(Number(process.env.BENCH_ROUNDS ?? 5));
   await printLiveBytes();
 }
 

@@ -95,7 +95,8 @@ function rowView(run: FleetRun) {
     trading,
     reason:
       h.tradingStateReason && trading ? `${h.reason}; ${h.tradingState}: ${h.tradingStateReason}` : h.reason,
-    problems: h.problems,
+    // A problem the reason already states (a corrupt run.json) is not said twice.
+    problems: h.problems.filter((p) => !h.reason.includes(p)),
     heartbeat: h.heartbeatAgeMs === null ? 'none' : formatAge(h.heartbeatAgeMs),
     restarts: s
       ? `${formatCount(s.restartsLastHour)} / ${formatCount(s.restartsLastDay)} / ${formatCount(s.restarts)}`

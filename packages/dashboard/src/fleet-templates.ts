@@ -17,11 +17,11 @@ h2{font-size:17px;margin:0 0 10px;padding-bottom:4px;border-bottom:2px solid var
 .table-wrap{overflow-x:auto;border:1px solid var(--line);border-radius:8px}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
 th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-thead th{background:var(--card);font-weight:600;white-space:nowrap}
-tbody th{font-weight:600}
-td.num,th.num{text-align:right;white-space:nowrap}
+thead th{background:var(--card);font-weight:600;vertical-align:bottom}
+tbody th{font-weight:600;min-width:16ch}
+td.num,th.num{text-align:right}td.num{white-space:nowrap}
 td.nowrap,.nowrap{white-space:nowrap}
-td.why{min-width:24ch;max-width:60ch;overflow-wrap:break-word;word-break:normal}
+td.why{min-width:28ch;max-width:60ch;overflow-wrap:break-word;word-break:normal}
 tr:last-child td,tr:last-child th{border-bottom:0}
 a{color:var(--link)}
 .path{display:block;color:var(--muted);font-weight:400;font-size:12px;overflow-wrap:anywhere;max-width:40ch}
@@ -66,7 +66,7 @@ export const FLEET_TEMPLATE = `<!doctype html>
 <div class="table-wrap" role="region" aria-labelledby="fleet-title" tabindex="0">
 <table>
 <thead><tr>
-<th scope="col">Run</th><th scope="col">Status</th><th scope="col">Why</th><th scope="col" class="num">Heartbeat age</th><th scope="col" class="num">Restarts (hour / day / all)</th><th scope="col" class="num">Equity (<%= it.currency %>)</th><th scope="col" class="num">PnL</th><th scope="col" class="num">Errors (last hour / all)</th><th scope="col" class="num">Rejections (last hour / all)</th><th scope="col" class="num">Worst stage p99</th>
+<th scope="col">Run</th><th scope="col">Status</th><th scope="col">Why</th><th scope="col" class="num">Heartbeat age</th><th scope="col" class="num">Restarts hour / day / all</th><th scope="col" class="num">Equity (<%= it.currency %>)</th><th scope="col" class="num">PnL</th><th scope="col" class="num">Errors last hour / all</th><th scope="col" class="num">Rejections last hour / all</th><th scope="col" class="num">Worst stage p99</th>
 </tr></thead>
 <tbody>
 <% it.rows.forEach(function (r) { %><tr data-run="<%= r.name %>" data-status="<%= r.status %>" data-healthy="<%= r.healthy %>">
