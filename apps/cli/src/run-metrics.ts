@@ -7,6 +7,7 @@ import {
   FLUSH_INTERVAL_MS,
   FLUSH_MODES,
   type FlushMode,
+  type Gauge,
   isMetricsError,
   type MetricsRecorder,
   openMetricsRecorder,
@@ -323,6 +324,8 @@ class RunMetricsSession implements RunMetrics {
   private lastFills = 0;
   private lastRejections = 0;
   private lastErrors = 0;
+  /** The book's gauges (handles: no lookup by name each step). */
+  private readonly gaugeHandles: Gauge[];
   /** The book's gauges as last set (NaN: never), so that only changes reach the collector. */
   private readonly gauges = new Float64Array(BOOK_GAUGES.length).fill(Number.NaN);
   /** The kill switch as last recorded; a process starts ACTIVE. */
@@ -335,6 +338,7 @@ class RunMetricsSession implements RunMetrics {
     private readonly health: RunHealthMetrics | undefined,
   ) {
     this.prometheusUrl = server?.url;
+    this.gaugeHandles = BOOK_GAUGES.map((name) => recorder.gauge(name));
     this.eventsWritten =
       recorder.runDir === undefined ? undefined : () => this.recorder.writerFigures().lines_written;
     this.observer = {
@@ -425,7 +429,7 @@ class RunMetricsSession implements RunMetrics {
   private setGauge(index: number, value: number): void {
     if (value === this.gauges[index]) return;
     this.gauges[index] = value;
-    this.recorder.setGauge(BOOK_GAUGES[index]!, value);
+    this.gaugeHandles[index]!.set(value);
   }
 
   writerRecord(): Record<string, unknown> | null {

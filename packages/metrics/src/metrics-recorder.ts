@@ -53,7 +53,10 @@ export interface MetricsRecorderOptions {
   rotate?: RotationOptions;
   /** When {@link MetricsRecorder.endStep} writes the batch (what a SIGKILL can lose); default `step`. */
   flush?: FlushMode;
-  /** fsync after each flush (slower; survives power loss, not only process death). Default false. */
+  /**
+   * fsync after each flush and each periodic summary rewrite (slower; survives power loss, not only process
+   * death). Default false: the final summary (close, exit) is fsynced either way.
+   */
   fsync?: boolean;
   /** The caller's clock, ms since the epoch, used for summary times. Default `Date.now`. */
   now?: () => number;
@@ -114,6 +117,7 @@ export class MetricsRecorder {
   private readonly pid: number | null;
   private readonly lock: WriterLock | undefined;
   private readonly flushPolicy: StepFlushPolicy;
+  private readonly fsyncSummaries: boolean;
   private readonly timers: NodeJS.Timeout[] = [];
   private summaryErrors = 0;
   private lastSummaryError: string | null = null;
@@ -129,6 +133,7 @@ export class MetricsRecorder {
     this.processStartMs = options.processStartMs ?? this.now();
     this.pid = options.deterministic ? null : process.pid;
     this.flushPolicy = new StepFlushPolicy(options.flush ?? 'step');
+    this.fsyncSummaries = options.fsync ?? false;
     this.collector = new StageMetricsCollector({
       histogram: options.histogram,
       recentCapacity: options.recentCapacity,
@@ -173,7 +178,7 @@ export class MetricsRecorder {
     if (flushMs > 0 && this.writer) this.timers.push(setInterval(() => this.flush(), flushMs).unref());
     const summaryMs = options.summaryIntervalMs ?? 1000;
     if (summaryMs > 0 && this.runDir)
-      this.timers.push(setInterval(() => this.writeSummary(), summaryMs).unref());
+      this.timers.push(setInterval(() => this.writeSummaryFile(this.fsyncSummaries), summaryMs).unref());
     if (options.handleProcessExit ?? true) this.installExitHandlers();
   }
 
@@ -278,9 +283,18 @@ export class MetricsRecorder {
 
   /** Replaces `metrics_summary.json` atomically. False if it failed (counted in `writer.write_errors`). */
   writeSummary(): boolean {
+    return this.writeSummaryFile(true);
+  }
+
+  /**
+   * The periodic rewrite fsyncs only with the `fsync` option, as the NDJSON lines do: under a loaded disk an
+   * fsync a second stalls the loop for milliseconds, and the rename alone already keeps the file whole for
+   * readers. Every other write (close, exit, a writer health change) is fsynced.
+   */
+  private writeSummaryFile(fsync: boolean): boolean {
     if (this.runDir === undefined) return true;
     try {
-      writeSummaryAtomic(this.runDir, this.summary());
+      writeSummaryAtomic(this.runDir, this.summary(), { fsync });
       return true;
     } catch (error) {
       this.summaryErrors++;

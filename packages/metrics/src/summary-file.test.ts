@@ -24,6 +24,11 @@ describe('metrics_summary.json', () => {
     writeSummaryAtomic(dir, summary);
     expect(fs.readdirSync(dir)).toEqual([SUMMARY_FILE]);
     expect(await readSummary(dir)).toEqual(summary);
+    // The recorder's periodic rewrite skips the fsync; the file is replaced whole all the same.
+    const later = collector.summary({ nowMs: 20, processStartMs: 1, pid: null });
+    writeSummaryAtomic(dir, later, { fsync: false });
+    expect(fs.readdirSync(dir)).toEqual([SUMMARY_FILE]);
+    expect(await readSummary(dir)).toEqual(later);
   });
 
   it('is undefined when missing, and a coded error naming file and field when invalid', async () => {

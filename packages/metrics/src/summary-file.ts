@@ -13,17 +13,22 @@ export function formatSummary(summary: MetricsSummary): string {
 }
 
 /**
- * Replaces `<dir>/metrics_summary.json` atomically: write a temp file, fsync it, rename it over the old one.
+ * Replaces `<dir>/metrics_summary.json` atomically: write a temp file, fsync it (unless `fsync: false`: the
+ * file is then still whole for readers, but a power cut may lose it), rename it over the old one.
  * Throws `LOOP_METRICS_WRITE_FAILED` (the temp file is removed); callers in a loop count it instead.
  */
-export function writeSummaryAtomic(dir: string, summary: MetricsSummary): void {
+export function writeSummaryAtomic(
+  dir: string,
+  summary: MetricsSummary,
+  options: { fsync?: boolean } = {},
+): void {
   const target = path.join(dir, SUMMARY_FILE);
   const temp = `${target}.tmp`;
   let fd: number | undefined;
   try {
     fd = fs.openSync(temp, 'w');
     fs.writeSync(fd, formatSummary(summary));
-    fs.fsyncSync(fd);
+    if (options.fsync ?? true) fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;
     fs.renameSync(temp, target);
