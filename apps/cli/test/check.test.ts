@@ -1,11 +1,11 @@
 // End-to-end: `loop check` on run dirs made by the real CLI (rotation, restarts, rejections and errors):
 // every threshold kind passing and failing against figures recomputed from the files, exit codes 0/99/2,
 // the JUnit file's shape, thresholds files, and a run dir left untouched.
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runDir } from '../../../packages/run-dir/test-support/run-dir-fixture.js';
 import { BIN, loop, readRunDir } from './harness.js';
 import { type Line, percentile, readLines, steps } from './run-dir-lines.js';
 
@@ -15,7 +15,7 @@ let rejecting: string; // price band 1 bps and 5% injected faults: rejections an
 let restarted: string; // supervised, restarted twice: 3 lifetimes
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'loop-check-test-'));
+  root = await runDir({}, { prefix: 'loop-check-test-' });
   rotated = join(root, 'rotated');
   rejecting = join(root, 'rejecting');
   restarted = join(root, 'restarted');
@@ -61,8 +61,6 @@ beforeAll(async () => {
   ]);
   for (const run of runs) expect(run.exitCode, run.stderr).toBe(0);
 }, 120_000);
-
-afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 async function check(dir: string, ...args: string[]) {
   const argv: string[] = [];

@@ -1,10 +1,10 @@
 // End-to-end: `loop compare A B` on run dirs made by the real CLI: same seed and flags -> identical; another
 // --seed, --max-position or --sim-latency-ms -> the first divergent step, checked against the files; a copy
 // with one edited line -> that line's step; --fail-on and exit codes.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runDir } from '../../../packages/run-dir/test-support/run-dir-fixture.js';
 import { loop } from './harness.js';
 import { decisions, readLines, steps } from './run-dir-lines.js';
 
@@ -19,7 +19,7 @@ const RUNS: Record<string, string[]> = {
 };
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'loop-compare-test-'));
+  root = await runDir({}, { prefix: 'loop-compare-test-' });
   const runs = await Promise.all(
     Object.entries(RUNS).map(([name, flags]) => {
       dirs[name] = join(root, name);
@@ -38,8 +38,6 @@ beforeAll(async () => {
   );
   for (const run of runs) expect(run.exitCode, run.stderr).toBe(0);
 }, 120_000);
-
-afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 // biome-ignore lint/suspicious/noExplicitAny: the parsed --json document
 async function compareJson(a: string, b: string, ...flags: string[]): Promise<Record<string, any>> {

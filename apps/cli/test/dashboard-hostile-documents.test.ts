@@ -1,17 +1,15 @@
 // `loop dashboard` on hostile run-dir documents (issue 15): JSON nested 10,000 deep and a FIFO where a
 // document should be give a page (exit 0) that flags them, in bounded time, never a RangeError or a hang.
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loop, tempDir } from './harness.js';
+import { deepJson, runDir } from '../../../packages/run-dir/test-support/run-dir-fixture.js';
+import { loop } from './harness.js';
 
 describe('loop dashboard on hostile documents', () => {
   it('renders the page for run.json and a summary nested 10,000 deep', async () => {
-    const dir = tempDir();
-    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
-    writeFileSync(join(dir, 'run.json'), `{"settings":${deep}}`);
-    writeFileSync(join(dir, 'metrics_summary.json'), deep);
+    const deep = deepJson(10_000);
+    const dir = await runDir({ run: `{"settings":${deep}}`, summary: deep });
     const r = await loop(['dashboard', '--run-dir', dir], { timeout: 60_000 });
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const page = readFileSync(join(dir, 'dashboard.html'), 'utf8');
@@ -19,8 +17,7 @@ describe('loop dashboard on hostile documents', () => {
   });
 
   it('renders the page when run.json is a FIFO with no writer (no hang)', async () => {
-    const dir = tempDir();
-    execFileSync('mkfifo', [join(dir, 'run.json')]);
+    const dir = await runDir({ files: { 'run.json': { kind: 'fifo' } } });
     const r = await loop(['dashboard', '--run-dir', dir], { timeout: 60_000 });
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(readFileSync(join(dir, 'dashboard.html'), 'utf8')).toContain('is not a regular file');

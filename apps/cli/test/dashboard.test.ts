@@ -1,8 +1,9 @@
 // End-to-end: `loop dashboard` as a real process: the page on disk, exit codes, and live mode until SIGINT.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runDir } from '../../../packages/run-dir/test-support/run-dir-fixture.js';
 import { argv, startLoop, tempDir, waitFor } from './harness.js';
 
 /** `loop ...args`, collected. */
@@ -29,12 +30,12 @@ function httpGet(
 
 describe('loop dashboard', () => {
   it('writes <run-dir>/dashboard.html from rotated files and prints its path last', async () => {
-    const dir = tempDir();
-    writeFileSync(
-      join(dir, 'metrics.ndjson.1'),
-      line(1, 'strategy') + line(1, 'risk', 'rejected', { reason: 'MAX_POSITION' }),
-    );
-    writeFileSync(join(dir, 'metrics.ndjson'), `${line(2, 'strategy')}not json\n`);
+    const dir = await runDir({
+      metrics: [
+        line(1, 'strategy') + line(1, 'risk', 'rejected', { reason: 'MAX_POSITION' }),
+        `${line(2, 'strategy')}not json\n`,
+      ],
+    });
     const result = await loop(['dashboard', '--run-dir', dir]);
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
@@ -50,8 +51,7 @@ describe('loop dashboard', () => {
   });
 
   it('honours --out and --tail-lines', async () => {
-    const dir = tempDir();
-    writeFileSync(join(dir, 'metrics.ndjson'), [1, 2, 3, 4, 5].map((s) => line(s, `stage-${s}`)).join(''));
+    const dir = await runDir({ metrics: [[1, 2, 3, 4, 5].map((s) => line(s, `stage-${s}`)).join('')] });
     const out = join(tempDir(), 'page.html');
     const result = await loop(['dashboard', '--run-dir', dir, '--out', out, '--tail-lines', '2']);
     expect(result.exitCode).toBe(0);
@@ -99,8 +99,7 @@ describe('loop dashboard', () => {
   });
 
   it('--serve serves the live page and stops cleanly on SIGINT', async () => {
-    const dir = tempDir();
-    writeFileSync(join(dir, 'metrics.ndjson'), line(1, 'strategy'));
+    const dir = await runDir({ metrics: [line(1, 'strategy')] });
     const run = startLoop(['dashboard', '--run-dir', dir, '--serve', '--port', '0']);
     let url: string | undefined;
     await waitFor(() => {
@@ -120,8 +119,7 @@ describe('loop dashboard', () => {
   });
 
   it('--serve refuses a forged Host (DNS rebinding) with 403 unless --allow-host names it', async () => {
-    const dir = tempDir();
-    writeFileSync(join(dir, 'metrics.ndjson'), line(1, 'strategy'));
+    const dir = await runDir({ metrics: [line(1, 'strategy')] });
     const run = startLoop([
       ...argv(`dashboard --run-dir ${dir} --serve --port 0 --allow-host bot.internal,.lan`),
     ]);

@@ -6,26 +6,18 @@ import { RunHistory } from '@loop/run-dir';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ndjson,
-  removeDir,
+  runDir,
   STAGES,
   stageEvents,
   summaryOf,
   T0,
-  tempDir,
   writeRunDir,
-} from '../test/run-dir-fixture.js';
+} from '../../run-dir/test-support/run-dir-fixture.js';
 import { buildModel } from './build-model.js';
 import { isLoopDashboardError } from './errors.js';
 
-const dirs: string[] = [];
-async function runDir(): Promise<string> {
-  const dir = await tempDir();
-  dirs.push(dir);
-  return dir;
-}
-afterEach(async () => {
+afterEach(() => {
   vi.restoreAllMocks();
-  await Promise.all(dirs.splice(0).map(removeDir));
 });
 
 describe('buildModel', () => {
@@ -33,7 +25,7 @@ describe('buildModel', () => {
     const dir = await runDir();
     const events = stageEvents(11); // 44 events, 4 per file
     const files = Array.from({ length: 11 }, (_, i) => ndjson(events.slice(i * 4, i * 4 + 4)));
-    await writeRunDir(dir, { files });
+    await writeRunDir(dir, { metrics: files });
     const model = await buildModel(dir, { tailLines: 44 });
     expect(model.quality.files.map((f) => f.name)).toEqual([
       ...Array.from({ length: 10 }, (_, i) => `metrics.ndjson.${i + 1}`),
@@ -49,7 +41,7 @@ describe('buildModel', () => {
     const dir = await runDir();
     const events = stageEvents(5); // 20 events, 4 per file; .1 and .2 pruned by --metrics-rotate-keep 2
     await writeRunDir(dir, {
-      files: [0, 1, 2, 3, 4].map((i) => ndjson(events.slice(i * 4, i * 4 + 4))),
+      metrics: [0, 1, 2, 3, 4].map((i) => ndjson(events.slice(i * 4, i * 4 + 4))),
       summary: summaryOf({ stage_events_count: 20 }),
     });
     await rm(join(dir, 'metrics.ndjson.1'));
@@ -67,7 +59,7 @@ describe('buildModel', () => {
   it('explains a summary behind the files as such', async () => {
     const dir = await runDir();
     await writeRunDir(dir, {
-      files: [ndjson(stageEvents(3))],
+      metrics: [ndjson(stageEvents(3))],
       summary: summaryOf({ stage_events_count: 8 }),
     });
     const model = await buildModel(dir);
@@ -80,7 +72,7 @@ describe('buildModel', () => {
     const dir = await runDir();
     const events = stageEvents(3); // 12 events
     await writeRunDir(dir, {
-      files: [ndjson(events.slice(0, 5)), ndjson(events.slice(5, 10)), ndjson(events.slice(10))],
+      metrics: [ndjson(events.slice(0, 5)), ndjson(events.slice(5, 10)), ndjson(events.slice(10))],
     });
     const model = await buildModel(dir, { tailLines: 4 });
     expect(model.tail.map((e) => [e.file, e.line, e.stage])).toEqual([
@@ -96,7 +88,7 @@ describe('buildModel', () => {
     const events = stageEvents(2);
     const good = ndjson(events.slice(0, 4));
     await writeRunDir(dir, {
-      files: [
+      metrics: [
         `${good}not json at all\n{"v":1,"ts":1,"step":1,"stage":"risk","outcome":"maybe","latency_ms":1}\n`,
         `${ndjson(events.slice(4))}{"v":1,"ts":155381`,
       ],
@@ -114,7 +106,7 @@ describe('buildModel', () => {
 
   it('uses a valid summary for the counters and stage table', async () => {
     const dir = await runDir();
-    await writeRunDir(dir, { files: [ndjson(stageEvents(10))], summary: summaryOf() });
+    await writeRunDir(dir, { metrics: [ndjson(stageEvents(10))], summary: summaryOf() });
     const model = await buildModel(dir);
     expect(model.summarySource).toBe('valid');
     expect(model.overview).toMatchObject({
@@ -143,7 +135,7 @@ describe('buildModel', () => {
 
   it('recomputes a corrupt summary from the NDJSON and says so', async () => {
     const dir = await runDir();
-    await writeRunDir(dir, { files: [ndjson(stageEvents(22))], summary: '{"v":1,"pid":nul' });
+    await writeRunDir(dir, { metrics: [ndjson(stageEvents(22))], summary: '{"v":1,"pid":nul' });
     const model = await buildModel(dir);
     expect(model.summarySource).toBe('recomputed');
     expect(model.quality.summaryNote).toMatch(/metrics_summary\.json is corrupt \(not JSON/);
@@ -170,7 +162,7 @@ describe('buildModel', () => {
   it('flags a summary that does not match the schema as corrupt', async () => {
     const dir = await runDir();
     await writeRunDir(dir, {
-      files: [ndjson(stageEvents(1))],
+      metrics: [ndjson(stageEvents(1))],
       summary: JSON.stringify({ ...summaryOf(), counters: { processed: -1 } }),
     });
     const model = await buildModel(dir);
@@ -197,7 +189,7 @@ describe('buildModel', () => {
   it('reads run.json leniently into settings rows and notes a corrupt one', async () => {
     const dir = await runDir();
     await writeRunDir(dir, {
-      runInfo: {
+      run: {
         settings: { seed: 42, clock: 'simulated' },
         versions: { '@loop/cli': '0.1.0' },
         ended: 'max-steps',
@@ -212,7 +204,7 @@ describe('buildModel', () => {
       { key: 'tags', value: 'a b' },
     ]);
     const other = await runDir();
-    await writeRunDir(other, { runInfo: '[1,2]' });
+    await writeRunDir(other, { run: '[1,2]' });
     const model = await buildModel(other);
     expect(model.settings).toBeNull();
     expect(model.quality.notes).toContain('run.json is not a JSON object; settings are not shown.');
@@ -240,29 +232,25 @@ describe('buildModel', () => {
 
 describe('buildModel with many rotated files', () => {
   it('lists the oldest 3 and newest 8 files, with totals over all of them', async () => {
-    const dir = await tempDir();
-    try {
-      const events = stageEvents(10); // 40 events, 2 per file
-      await writeRunDir(dir, {
-        files: Array.from({ length: 20 }, (_, i) => ndjson(events.slice(i * 2, i * 2 + 2))),
-      });
-      const model = await buildModel(dir);
-      expect(model.quality.files.map((f) => f.name)).toEqual([
-        'metrics.ndjson.1',
-        'metrics.ndjson.2',
-        'metrics.ndjson.3',
-        ...Array.from({ length: 7 }, (_, i) => `metrics.ndjson.${i + 13}`),
-        'metrics.ndjson',
-      ]);
-      expect(model.quality.filesOmitted).toBe(9);
-      expect(model.quality.fileTotals).toEqual({
-        count: 20,
-        lines: 40,
-        bytes: Buffer.byteLength(ndjson(events)),
-      });
-    } finally {
-      await removeDir(dir);
-    }
+    const dir = await runDir();
+    const events = stageEvents(10); // 40 events, 2 per file
+    await writeRunDir(dir, {
+      metrics: Array.from({ length: 20 }, (_, i) => ndjson(events.slice(i * 2, i * 2 + 2))),
+    });
+    const model = await buildModel(dir);
+    expect(model.quality.files.map((f) => f.name)).toEqual([
+      'metrics.ndjson.1',
+      'metrics.ndjson.2',
+      'metrics.ndjson.3',
+      ...Array.from({ length: 7 }, (_, i) => `metrics.ndjson.${i + 13}`),
+      'metrics.ndjson',
+    ]);
+    expect(model.quality.filesOmitted).toBe(9);
+    expect(model.quality.fileTotals).toEqual({
+      count: 20,
+      lines: 40,
+      bytes: Buffer.byteLength(ndjson(events)),
+    });
   });
 });
 

@@ -1,24 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { ndjson, removeDir, stageEvents, tempDir, writeRunDir } from '../test/run-dir-fixture.js';
+import { runDir, stageEvents } from '../../run-dir/test-support/run-dir-fixture.js';
 import { buildModel } from './build-model.js';
 import type { DashboardModel } from './model.js';
 import { renderDashboard, STATIC_CSP } from './render.js';
 
 async function sampleModel(): Promise<DashboardModel> {
-  const dir = await tempDir();
-  try {
-    const events = stageEvents(20);
-    events[5] = {
-      ...events[5]!,
-      stage: '</script><b>x</b>',
-      reason: '"quoted" & \'single\'',
-      detail: 'a\u2028b',
-    };
-    await writeRunDir(dir, { files: [ndjson(events)], runInfo: { settings: { seed: 42 } } });
-    return await buildModel(dir);
-  } finally {
-    await removeDir(dir);
-  }
+  const events = stageEvents(20);
+  events[5] = {
+    ...events[5]!,
+    stage: '</script><b>x</b>',
+    reason: '"quoted" & \'single\'',
+    detail: 'a\u2028b',
+  };
+  return buildModel(await runDir({ metrics: [events], run: { settings: { seed: 42 } } }));
 }
 
 describe('renderDashboard', () => {
@@ -66,11 +60,6 @@ describe('renderDashboard', () => {
   });
 
   it('says no metrics yet for an empty model', async () => {
-    const dir = await tempDir();
-    try {
-      expect(renderDashboard(await buildModel(dir))).toContain('No metrics yet');
-    } finally {
-      await removeDir(dir);
-    }
+    expect(renderDashboard(await buildModel(await runDir()))).toContain('No metrics yet');
   });
 });

@@ -1,19 +1,9 @@
 import { appendFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatStageEventLine, RotatingNdjsonWriter } from '@loop/metrics';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ndjson, removeDir, stageEvents, T0, tempDir } from '../test/run-dir-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { ndjson, runDir, stageEvents, T0 } from '../../run-dir/test-support/run-dir-fixture.js';
 import { RunDirFollower } from './run-dir-follower.js';
-
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map(removeDir));
-});
-async function runDir(): Promise<string> {
-  const dir = await tempDir();
-  dirs.push(dir);
-  return dir;
-}
 
 describe('RunDirFollower', () => {
   it('reads only appended lines and leaves a half-written line for the next refresh', async () => {

@@ -6,9 +6,16 @@ import { appendFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import {
+  ndjson,
+  runDir,
+  stageEvents,
+  summaryOf,
+  T0,
+  writeRunDir,
+} from '../../run-dir/test-support/run-dir-fixture.js';
 import { buildModel, renderDashboard, startDashboardServer } from '../src/index.js';
 import { RESULTS, useBrowser } from './chromium.js';
-import { ndjson, removeDir, stageEvents, summaryOf, T0, tempDir, writeRunDir } from './run-dir-fixture.js';
 
 const { available: hasChromium, browser, cleanups } = useBrowser('dashboard-browser.test');
 
@@ -76,8 +83,7 @@ async function expectClean(page: Page, watch: Watch): Promise<void> {
 }
 
 async function hostileRunDir(): Promise<string> {
-  const dir = await tempDir();
-  cleanups.push(() => removeDir(dir));
+  const dir = await runDir();
   const events = stageEvents(30);
   events.push({
     v: 1,
@@ -91,7 +97,7 @@ async function hostileRunDir(): Promise<string> {
     attrs: { note: HOSTILE.attr, equity: 10_046.5 },
   });
   await writeRunDir(dir, {
-    files: [ndjson(events.slice(0, 60)), `${ndjson(events.slice(60))}{"v":1,"ts":torn`],
+    metrics: [ndjson(events.slice(0, 60)), `${ndjson(events.slice(60))}{"v":1,"ts":torn`],
     summary: summaryOf({
       stage_events_count: 125,
       counters: { processed: 31, filled: 27, rejected: 5, errors: 2 },
@@ -106,7 +112,7 @@ async function hostileRunDir(): Promise<string> {
       reasons_by_stage: { [HOSTILE.stage]: { rejected: { [HOSTILE.reason]: 1 } } },
       gauges: { position: 1, equity: 10_046.5, pnl: 46.5 },
     }),
-    runInfo: { settings: { seed: 42, clock: 'simulated', note: HOSTILE.setting }, [HOSTILE.reason]: 'key' },
+    run: { settings: { seed: 42, clock: 'simulated', note: HOSTILE.setting }, [HOSTILE.reason]: 'key' },
   });
   return dir;
 }
@@ -162,8 +168,7 @@ describe.skipIf(!hasChromium)('static page in Chromium', () => {
   });
 
   it('says no metrics yet for an empty run dir', async () => {
-    const dir = await tempDir();
-    cleanups.push(() => removeDir(dir));
+    const dir = await runDir();
     const file = join(dir, 'dashboard.html');
     await writeFile(file, renderDashboard(await buildModel(dir)));
     const { page, watch } = await openPage(1280, (url) => url.startsWith('file://'));
@@ -175,8 +180,7 @@ describe.skipIf(!hasChromium)('static page in Chromium', () => {
 
 describe.skipIf(!hasChromium)('live page in Chromium', () => {
   it('updates within seconds after appends and across a rotation, with hostile strings inert', async () => {
-    const dir = await tempDir();
-    cleanups.push(() => removeDir(dir));
+    const dir = await runDir();
     const events = stageEvents(12); // 48 events
     const current = join(dir, 'metrics.ndjson');
     await writeFile(current, ndjson(events.slice(0, 8)));

@@ -3,31 +3,31 @@
 // page in place (an opened <details> stays open, focus and scroll stay put, the Recent events filter holds),
 // the aria-live status says connected / reconnecting / writer stale, and axe finds no serious violation.
 import { readFileSync } from 'node:fs';
-import { appendFile, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, utimes } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { ndjson, runDir, stageEvents, T0 } from '../../run-dir/test-support/run-dir-fixture.js';
 import { type DashboardServer, startDashboardServer } from '../src/index.js';
 import { RESULTS, useBrowser } from './chromium.js';
-import { ndjson, removeDir, stageEvents, T0, tempDir, writeRunDir } from './run-dir-fixture.js';
 
 const { available, browser, cleanups } = useBrowser('live-browser.test');
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** A run dir with events, a heartbeat and a run.json (whose extra keys make a <details>). */
 async function liveRunDir(): Promise<string> {
-  const dir = await tempDir('loop-live-browser-');
-  cleanups.push(() => removeDir(dir));
   const events = stageEvents(20).map((e, i) =>
     e.stage === 'risk' && i % 3 === 0 ? { ...e, outcome: 'rejected' as const, reason: 'MAX_POSITION' } : e,
   );
-  await writeRunDir(dir, {
-    files: [ndjson(events)],
-    runInfo: { settings: { seed: 42, clock: 'simulated' }, note: 'kept in the details element' },
-  });
-  await writeFile(join(dir, 'heartbeat'), '');
-  return dir;
+  return runDir(
+    {
+      metrics: [events],
+      run: { settings: { seed: 42, clock: 'simulated' }, note: 'kept in the details element' },
+      heartbeat: true,
+    },
+    { prefix: 'loop-live-browser-' },
+  );
 }
 
 /**

@@ -4,10 +4,10 @@ import { get, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ndjson, runDir, stageEvents, summaryOf } from '../../run-dir/test-support/run-dir-fixture.js';
 import { isLoopDashboardError } from '../src/errors.js';
 import { type DashboardServer, startDashboardServer } from '../src/index.js';
 import { applyBodyDelta } from '../src/live-delta.js';
-import { ndjson, removeDir, stageEvents, summaryOf, tempDir } from './run-dir-fixture.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -18,9 +18,7 @@ async function serve(
   files: string,
   options: { heartbeatMs?: number } = {},
 ): Promise<{ server: DashboardServer; dir: string }> {
-  const dir = await tempDir();
-  cleanups.push(() => removeDir(dir));
-  await writeFile(join(dir, 'metrics.ndjson'), files);
+  const dir = await runDir({ metrics: [files] });
   const server = await startDashboardServer({
     runDir: dir,
     port: 0,

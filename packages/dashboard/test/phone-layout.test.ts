@@ -7,9 +7,16 @@ import { join } from 'node:path';
 import type { StageEventLine } from '@loop/metrics';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import {
+  ndjson,
+  runDir,
+  stageEvents,
+  summaryOf,
+  T0,
+  writeRunDir,
+} from '../../run-dir/test-support/run-dir-fixture.js';
 import { buildModel, renderDashboard } from '../src/index.js';
 import { RESULTS, useBrowser } from './chromium.js';
-import { ndjson, removeDir, stageEvents, summaryOf, T0, tempDir, writeRunDir } from './run-dir-fixture.js';
 
 const { available: hasChromium, browser, cleanups } = useBrowser('phone-layout.test');
 const WIDTHS = [375, 1280] as const;
@@ -39,11 +46,10 @@ const RUN_INFO = {
 };
 
 async function normalRunDir(): Promise<string> {
-  const dir = await tempDir();
-  cleanups.push(() => removeDir(dir));
+  const dir = await runDir();
   const events = paperRunEvents(60);
   await writeRunDir(dir, {
-    files: [ndjson(events.slice(0, 120)), ndjson(events.slice(120))],
+    metrics: [ndjson(events.slice(0, 120)), ndjson(events.slice(120))],
     summary: summaryOf({
       stage_events_count: events.length,
       counters: { processed: 60, filled: 55, rejected: 8, errors: 5 },
@@ -55,15 +61,14 @@ async function normalRunDir(): Promise<string> {
       },
       gauges: { position: 1, equity: 100_021.66, realized_pnl: -0.2695 },
     }),
-    runInfo: RUN_INFO,
+    run: RUN_INFO,
   });
   return dir;
 }
 
 /** The longest strings a run dir can carry, in every place the page shows one. */
 async function longStringsRunDir(): Promise<string> {
-  const dir = await tempDir();
-  cleanups.push(() => removeDir(dir));
+  const dir = await runDir();
   const stages = [LONG.wideStage, LONG.plainStage, LONG.wordyStage];
   const long: StageEventLine[] = Array.from({ length: 30 }, (_, i) => ({
     v: 1,
@@ -78,7 +83,7 @@ async function longStringsRunDir(): Promise<string> {
   const events = [...paperRunEvents(60), ...long];
   const stats = { count: 10, p50_ms: 1, p95_ms: 2, p99_ms: 3, max_ms: 4, mean_ms: 1.5 };
   await writeRunDir(dir, {
-    files: [ndjson(events.slice(0, 120)), ndjson(events.slice(120))],
+    metrics: [ndjson(events.slice(0, 120)), ndjson(events.slice(120))],
     summary: summaryOf({
       stage_events_count: events.length,
       counters: { processed: 90, filled: 55, rejected: 18, errors: 5 },
@@ -90,7 +95,7 @@ async function longStringsRunDir(): Promise<string> {
       reasons_by_stage: Object.fromEntries(stages.map((s) => [s, { rejected: { [LONG.reason]: 3 } }])),
       gauges: { equity: 100_069.66, [LONG.gauge]: 123_456_803.623, [LONG.wideStage]: 1 },
     }),
-    runInfo: {
+    run: {
       ...RUN_INFO,
       settings: { ...RUN_INFO.settings, [LONG.settingKey]: LONG.settingValue, short: 'Z'.repeat(64) },
       [LONG.settingKey]: LONG.settingValue,
@@ -175,8 +180,7 @@ describe.skipIf(!hasChromium)('static page layout in Chromium at phone and deskt
   }
 
   it('does not say "no metrics_summary.json" when the only file is a corrupt metrics_summary.json', async () => {
-    const corrupt = await tempDir();
-    cleanups.push(() => removeDir(corrupt));
+    const corrupt = await runDir();
     await writeRunDir(corrupt, { summary: '{"v":1, torn' });
     const page = await openDashboard(corrupt, 375);
     const empty = (await page.locator('#no-metrics').textContent()) ?? '';
@@ -186,8 +190,7 @@ describe.skipIf(!hasChromium)('static page layout in Chromium at phone and deskt
     expect(await page.locator('.note').first().textContent()).toContain('metrics_summary.json is corrupt');
     expect(await pageOverflow(page)).toBe(0);
 
-    const missing = await tempDir();
-    cleanups.push(() => removeDir(missing));
+    const missing = await runDir();
     const empty2 = await openDashboard(missing, 375);
     expect(await empty2.locator('#no-metrics').textContent()).toContain(
       'no metrics.ndjson and no metrics_summary.json',
