@@ -56,6 +56,18 @@ function rotateBeforeListing(rotate: () => void): { calls: () => number } {
   return { calls: () => calls };
 }
 
+/** Makes every directory listing of the snapshot run `rotate` first: a writer that keeps outrunning it. */
+function rotateBeforeListingEachTime(rotate: () => void): { calls: () => number } {
+  const readdir = fs.promises.readdir.bind(fs.promises);
+  let calls = 0;
+  vi.spyOn(fs.promises, 'readdir').mockImplementation(((...args: Parameters<typeof readdir>) => {
+    calls++;
+    rotate();
+    return readdir(...args);
+  }) as typeof fs.promises.readdir);
+  return { calls: () => calls };
+}
+
 describe('snapshotMetricsFiles', () => {
   it('orders rotated files by number (.10 after .9), then the current file, ignoring other names', async () => {
     for (let n = 1; n <= 10; n++) write(`metrics.ndjson.${n}`, n * 10, n * 10 + 10);
@@ -137,6 +149,36 @@ describe('snapshotMetricsFiles', () => {
     expect(listing.calls()).toBe(2);
     expect(snapshot.files.map((f) => f.name)).toEqual(['metrics.ndjson.3', 'metrics.ndjson']);
     expect(await readAll(snapshot)).toEqual(range(20, 40));
+  });
+
+  it('gives the current file alone, in order, when the writer rotates and prunes it away at every try', async () => {
+    // A writer far faster than the reader (keep 1): before each listing it fills two files, so the current
+    // file the snapshot opened first is always rotated and pruned, and every rotated file listed is newer.
+    write('metrics.ndjson', 0, 10);
+    let next = 1;
+    let line = 10;
+    const opened: number[] = []; // the first line of each current file when the snapshot opened it
+    const realOpen = fs.promises.open;
+    vi.spyOn(fs.promises, 'open').mockImplementation(((file: fs.PathLike, ...rest: []) => {
+      if (path.basename(String(file)) === 'metrics.ndjson') opened.push(line - 10);
+      return realOpen(file, ...rest);
+    }) as typeof fs.promises.open);
+    const listing = rotateBeforeListingEachTime(() => {
+      for (let i = 0; i < 2; i++) {
+        fs.renameSync(path.join(dir, 'metrics.ndjson'), path.join(dir, `metrics.ndjson.${next}`));
+        if (next > 1) fs.rmSync(path.join(dir, `metrics.ndjson.${next - 1}`));
+        next++;
+        write('metrics.ndjson', line, line + 10);
+        line += 10;
+      }
+    });
+    const snapshot = await snapshotMetricsFiles(dir);
+    expect(listing.calls()).toBe(5);
+    expect(snapshot.files.map((f) => f.name)).toEqual(['metrics.ndjson']);
+    expect(snapshot.vanished).toEqual([]);
+    // The file opened first at the last try: its lines, none of the newer rotated files before them.
+    const first = opened.at(-1)!;
+    expect(await readAll(snapshot)).toEqual(range(first, first + 10));
   });
 
   it('tries again when there was no current file and the listed files were pruned before they were opened', async () => {

@@ -83,7 +83,10 @@ export class MetricsFileSnapshot {
  * is missing every older one is gone and what is held is a gap-free run. A rotated file with the current
  * file's inode is the current file renamed by rotation meanwhile: it and anything newer are left out, the
  * current file being read through the handle opened first. Beyond `maxOpen` rotated files the oldest are
- * only listed, opened by {@link MetricsFileSnapshot.open}; one pruned before then is missed.
+ * only listed, opened by {@link MetricsFileSnapshot.open}; one pruned before then is missed. If the current
+ * file opened first was rotated and pruned before the rotated files could be held, the snapshot is taken again
+ * (a few times); a writer that keeps outrunning it that way gets a snapshot of that file alone, which is still
+ * gap-free and in order (the rotated files before it are gone, those after it are lines written later).
  *
  * @throws MetricsError `LOOP_METRICS_READ_FAILED` if the run dir cannot be listed or a file cannot be opened.
  */
@@ -149,6 +152,7 @@ async function trySnapshot(
     const eagerFrom = Math.max(0, rotated.length - maxOpen);
     let end = rotated.length; // rotated[0, end) are older than the current file
     let oldestHeld = end;
+    let currentFound = false; // the current file was found among the rotated ones, renamed
     for (let i = rotated.length - 1; i >= eagerFrom; i--) {
       const entry = rotated[i]!;
       const handle = await openOrUndefined(entry.path);
@@ -165,6 +169,7 @@ async function trySnapshot(
         }
         end = i;
         oldestHeld = i;
+        currentFound = true;
         continue;
       }
       held[i] = { ...fileInfo(entry), size: stat.size, dev: stat.dev, ino: stat.ino };
@@ -190,7 +195,18 @@ async function trySnapshot(
     // before they could be opened: the writer moved on while we looked, and what is held may be nothing.
     if (!lastAttempt && current === undefined && vanished.length > 0) return undefined;
     if (current !== undefined && currentStat !== undefined) {
-      if (!lastAttempt && (await statOf(current, currentPath)).nlink === 0) return undefined;
+      if (!currentFound && (await statOf(current, currentPath)).nlink === 0) {
+        // The current file was rotated and pruned before its new name could be opened: every rotated file
+        // still held is newer than it or of unknown order, so only it forms a gap-free run. Try again for a
+        // fresher one; a writer that keeps outrunning the reader gets the file opened first, alone.
+        if (!lastAttempt) return undefined;
+        await Promise.all(
+          [...handles].filter(([name]) => name !== METRICS_FILE).map(([, handle]) => handle.close()),
+        );
+        for (const name of [...handles.keys()]) if (name !== METRICS_FILE) handles.delete(name);
+        files.length = 0;
+        vanished.length = 0;
+      }
       files.push({
         name: METRICS_FILE,
         path: currentPath,
