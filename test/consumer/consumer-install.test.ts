@@ -136,6 +136,7 @@ describe('packed tarballs installed with npm into a fresh project', () => {
     if (!existsSync(join(app, 'runs/esm'))) await node('bot.mjs', 'runs/esm');
     const page = await node('embed.mjs', 'runs/esm');
     expect(page.doctype).toBe(true);
+    expect(page.fromEvents).toBe(true);
   });
 
   it('installs @loop/metrics alone: size and dependency count', async (context) => {

@@ -1,7 +1,6 @@
 // buildModel(): streams a run dir into the dashboard model with bounded memory.
 import { stat } from 'node:fs/promises';
 import {
-  decideRunHealth,
   pidIsAlive,
   type RunHistoryLimits,
   readHeartbeat,
@@ -11,9 +10,10 @@ import {
   readSupervisorLog,
   readSupervisorState,
 } from '@loop/run-dir';
-import { composeDashboardModel } from './compose-model.js';
+import { composeModelFromSources } from './compose-model.js';
 import { LoopDashboardError } from './errors.js';
 import type { DashboardModel } from './model.js';
+import { checkHistoryLimits, checkOptionsObject, checkText } from './option-checks.js';
 import { RunDirFollower } from './run-dir-follower.js';
 
 /** Options of {@link buildModel}. */
@@ -24,8 +24,12 @@ export interface BuildModelOptions {
   limits?: Partial<Omit<RunHistoryLimits, 'tailLines'>>;
 }
 
-/** Throws LOOP_DASHBOARD_RUN_DIR_MISSING unless `runDir` is an existing directory. */
+/**
+ * Throws `LOOP_DASHBOARD_RUN_DIR_MISSING` unless `runDir` is an existing directory (`LOOP_DASHBOARD_OPTION_INVALID`
+ * unless it is a non-empty string).
+ */
 export async function assertRunDir(runDir: string): Promise<void> {
+  checkText('assertRunDir', 'runDir', runDir);
   let isDirectory = false;
   try {
     isDirectory = (await stat(runDir)).isDirectory();
@@ -43,7 +47,7 @@ export async function assertRunDir(runDir: string): Promise<void> {
 }
 
 /**
- * Reads the summary and run.json and composes the model from a follower's history. `staleAfterMs` overrides the
+ * Reads the run dir's documents and composes the model from a follower's history. `staleAfterMs` overrides the
  * health model's heartbeat threshold.
  */
 export async function modelFromFollower(
@@ -59,32 +63,17 @@ export async function modelFromFollower(
     readSupervisorState(runDir),
     readSupervisorLog(runDir),
   ]);
-  const model = composeDashboardModel({
+  return composeModelFromSources({
     runDir,
     history: follower.history,
+    lifetimes: follower.lifetimes,
     files: follower.files(),
     unreadRotatedFiles: follower.unreadRotatedFiles(),
-    summary,
-    runInfo,
-  });
-  const lifetimes = follower.lifetimes;
-  model.health = decideRunHealth({
+    documents: { summary, runInfo, run, heartbeat, supervisor, supervisorLog },
     nowMs: Date.now(),
-    run,
-    summary,
-    heartbeat,
-    supervisor,
-    supervisorLog,
-    lifetimes: {
-      list: [...lifetimes.lifetimes()],
-      dropped: lifetimes.dropped,
-      totals: lifetimes.totals(),
-      recent: lifetimes.recent(),
-    },
     isAlive: pidIsAlive,
     ...(options.staleAfterMs === undefined ? {} : { staleAfterMs: options.staleAfterMs }),
   });
-  return model;
 }
 
 /**
@@ -94,11 +83,15 @@ export async function modelFromFollower(
  * Torn or corrupt lines are skipped and counted; a missing or corrupt summary is recomputed from the events.
  *
  * @throws LoopDashboardError `LOOP_DASHBOARD_RUN_DIR_MISSING` if `runDir` is not a directory,
- *   `LOOP_DASHBOARD_READ_FAILED` if a file cannot be read.
+ *   `LOOP_DASHBOARD_READ_FAILED` if a file cannot be read, `LOOP_DASHBOARD_OPTION_INVALID` for an option
+ *   that is not what it documents (e.g. `tailLines: -1`, an unknown limit).
  */
 export async function buildModel(runDir: string, options: BuildModelOptions = {}): Promise<DashboardModel> {
+  checkText('buildModel', 'runDir', runDir);
+  checkOptionsObject('buildModel', 'options', options);
+  const limits = checkHistoryLimits('buildModel', options.tailLines, options.limits);
   await assertRunDir(runDir);
-  const follower = new RunDirFollower(runDir, { ...options.limits, tailLines: options.tailLines ?? 50 });
+  const follower = new RunDirFollower(runDir, limits);
   await follower.refresh({ final: true });
   return modelFromFollower(follower);
 }

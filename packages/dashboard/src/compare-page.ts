@@ -2,6 +2,7 @@
 // under the dashboard's rules: the static CSP, no script, every file-derived string escaped and <bdi>-isolated.
 // The model is plain data (what @loop/check's comparison gives); this module does no I/O.
 import { Eta } from 'eta';
+import { assertComparePageModel } from './model-shape.js';
 import { PAGE_STYLE } from './page-templates.js';
 import { STATIC_CSP } from './render.js';
 
@@ -173,6 +174,7 @@ function stepView(title: string, step: CompareStep) {
  * side-by-side table. Static: the dashboard's CSP (`default-src 'none'`), no script. Pure.
  */
 export function renderComparePage(model: ComparePageModel): string {
+  assertComparePageModel(model);
   const steps = [];
   if (model.decision) steps.push(stepView('Decisions first differ', model.decision));
   if (

@@ -1,6 +1,15 @@
 // Puts a streamed RunHistory, the summary and run.json together into the dashboard model. Pure.
 import type { MetricsSummary, StageOutcome } from '@loop/metrics';
-import type { DocumentRead, RunHistory } from '@loop/run-dir';
+import {
+  type DocumentRead,
+  decideRunHealth,
+  type HeartbeatReading,
+  type LifetimeTracker,
+  type RunHistory,
+  type RunRecordDocument,
+  type SupervisorLogEntry,
+  type SupervisorState,
+} from '@loop/run-dir';
 import { DASHBOARD_MODEL_VERSION, type DashboardModel, type ReasonRow, type StageRow } from './model.js';
 import { flattenSettings } from './settings-rows.js';
 
@@ -174,4 +183,64 @@ export function composeDashboardModel(inputs: ModelInputs): DashboardModel {
       notes,
     },
   };
+}
+
+/** The run dir's documents a model is made of: what buildModel() reads, what buildModelFromEvents() is given. */
+export interface ModelDocuments {
+  summary: DocumentRead<MetricsSummary>;
+  /** run.json as any object (its settings are listed). */
+  runInfo: DocumentRead<Record<string, unknown>>;
+  /** run.json checked against the run record schema (the health model reads it). */
+  run: DocumentRead<RunRecordDocument>;
+  heartbeat: DocumentRead<HeartbeatReading>;
+  supervisor: DocumentRead<SupervisorState>;
+  supervisorLog: readonly SupervisorLogEntry[];
+}
+
+/** Everything a whole model (figures and health) is composed from. */
+export interface ModelSources {
+  runDir: string;
+  history: RunHistory;
+  lifetimes: LifetimeTracker;
+  files: Array<{ name: string; lines: number; bytes: number }>;
+  unreadRotatedFiles?: number;
+  documents: ModelDocuments;
+  /** Wall clock now (ms): the health model's heartbeat age and uptimes are taken at this time. */
+  nowMs: number;
+  isAlive: (pid: number) => boolean | null;
+  /** The health model's heartbeat threshold, when not its default. */
+  staleAfterMs?: number | undefined;
+}
+
+/**
+ * The one composition both builders go through: the figures ({@link composeDashboardModel}) and the run's
+ * health as @loop/run-dir decides it. Pure, given `isAlive`.
+ */
+export function composeModelFromSources(sources: ModelSources): DashboardModel {
+  const { documents, lifetimes } = sources;
+  const model = composeDashboardModel({
+    runDir: sources.runDir,
+    history: sources.history,
+    files: sources.files,
+    unreadRotatedFiles: sources.unreadRotatedFiles ?? 0,
+    summary: documents.summary,
+    runInfo: documents.runInfo,
+  });
+  model.health = decideRunHealth({
+    nowMs: sources.nowMs,
+    run: documents.run,
+    summary: documents.summary,
+    heartbeat: documents.heartbeat,
+    supervisor: documents.supervisor,
+    supervisorLog: documents.supervisorLog,
+    lifetimes: {
+      list: [...lifetimes.lifetimes()],
+      dropped: lifetimes.dropped,
+      totals: lifetimes.totals(),
+      recent: lifetimes.recent(),
+    },
+    isAlive: sources.isAlive,
+    ...(sources.staleAfterMs === undefined ? {} : { staleAfterMs: sources.staleAfterMs }),
+  });
+  return model;
 }

@@ -1,5 +1,10 @@
-// Public entry of @loop/dashboard: build a model from a run dir, render it, write it, or serve it live.
+// Public entry of @loop/dashboard: build a model from a run dir or from events, render it, write it, or serve it live.
 export { assertRunDir, type BuildModelOptions, buildModel } from './build-model.js';
+export {
+  type BuildModelFromEventsOptions,
+  buildModelFromEvents,
+  EVENTS_SOURCE,
+} from './build-model-from-events.js';
 export {
   type ComparePageModel,
   type CompareRow,

@@ -10,6 +10,7 @@ import { LoopDashboardError } from './errors.js';
 import { bodyDelta } from './live-delta.js';
 import { liveRequestHandler } from './live-routes.js';
 import type { DashboardModel } from './model.js';
+import { checkDashboardServerOptions } from './option-checks.js';
 import { renderDashboardBody } from './render.js';
 import { stampRunDir, watchRunDir } from './run-dir-changes.js';
 import { RunDirFollower } from './run-dir-follower.js';
@@ -69,9 +70,11 @@ export interface DashboardServer {
  * script and `connect-src 'self'`), `GET /events` the SSE stream, `GET /model.json` the model.
  * Updates are read incrementally (appended bytes only) and follow rotation.
  *
- * @throws LoopDashboardError `LOOP_DASHBOARD_RUN_DIR_MISSING`, `LOOP_DASHBOARD_SERVE_FAILED`
+ * @throws LoopDashboardError `LOOP_DASHBOARD_RUN_DIR_MISSING`, `LOOP_DASHBOARD_SERVE_FAILED`,
+ *   `LOOP_DASHBOARD_OPTION_INVALID` (an option that is not what it documents)
  */
 export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
+  checkDashboardServerOptions(options);
   const { runDir, host = '127.0.0.1', port = 0 } = options;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const pollMs = options.pollMs ?? 1_000;

@@ -55,7 +55,7 @@ describe('renderDashboard', () => {
     expect(JSON.parse(config).runDir).toBe(model.runDir);
     expect(html.match(/<script nonce="abcDEF123456">/g)).toHaveLength(1);
     expect(() => renderDashboard(model, { live: { nonce: "x' 'unsafe-inline", eventsPath: '/e' } })).toThrow(
-      TypeError,
+      expect.objectContaining({ name: 'LoopDashboardError', code: 'LOOP_DASHBOARD_OPTION_INVALID' }),
     );
   });
 

@@ -13,6 +13,8 @@ import { healthView } from './health-view.js';
 import { escapeJsonForScript } from './html-escape.js';
 import { LIVE_CLIENT_SCRIPT } from './live-client.js';
 import type { DashboardModel } from './model.js';
+import { assertDashboardModel } from './model-shape.js';
+import { checkOptionsObject, checkText, invalidOption } from './option-checks.js';
 import { BODY_TEMPLATE, PAGE_STYLE, PAGE_TEMPLATE } from './page-templates.js';
 import { attrCharts, latencyOverTimeChart, outcomesChart } from './svg-charts.js';
 
@@ -21,6 +23,8 @@ export const STATIC_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-sr
 
 /** Content-Security-Policy of the live page: only the script carrying `nonce`, and requests to its own origin. */
 export function liveCsp(nonce: string): string {
+  if (typeof nonce !== 'string' || !NONCE.test(nonce))
+    throw invalidOption('liveCsp', 'nonce must be 8-128 base64 characters', 'nonce');
   return `${STATIC_CSP}; script-src 'nonce-${nonce}'; connect-src 'self'`;
 }
 
@@ -176,6 +180,7 @@ function bodyView(model: DashboardModel) {
 
 /** Renders only the content of `<main>`: what the live page swaps in on each update. Pure. */
 export function renderDashboardBody(model: DashboardModel): string {
+  assertDashboardModel(model, 'renderDashboardBody');
   return eta.render('@body', bodyView(model));
 }
 
@@ -185,9 +190,13 @@ export function renderDashboardBody(model: DashboardModel): string {
  * CSP meta tag that forbids scripts; live pages carry one nonce-allowed script. Pure and deterministic.
  */
 export function renderDashboard(model: DashboardModel, options: RenderOptions = {}): string {
+  assertDashboardModel(model, 'renderDashboard');
+  checkOptionsObject('renderDashboard', 'options', options);
   const live = options.live;
-  if (live && !NONCE.test(live.nonce))
-    throw new TypeError('renderDashboard: live.nonce must be 8-128 base64 characters');
+  checkOptionsObject('renderDashboard', 'live', live);
+  if (live && (typeof live.nonce !== 'string' || !NONCE.test(live.nonce)))
+    throw invalidOption('renderDashboard', 'live.nonce must be 8-128 base64 characters', 'live.nonce');
+  if (live) checkText('renderDashboard', 'live.eventsPath', live.eventsPath);
   const parts = model.runDir.split(/[\\/]/).filter(Boolean);
   return eta.render('@page', {
     csp: live ? liveCsp(live.nonce) : STATIC_CSP,

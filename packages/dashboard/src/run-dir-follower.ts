@@ -1,9 +1,16 @@
 // Reads a run dir's NDJSON files into a RunHistory and, when called again, reads only what was appended,
 // following the current file through rotation (same inode, new name).
 import { type MetricsFileSnapshot, snapshotMetricsFiles } from '@loop/metrics';
-import { LifetimeTracker, METRICS_FILE, RunHistory, type RunHistoryLimits } from '@loop/run-dir';
+import {
+  isLoopRunDirError,
+  LifetimeTracker,
+  METRICS_FILE,
+  RunHistory,
+  type RunHistoryLimits,
+} from '@loop/run-dir';
 import { LoopDashboardError } from './errors.js';
 import { readNdjsonLines } from './ndjson-file-reader.js';
+import { checkOptionsObject, checkText, invalidOption } from './option-checks.js';
 import { readStageEventLine } from './stage-event-line.js';
 
 interface FileProgress {
@@ -54,11 +61,19 @@ export class RunDirFollower {
   /** The last refresh failed part-way: the next one rebuilds from scratch. */
   private failed = false;
 
+  /** @throws LoopDashboardError `LOOP_DASHBOARD_OPTION_INVALID` for a `runDir` that is not a string or a bad limit. */
   constructor(
     readonly runDir: string,
     private readonly limits: Partial<RunHistoryLimits> = {},
   ) {
-    this.history = new RunHistory(limits);
+    checkText('RunDirFollower', 'runDir', runDir);
+    checkOptionsObject('RunDirFollower', 'limits', limits);
+    try {
+      this.history = new RunHistory(limits);
+    } catch (error) {
+      if (!isLoopRunDirError(error)) throw error;
+      throw invalidOption('RunDirFollower', error.message, String(error.context.option ?? 'limits'), error);
+    }
     this.lifetimes = new LifetimeTracker();
   }
 

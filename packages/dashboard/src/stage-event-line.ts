@@ -11,7 +11,7 @@ const OUTCOMES = new Set(['ok', 'rejected', 'error']);
  * running zod on every one of millions of lines roughly doubles the cost of reading a history; anything it does
  * not accept is handed to zod, which decides and explains.
  */
-function isPlainStageEvent(value: unknown): value is StageEventLine {
+export function isPlainStageEvent(value: unknown): value is StageEventLine {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const o = value as Record<string, unknown>;
   if (o.v !== 1) return false;

@@ -20,6 +20,7 @@ export {
   readRunRecord,
   readSupervisorState,
 } from './documents.js';
+export { isLoopRunDirError, LoopRunDirError, type LoopRunDirErrorCode } from './errors.js';
 export {
   EXEC_STAGE,
   type ExecStepCounts,

@@ -1,6 +1,8 @@
 // Splits a run dir's stage events into process lifetimes (each restart numbers its steps from 1 again) and
 // keeps per-lifetime and total figures, so that counts across restarts never fall. Pure; bounded memory.
+
 import type { StageEventLine } from '@loop/metrics';
+import { checkWholeOption } from './errors.js';
 import { startsNewLifetime } from './event-conventions.js';
 import { type RecentOutcomes, RecentOutcomeWindow } from './recent-outcomes.js';
 
@@ -63,8 +65,10 @@ export class LifetimeTracker {
   readonly #recent = new RecentOutcomeWindow();
   readonly #totals: LifetimeTotals = { lifetimes: 0, steps: 0, events: 0, rejections: 0, errors: 0 };
 
+  /** @throws LoopRunDirError `LOOP_RUN_DIR_OPTION_INVALID` unless `maxLifetimes` is a whole number >= 1. */
   constructor(maxLifetimes = DEFAULT_MAX_LIFETIMES) {
-    this.#max = Math.max(1, maxLifetimes);
+    checkWholeOption('maxLifetimes', maxLifetimes, 1);
+    this.#max = maxLifetimes;
   }
 
   /** Adds one event read from `file` at 1-based `line`. */

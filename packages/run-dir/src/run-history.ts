@@ -1,6 +1,7 @@
 // The pure, bounded-memory aggregate of a stream of stage events: per-stage histograms, outcomes, reasons,
 // fixed-count time buckets (re-bucketed as the history grows), a ring buffer for the tail, skipped lines.
 import { LatencyHistogram, type StageEventLine } from '@loop/metrics';
+import { checkWholeOption, LoopRunDirError } from './errors.js';
 import { execFillsOf, hasStepCountAttrs } from './event-conventions.js';
 import type {
   AttrSeries,
@@ -60,6 +61,27 @@ interface TimeBucket {
   attrs: Array<number | undefined>;
 }
 
+/** Throws unless every given limit is known and a whole number in range (maxBuckets >= 1, the rest >= 0). */
+function checkLimits(limits: Partial<RunHistoryLimits>): Partial<RunHistoryLimits> {
+  if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) {
+    throw new LoopRunDirError('LOOP_RUN_DIR_OPTION_INVALID', 'RunHistory limits must be an object');
+  }
+  const given: Partial<RunHistoryLimits> = {};
+  for (const [key, value] of Object.entries(limits)) {
+    if (value === undefined) continue; // as if not given: the default holds
+    if (!Object.hasOwn(DEFAULT_RUN_HISTORY_LIMITS, key)) {
+      throw new LoopRunDirError(
+        'LOOP_RUN_DIR_OPTION_INVALID',
+        `limits.${key} is not a RunHistory limit (known: ${Object.keys(DEFAULT_RUN_HISTORY_LIMITS).join(', ')})`,
+        { option: `limits.${key}` },
+      );
+    }
+    checkWholeOption(`limits.${key}`, value, key === 'maxBuckets' ? 1 : 0);
+    given[key as keyof RunHistoryLimits] = value as number;
+  }
+  return given;
+}
+
 /** Figures computed from the events alone, used when the summary is missing or corrupt. */
 export interface RecomputedCounters {
   processed: number;
@@ -101,8 +123,9 @@ export class RunHistory {
   /** Sum of the exec events' `attrs.fills` (orders filled that step, as `loop run` writes them). */
   private execFills = 0;
 
+  /** @throws LoopRunDirError `LOOP_RUN_DIR_OPTION_INVALID` for an unknown limit or one not a whole number in range. */
   constructor(limits: Partial<RunHistoryLimits> = {}) {
-    this.limits = { ...DEFAULT_RUN_HISTORY_LIMITS, ...limits };
+    this.limits = { ...DEFAULT_RUN_HISTORY_LIMITS, ...checkLimits(limits) };
     this.stages = new StageAggregator(this.limits);
     const capacity = Math.max(0, this.limits.tailLines);
     this.ringEvents = new Array(capacity);
