@@ -102,6 +102,7 @@ export function checkDashboardServerOptions(options: unknown): void {
   checkNumber(caller, 'heartbeatMs', o.heartbeatMs, 1);
   checkNumber(caller, 'pollMs', o.pollMs, 1);
   checkNumber(caller, 'debounceMs', o.debounceMs, 0);
+  checkNumber(caller, 'staleAfterMs', o.staleAfterMs, 0);
   if (
     o.allowHosts !== undefined &&
     (!Array.isArray(o.allowHosts) || o.allowHosts.some((h) => typeof h !== 'string'))
