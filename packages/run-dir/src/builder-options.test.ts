@@ -17,7 +17,7 @@ describe('builder options', () => {
     [{ tailLines: -1 }, /^limits\.tailLines must be a whole number >= 0, got -1$/],
     [{ maxStages: 2.5 }, /^limits\.maxStages must be a whole number >= 0, got 2\.5$/],
     [{ maxAttrKeys: '4' }, /^limits\.maxAttrKeys must be a whole number >= 0, got "4"$/],
-    [{ maxBucket: 9 }, /^limits\.maxBucket is not a RunHistory limit \(known: tailLines, maxBuckets, /],
+    [{ maxBucket: 9 }, /^limits\.maxBucket is not a RunHistory limit \(known: .*maxBuckets/],
   ])('RunHistory(%j)', (limits, message) => {
     const error = thrown(() => new RunHistory(limits as never));
     expect(isLoopRunDirError(error)).toBe(true);
