@@ -1,6 +1,6 @@
 // buildModelFromEvents() against buildModel(): the same events in memory and in a run dir give the same model
 // (but for the documented source fields), and the page rendered from memory opens in Chromium.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   buildModel,
   buildModelFromEvents,
@@ -69,12 +69,17 @@ async function bothWays(
   files: string[],
 ): Promise<{ fromDir: DashboardModel; fromEvents: DashboardModel }> {
   const dir = await tempDir();
+  // buildModel takes the health model's "now" from Date.now(): fixed here, and given as `now` to the other.
+  const now = Date.now();
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(now);
   try {
     await writeRunDir(dir, { files, summary: documents.summary, runInfo: documents.run });
     const fromDir = await buildModel(dir, { tailLines: 20 });
-    const fromEvents = buildModelFromEvents(events, { ...documents, tailLines: 20, now: Date.now() });
+    const fromEvents = buildModelFromEvents(events, { ...documents, tailLines: 20, now });
     return { fromDir, fromEvents };
   } finally {
+    vi.useRealTimers();
     await removeDir(dir);
   }
 }
