@@ -2,6 +2,14 @@
 // (but for the documented source fields), and the page rendered from memory opens in Chromium.
 import { describe, expect, it, vi } from 'vitest';
 import {
+  ndjson,
+  runDir,
+  STAGES,
+  stageEvents,
+  summaryOf,
+  T0,
+} from '../../run-dir/test-support/run-dir-fixture.js';
+import {
   buildModel,
   buildModelFromEvents,
   type DashboardModel,
@@ -9,16 +17,6 @@ import {
   renderDashboard,
 } from '../src/index.js';
 import { RESULTS, useBrowser } from './chromium.js';
-import {
-  ndjson,
-  removeDir,
-  STAGES,
-  stageEvents,
-  summaryOf,
-  T0,
-  tempDir,
-  writeRunDir,
-} from './run-dir-fixture.js';
 
 const { available: hasChromium, browser, cleanups } = useBrowser('model-from-events.test');
 
@@ -68,19 +66,17 @@ async function bothWays(
   documents: { summary?: ReturnType<typeof summaryOf>; run?: Record<string, unknown> },
   files: string[],
 ): Promise<{ fromDir: DashboardModel; fromEvents: DashboardModel }> {
-  const dir = await tempDir();
+  const dir = await runDir({ metrics: files, summary: documents.summary, run: documents.run });
   // buildModel takes the health model's "now" from Date.now(): fixed here, and given as `now` to the other.
   const now = Date.now();
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(now);
   try {
-    await writeRunDir(dir, { files, summary: documents.summary, runInfo: documents.run });
     const fromDir = await buildModel(dir, { tailLines: 20 });
     const fromEvents = buildModelFromEvents(events, { ...documents, tailLines: 20, now });
     return { fromDir, fromEvents };
   } finally {
     vi.useRealTimers();
-    await removeDir(dir);
   }
 }
 

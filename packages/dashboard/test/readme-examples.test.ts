@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ndjson, removeDir, stageEvents, summaryOf, tempDir, writeRunDir } from './run-dir-fixture.js';
+import { ndjson, runDir, stageEvents, summaryOf } from '../../run-dir/test-support/run-dir-fixture.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const examples = join(packageDir, 'examples');
@@ -83,14 +83,11 @@ describe('README embedding examples', () => {
   });
 
   it('static-site.mjs writes a page per run dir and an index', async () => {
-    const root = await tempDir();
-    cleanups.push(() => removeDir(root));
+    const root = await runDir();
     const runs = join(root, 'runs');
     const site = join(root, 'site');
-    const { mkdir } = await import('node:fs/promises');
     for (const name of ['alpha', 'beta']) {
-      await mkdir(join(runs, name), { recursive: true });
-      await writeRunDir(join(runs, name), { files: [ndjson(stageEvents(20))], summary: summaryOf() });
+      await runDir({ metrics: [ndjson(stageEvents(20))], summary: summaryOf() }, { dir: join(runs, name) });
     }
     const { stdout } = await promisify(execFile)(
       process.execPath,
