@@ -51,8 +51,8 @@ export class InputReporter {
   ) {}
 
   /**
-   * Reports one invalid input. Strict: throws `code` with `message` and `{ kind, ...context }`. Otherwise
-   * counts it, and on the first of its kind calls `onWarning` with `message` and `repaired` (what was done
+   * Reports one invalid input: counts it, then in strict mode throws `code` with `message` and
+   * `{ kind, ...context }`; otherwise, on the first of its kind calls `onWarning` with `message` and `repaired` (what was done
    * instead); a throwing `onWarning` is ignored (observability never takes the loop down).
    */
   report(
@@ -62,9 +62,10 @@ export class InputReporter {
     repaired: string,
     context: Record<string, unknown> = {},
   ): void {
-    if (this.strict) throw new MetricsError(code, message, { context: { kind, ...context } });
     const seen = this.counts.get(kind) ?? 0;
     this.counts.set(kind, seen + 1);
+    // Counted in strict mode too: a caller that swallows the error (an OTel span processor) still shows it.
+    if (this.strict) throw new MetricsError(code, message, { context: { kind, ...context } });
     if (seen > 0) return;
     const text = `@loop/metrics: ${message}; ${repaired}. Further ${kind} problems are only counted (summary invalid_input.${kind}); strict: true throws ${code}.`;
     try {

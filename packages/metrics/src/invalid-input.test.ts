@@ -52,6 +52,7 @@ describe('strict: true', () => {
         kind,
       });
       expect(metrics.collector.stageEventsCount).toBe(0);
+      expect(metrics.summary().invalid_input).toEqual({ [kind]: 1 });
     },
   );
 

@@ -88,8 +88,8 @@ export interface MetricsRecorderOptions {
   clock?: () => number;
   /**
    * Invalid input (an unknown outcome, a missing stage, NaN latency, a bad counter name, a timer ended
-   * twice) throws a {@link MetricsError} instead of being counted in the summary's `invalid_input` with one
-   * warning per kind. Default false. Use it in tests and development.
+   * twice) throws a {@link MetricsError} (and is counted in the summary's `invalid_input`) instead of being
+   * recorded as well as possible with one warning per kind. Default false. Use it in tests and development.
    */
   strict?: boolean;
   /** Told of the first invalid input of each kind (not in strict mode). Default: `process.emitWarning`. */

@@ -103,6 +103,17 @@ describe('LoopSpanProcessor: a bot instrumented with OTel gets Loop stage events
     ]);
     expect(warnings.map((w) => w.kind)).toEqual(['outcome']);
   });
+
+  it('strict mode: a bad span is not thrown into the SDK, and is still counted', () => {
+    metrics.close();
+    metrics = openMetricsRecorder({ handleProcessExit: false, strict: true });
+    const tracer = basicProvider().getTracer('bot');
+    expect(() =>
+      tracer.startSpan('x', { attributes: { 'loop.stage': 'exec', 'loop.outcome': 'success' } }).end(),
+    ).not.toThrow();
+    expect(metrics.collector.stageEventsCount).toBe(0);
+    expect(metrics.summary().invalid_input).toEqual({ outcome: 1 });
+  });
 });
 
 describe('metrics.stage() with otelStageTracer: Loop users appear in their tracing backend', () => {

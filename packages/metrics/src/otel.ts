@@ -58,7 +58,7 @@ const hrMs = (time: HrTime): number => time[0] * 1000 + time[1] / 1e6;
  * (else, for an error, the recorded exception's type or the status message), step from `loop.step`.
  * Spans without `loop.stage`, and those `metrics.stage()` made itself (`loop.recorded`), are ignored, so
  * nothing is counted twice. Never throws into the SDK: a bad value is reported by the recorder (counted
- * and warned, or thrown only in `strict` mode, which a processor then swallows).
+ * and warned; in `strict` mode the error is swallowed here, the event dropped, the problem still counted).
  */
 export class LoopSpanProcessor {
   private readonly copied: string[];
@@ -103,7 +103,7 @@ export class LoopSpanProcessor {
     try {
       this.metrics.record(event);
     } catch {
-      // strict mode threw for a bad attribute value: the SDK must not see it (the warning path counts it).
+      // strict mode threw for a bad attribute value: the SDK must not see it (the recorder counted it).
     }
   }
 
