@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deepJson, runDir } from '../../../packages/run-dir/test-support/run-dir-fixture.js';
+import { deepJson, runDir, stageEvents } from '../../../packages/run-dir/test-support/run-dir-fixture.js';
 import { loop } from './harness.js';
 
 describe('loop dashboard on hostile documents', () => {
@@ -21,5 +21,25 @@ describe('loop dashboard on hostile documents', () => {
     const r = await loop(['dashboard', '--run-dir', dir], { timeout: 60_000 });
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(readFileSync(join(dir, 'dashboard.html'), 'utf8')).toContain('is not a regular file');
+  });
+
+  it('skips a FIFO named metrics.ndjson.2 and counts deep NDJSON lines: dashboard, status and check finish', async () => {
+    const events = stageEvents(6);
+    const dir = await runDir({
+      // metrics.ndjson.1 and metrics.ndjson, with a FIFO (no writer) between them as metrics.ndjson.2.
+      metrics: [events.slice(0, 8), [...events.slice(8), deepJson(10_000), deepJson(10_000, 'object')]],
+      files: { 'metrics.ndjson.2': { kind: 'fifo' } },
+    });
+    const dashboard = await loop(['dashboard', '--run-dir', dir], { timeout: 60_000 });
+    expect(dashboard.exitCode, String(dashboard.stderr)).toBe(0);
+    // The FIFO is never opened blocking; the deep lines are counted, not a crash.
+    expect(dashboard.stdout).toMatch(/ events from \d+ files?, 2 skipped lines/);
+    expect(readFileSync(join(dir, 'dashboard.html'), 'utf8')).toContain('<h2>Stages</h2>');
+    const status = await loop(['status', '--run-dir', dir, '--json'], { timeout: 60_000 });
+    expect(JSON.parse(String(status.stdout)).runs).toHaveLength(1);
+    const check = await loop(['check', '--run-dir', dir, '--threshold', 'skipped_lines == 2'], {
+      timeout: 60_000,
+    });
+    expect(check.exitCode, String(check.stdout)).toBe(0);
   });
 });

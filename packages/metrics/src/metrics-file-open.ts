@@ -3,14 +3,28 @@
 import * as fs from 'node:fs';
 import { describeError, MetricsError } from './errors.js';
 
-/** Opens `file` read-only; `undefined` if it no longer exists. Throws `LOOP_METRICS_READ_FAILED` otherwise. */
+/**
+ * Opens `file` read-only; `undefined` if it no longer exists or is not a regular file (a FIFO, socket, device or
+ * directory with a metrics file's name is skipped, never read). Opened non-blocking, so a FIFO with no writer
+ * cannot hang the open; the type is checked on the open handle. Throws `LOOP_METRICS_READ_FAILED` otherwise.
+ */
 export async function openOrUndefined(file: string): Promise<fs.promises.FileHandle | undefined> {
+  let handle: fs.promises.FileHandle;
   try {
-    return await fs.promises.open(file, 'r');
+    handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENXIO' || code === 'EISDIR') return undefined;
     throw readFailed(file, error);
   }
+  try {
+    if ((await handle.stat()).isFile()) return handle;
+  } catch (error) {
+    await handle.close();
+    throw readFailed(file, error);
+  }
+  await handle.close();
+  return undefined;
 }
 
 /** The `LOOP_METRICS_READ_FAILED` error for `file`. */

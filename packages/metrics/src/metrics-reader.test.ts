@@ -1,4 +1,5 @@
 // Reading a run dir back: chronological order across rotated files, skipped lines with file and line, tail.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -133,6 +134,18 @@ describe('readEvents', () => {
       [2, 'invalid-schema'],
       [3, 'invalid-schema'],
     ]);
+  });
+
+  it('skips a FIFO, a directory or a socket path named like a metrics file without opening it blocking', async () => {
+    fs.writeFileSync(path.join(dir, 'metrics.ndjson.1'), `${bare(0)}\n`);
+    execFileSync('mkfifo', [path.join(dir, 'metrics.ndjson.2')]); // no writer: a blocking open never returns
+    fs.mkdirSync(path.join(dir, 'metrics.ndjson.3'));
+    fs.writeFileSync(path.join(dir, 'metrics.ndjson'), `${bare(1)}\n`);
+    // The current file is read; rotated files older than a skipped one count as pruned (the snapshot's rule).
+    expect((await collect(readEvents(dir))).at(-1)).toBe(1);
+    fs.rmSync(path.join(dir, 'metrics.ndjson'));
+    execFileSync('mkfifo', [path.join(dir, 'metrics.ndjson')]);
+    expect(await collect(readEvents(dir))).not.toContain(1);
   });
 
   it('is empty for a run dir without metrics, or one that does not exist', async () => {
