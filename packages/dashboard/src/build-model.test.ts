@@ -153,10 +153,17 @@ describe('buildModel', () => {
     // Risk latencies are 0.2 + (step % 10) * 0.01 ms: 0.20 .. 0.29.
     expect(risk.p50_ms).toBeCloseTo(0.24, 2);
     expect(risk.max_ms).toBeCloseTo(0.29, 5);
-    expect(model.reasons).toEqual([
-      { stage: 'risk', outcome: 'rejected', reason: 'MAX_POSITION', count: 3 },
-      { stage: 'exec', outcome: 'error', reason: 'VENUE_TIMEOUT', count: 2 },
+    expect(model.reasons).toMatchObject([
+      { stage: 'risk', outcome: 'rejected', reason: 'MAX_POSITION', count: 3, share: 3 / 22 },
+      { stage: 'exec', outcome: 'error', reason: 'VENUE_TIMEOUT', count: 2, share: 2 / 22 },
     ]);
+    // Every reason has a first example and, when seen more than once, the last one too, with file and line.
+    for (const r of model.reasons) {
+      expect(r.firstExample).toMatchObject({ file: 'metrics.ndjson' });
+      expect(r.lastExample?.step).toBe(r.reason === 'MAX_POSITION' ? 21 : 22);
+    }
+    expect(model.recent?.rejections.map((e) => e.step)).toEqual([7, 14, 21]);
+    expect(model.recent?.errors.map((e) => e.step)).toEqual([11, 22]);
   });
 
   it('flags a summary that does not match the schema as corrupt', async () => {

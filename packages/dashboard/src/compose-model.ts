@@ -10,7 +10,14 @@ import {
   type SupervisorLogEntry,
   type SupervisorState,
 } from '@loop/run-dir';
-import { DASHBOARD_MODEL_VERSION, type DashboardModel, type ReasonRow, type StageRow } from './model.js';
+import { composeBook } from './book-model.js';
+import {
+  DASHBOARD_MODEL_VERSION,
+  type DashboardModel,
+  type DashboardReasonRow,
+  type ReasonRow,
+  type StageRow,
+} from './model.js';
 import { flattenSettings } from './settings-rows.js';
 
 /** Oldest files listed in the model when there are many. */
@@ -119,7 +126,15 @@ export function composeDashboardModel(inputs: ModelInputs): DashboardModel {
   }
   if (runInfo.state === 'corrupt') notes.push(`run.json ${runInfo.reason}; settings are not shown.`);
 
-  const allReasons = valid ? summaryReasons(valid) : history.reasonRows();
+  // The files span every lifetime and keep first/last seen and examples; the summary counts one process.
+  const fromFiles = history.events > 0 || !valid;
+  const stageEvents = new Map(history.stageRows().map((s) => [s.stage, s.count]));
+  const allReasons: DashboardReasonRow[] = fromFiles
+    ? history.reasonRows().map((r) => {
+        const base = stageEvents.get(r.stage) ?? 0;
+        return base > 0 ? { ...r, share: r.count / base } : r;
+      })
+    : summaryReasons(valid);
   const reasons = allReasons.slice(0, MAX_REASON_ROWS);
   if (allReasons.length > reasons.length) {
     notes.push(`${allReasons.length - reasons.length} less frequent reasons are not listed.`);
@@ -144,6 +159,7 @@ export function composeDashboardModel(inputs: ModelInputs): DashboardModel {
     latency: history.overallLatency(),
     stages: valid ? summaryStages(valid) : history.stageRows(),
     reasons,
+    reasonsSource: fromFiles ? 'files' : 'summary',
     latencySeries: history.latencySeries(),
     position: {
       gauges: { ...history.latestAttrs(), ...(valid?.gauges ?? {}) },
@@ -182,6 +198,10 @@ export function composeDashboardModel(inputs: ModelInputs): DashboardModel {
       summaryNote,
       notes,
     },
+    rates: history.rateSeries(),
+    restarts: history.restarts(),
+    recent: history.recentProblems(),
+    book: composeBook(history, valid, runInfo.state === 'valid' ? runInfo.value : null),
   };
 }
 

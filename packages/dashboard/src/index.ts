@@ -35,10 +35,18 @@ export { escapeHtml, escapeJsonForScript } from './html-escape.js';
 export { type DashboardServer, type DashboardServerOptions, startDashboardServer } from './live-server.js';
 export {
   type AttrSeries,
+  type BookModel,
   DASHBOARD_MODEL_VERSION,
   type DashboardModel,
+  type DashboardReasonRow,
   type DataQuality,
+  type DrawdownPoint,
+  type PositionChange,
+  type RateBucket,
+  type RateSeries,
+  type ReasonExample,
   type ReasonRow,
+  type RestartMark,
   type SkippedLine,
   type StageLatencySeries,
   type StageRow,

@@ -1,7 +1,13 @@
 // The dashboard model: plain, JSON-serialisable data that buildModel() produces and renderDashboard() draws.
 import type {
   AttrSeries,
+  DrawdownPoint,
+  PositionChange,
+  RateBucket,
+  RateSeries,
+  ReasonExample,
   ReasonRow,
+  RestartMark,
   RunHealth,
   SkippedLine,
   StageLatencySeries,
@@ -10,7 +16,49 @@ import type {
 } from '@loop/run-dir';
 
 // The rows come from @loop/run-dir's RunHistory; re-exported as part of the model's shape.
-export type { AttrSeries, ReasonRow, SkippedLine, StageLatencySeries, StageRow, TailEvent };
+export type {
+  AttrSeries,
+  DrawdownPoint,
+  PositionChange,
+  RateBucket,
+  RateSeries,
+  ReasonExample,
+  ReasonRow,
+  RestartMark,
+  SkippedLine,
+  StageLatencySeries,
+  StageRow,
+  TailEvent,
+};
+
+/** A reason row with its share of its stage's events in the NDJSON files (0..1), when the files have them. */
+export type DashboardReasonRow = ReasonRow & { share?: number };
+
+/** The book: currency, totals, drawdown and the recent position changes. */
+export interface BookModel {
+  /** The account currency: from run.json (`settings.currency`, `settings.quote_currency`, ...) or `null` when it names none. */
+  currency: string | null;
+  /** The book's figures and where they came from: run.json's final stats, else the summary's gauges, else the files. */
+  totals: {
+    source: 'run.json' | 'metrics_summary.json' | 'files';
+    equity: number | null;
+    realizedPnl: number | null;
+    unrealizedPnl: number | null;
+    feesPaid: number | null;
+    position: number | null;
+    price: number | null;
+    /** Fills (run.json or the summary's counter). */
+    fills: number | null;
+    orders: number | null;
+    tradedNotional: number | null;
+  };
+  /** Worst equity-below-peak per bucket and lifetime. */
+  drawdown: DrawdownPoint[];
+  maxDrawdown: { value: number; ts: number } | null;
+  /** The most recent position changes (fills), oldest first, and how many the files hold in all. */
+  changes: PositionChange[];
+  changesTotal: number;
+}
 
 /** Version of the {@link DashboardModel} shape. */
 export const DASHBOARD_MODEL_VERSION = 1 as const;
@@ -72,7 +120,10 @@ export interface DashboardModel {
   /** Latency over all stage events in the NDJSON history. */
   latency: { p50_ms: number; p95_ms: number; p99_ms: number; max_ms: number; count: number };
   stages: StageRow[];
-  reasons: ReasonRow[];
+  /** Rejections and errors by stage and reason: from the NDJSON files (all lifetimes) when they have events. */
+  reasons: DashboardReasonRow[];
+  /** `files` (all lifetimes, with first/last seen and examples) or `summary` (counts since the process started). */
+  reasonsSource?: 'files' | 'summary';
   /** Latency over time, per stage, in buckets of `bucketMs`. */
   latencySeries: { bucketMs: number; stages: StageLatencySeries[] };
   /** Position, equity and PnL: latest gauges and their history from event attributes. */
@@ -81,6 +132,14 @@ export interface DashboardModel {
   /** The settings from run.json, flattened to dotted keys; null when there is no run.json. */
   settings: Array<{ key: string; value: string }> | null;
   quality: DataQuality;
+  /** Steps, rejections and errors per time bucket and lifetime (absent in models made before it existed). */
+  rates?: RateSeries;
+  /** Where each process lifetime after the first began: the restart markers of the time charts. */
+  restarts?: { marks: RestartMark[]; dropped: number };
+  /** The last rejections and the last errors in the files, oldest first. */
+  recent?: { rejections: TailEvent[]; errors: TailEvent[] };
+  /** Position and PnL beyond the gauges. */
+  book?: BookModel;
   /**
    * The run dir's health (status, lifetimes across restarts, supervisor) as `@loop/run-dir` decides it, at the
    * time the model was built; absent in models made before it existed.

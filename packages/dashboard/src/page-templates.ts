@@ -13,16 +13,20 @@ export const PAGE_STYLE = `
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:#fff}
 header{padding:16px 24px;border-bottom:1px solid var(--line);background:#0f172a;color:#f8fafc}
 header h1{margin:0;font-size:20px}
-header p{margin:4px 0 0;color:#cbd5e1;overflow-wrap:anywhere}
+header p{margin:4px 0 0;color:#cbd5e1}
+header code.path{overflow-wrap:anywhere}
 header code{color:#f8fafc}
-main{max-width:1240px;margin:0 auto;padding:8px 24px 32px}
+main{max-width:1240px;margin:0 auto;padding:8px 24px 32px;overflow-wrap:break-word}
 section{margin-top:24px}
 h2{font-size:17px;margin:0 0 10px;padding-bottom:4px;border-bottom:2px solid var(--line)}
 h3{font-size:14px;margin:14px 0 6px;color:var(--muted)}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px;min-width:0}
-.card .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em;overflow-wrap:anywhere}
-.card .value{font-size:24px;font-weight:600;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
+.card .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em;overflow-wrap:break-word}
+.cards.book .label{text-transform:none;letter-spacing:0;font-size:13px}
+.cards.book{grid-template-columns:repeat(auto-fit,minmax(190px,1fr))}
+.card.pos .value{color:var(--ok)}.card.neg .value{color:var(--err)}
+.card .value{font-size:24px;font-weight:600;font-variant-numeric:tabular-nums;white-space:nowrap}
 .card.ok .value{color:var(--ok)}.card.rejected .value{color:var(--rej)}.card.error .value{color:var(--err)}
 .meta{color:var(--muted);margin:6px 0 0}
 .table-wrap{overflow-x:auto;border:1px solid var(--line);border-radius:8px}
@@ -30,22 +34,33 @@ table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
 th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 th{background:var(--card);font-weight:600;white-space:nowrap}
 td.num,th.num{text-align:right;white-space:nowrap}
-td.text{overflow-wrap:anywhere;min-width:12ch;max-width:40ch}
+td.text,th.text{overflow-wrap:break-word;min-width:14ch;max-width:48ch}
+td.code,th.code{white-space:nowrap;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:13px}
+tbody th{font-weight:600;background:none;text-align:left}
+.example+.example{margin-top:4px}
 tr:last-child td{border-bottom:0}
 .outcome{display:inline-block;padding:0 6px;border-radius:4px;font-size:12px;font-weight:600}
-.outcome.ok{background:#dcfce7;color:#166534}.outcome.rejected{background:#fef3c7;color:#92400e}.outcome.error{background:#fee2e2;color:#991b1b}
+.outcome{white-space:nowrap}.outcome.ok{background:#dcfce7;color:#166534}.outcome.rejected{background:#fef3c7;color:#92400e}.outcome.error{background:#fee2e2;color:#991b1b}
 .chart{width:100%;height:auto;display:block;max-width:960px}
 .chart text{font-size:${CHART_FONT_SIZE.wide}px;fill:#374151}
 .chart .grid{stroke:#e5e7eb;stroke-width:1}
 .legend{list-style:none;padding:0;margin:6px 0 0;display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px}
-.legend li{overflow-wrap:anywhere}
+.legend li{overflow-wrap:break-word;min-width:0;max-width:100%}
+.swatch.block{width:12px;height:12px;border:0}
+.swatch-svg{display:inline-block;vertical-align:middle;margin-right:6px}
+.chart .band:hover{fill:#1f29370f}
+.chart .axis{stroke:#6b7280}
+.alt{font-size:12px;color:var(--muted);margin:4px 0 0}
+.multiples{grid-template-columns:repeat(auto-fit,minmax(min(440px,100%),1fr))}
+.side{font-weight:600}.side.buy::before{content:"▲ "}.side.sell::before{content:"▼ "}
 .swatch{display:inline-block;width:18px;height:0;border-top:3px solid;margin-right:6px;vertical-align:middle}
 .swatch.dashed{border-top-style:dashed}
-figure{margin:0 0 12px}figcaption{font-weight:600;margin-bottom:4px;overflow-wrap:anywhere}
+figure{margin:0 0 12px}figcaption{font-weight:600;margin-bottom:4px;overflow-wrap:break-word}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(320px,100%),1fr));gap:16px}
 .charts figure{min-width:0;container-type:inline-size}
+@container (max-width:800px){.chart text{font-size:15px}}
 @container (max-width:560px){.chart text{font-size:${CHART_FONT_SIZE.phone}px}}
-.note{background:#fffbeb;border:1px solid #fcd34d;border-radius:8px;padding:8px 12px;margin:8px 0;overflow-wrap:anywhere}
+.note{background:#fffbeb;border:1px solid #fcd34d;border-radius:8px;padding:8px 12px;margin:8px 0;overflow-wrap:break-word}
 .empty{background:var(--card);border:1px dashed var(--muted);border-radius:8px;padding:24px;text-align:center}
 .muted{color:var(--muted)}
 .attr{white-space:nowrap}
@@ -56,8 +71,8 @@ figure{margin:0 0 12px}figcaption{font-weight:600;margin-bottom:4px;overflow-wra
 details{margin-top:10px}
 .settings{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(240px,100%),1fr));gap:0 16px;margin:0}
 .settings div{display:flex;justify-content:space-between;gap:12px;padding:4px 2px;border-bottom:1px solid var(--line)}
-.settings dt{color:var(--muted);overflow-wrap:anywhere;flex:0 0 auto;max-width:50%}
-.settings dd{margin:0;min-width:0;font-weight:600;text-align:right;overflow-wrap:anywhere;font-variant-numeric:tabular-nums}
+.settings dt{color:var(--muted);overflow-wrap:break-word;flex:0 1 auto;max-width:50%;min-width:0}
+.settings dd{margin:0;min-width:0;font-weight:600;text-align:right;overflow-wrap:break-word;font-variant-numeric:tabular-nums}
 .headline{display:flex;flex-wrap:wrap;align-items:center;gap:8px 14px}
 .badge{display:inline-block;margin:0;padding:4px 12px;border-radius:999px;font-weight:700;font-size:16px;border:2px solid}
 .tone-good{background:#dcfce7;color:#14532d;border-color:#166534}.tone-done{background:#e0e7ff;color:#312e81;border-color:#3730a3}
@@ -79,6 +94,9 @@ summary{cursor:pointer;color:var(--muted);font-weight:600;margin-bottom:6px}
  header{padding:12px 14px}main{padding:4px 12px 24px}
  .cards{grid-template-columns:repeat(2,minmax(0,1fr))}
  .card .value{font-size:20px}
+ .cards.book{grid-template-columns:1fr 1fr}
+ .cards.book .value{font-size:17px}
+ .cards.book .card.wide{grid-column:1/-1}
  th,td{padding:5px 6px}
  .charts{grid-template-columns:1fr}
  .chart text{font-size:${CHART_FONT_SIZE.phone}px}
@@ -99,7 +117,7 @@ export const PAGE_TEMPLATE = `<!doctype html>
 <body>
 <header>
 <h1>Loop dashboard</h1>
-<p>Run dir <code><%= it.runDir %></code> · <%= it.modeText %><% if (it.live) { %> · <span id="loop-live-status" role="status" aria-live="polite" data-state="connecting">connecting…</span> · updated <span id="loop-live-updated"><%= it.live.updated %></span><% } %></p>
+<p>Run dir <code class="path"><bdi><%= it.runDir %></bdi></code> · <%= it.modeText %><% if (it.live) { %> · <span id="loop-live-status" role="status" aria-live="polite" data-state="connecting">connecting…</span> · updated <span id="loop-live-updated"><%= it.live.updated %></span><% } %></p>
 </header>
 <main id="loop-main">
 <%~ include('@body', it.body) %>
@@ -146,7 +164,7 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 </section>
 <% } %>
 <% } %>
-<% it.notes.forEach(function (note) { %><p class="note"><%= note %></p>
+<% it.notes.forEach(function (note) { %><p class="note"><bdi><%= note %></bdi></p>
 <% }) %>
 <section id="overview">
 <h2>Overview</h2>
@@ -155,54 +173,87 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <% }) %></div>
 <p class="meta"><%= it.overviewMeta %></p>
 </section>
-<section id="latency">
-<h2>Latency</h2>
+<% const x = it.sections; %>
+<section id="rates" aria-labelledby="rates-title">
+<h2 id="rates-title">Rates over time</h2>
+<% if (x.rates.length === 0) { %><p class="muted">No events in the NDJSON files.</p><% } else { %>
+<p class="meta">Per bucket of <%= x.axis.bucket %>; time axis in UTC (<%= x.axis.unit %>) from <span class="nowrap"><%= x.axis.from %></span> to <span class="nowrap"><%= x.axis.to %></span><% if (x.axis.restarts > 0) { %>; a dashed red line marks each of the <%= x.axis.restarts %> restarts (R1, R2, …) and no line joins two process lifetimes<% } %><% if (x.axis.shifted) { %>; the clock started again at each restart, so each lifetime is drawn after the one before<% } %>. Hover a bar for its figures.</p>
+<div class="charts">
+<% x.rates.forEach(function (c) { %><figure data-chart="rate-<%= c.key %>"><figcaption><%= c.title %></figcaption><%~ c.svg %><%~ c.legend %><p class="alt"><%= c.summary %>.</p></figure>
+<% }) %></div>
+<% } %>
+</section>
+<section id="latency" aria-labelledby="latency-title">
+<h2 id="latency-title">Latency</h2>
 <div class="cards">
 <% it.latencyCards.forEach(function (c) { %><div class="card" data-metric="<%= c.key %>"><div class="label"><%= c.label %></div><div class="value"><%= c.value %></div></div>
 <% }) %></div>
 <p class="meta"><%= it.latencyMeta %></p>
-<% if (it.latencyChart) { %><h3>Latency over time per stage, ms (p50 solid, p95 dashed) · buckets of <%= it.bucketText %></h3>
-<%~ it.latencyChart %><% } %>
+<% if (x.latency.length > 0) { %><h3>Per stage over time, ms (one chart a stage; hover for a bucket's values)</h3>
+<%~ x.percentileLegend %>
+<div class="charts multiples">
+<% x.latency.forEach(function (c) { %><figure data-chart="latency" data-stage="<%= c.stage %>"><figcaption><bdi class="code"><%= c.stage %></bdi></figcaption><%~ c.svg %><p class="alt"><%= c.summary %>.</p></figure>
+<% }) %></div><% } %>
 </section>
 <section id="stages">
 <h2>Stages</h2>
 <% if (it.stages.length === 0) { %><p class="muted">No stage events yet.</p><% } else { %>
 <div class="table-wrap" tabindex="0"><table>
-<thead><tr><th>Stage</th><th class="num">Count</th><th class="num">p50 ms</th><th class="num">p95 ms</th><th class="num">p99 ms</th><th class="num">max ms</th><th class="num">mean ms</th><th class="num">ok</th><th class="num">rejected</th><th class="num">error</th></tr></thead>
+<thead><tr><th scope="col">Stage</th><th scope="col" class="num">Count</th><th scope="col" class="num">p50 ms</th><th scope="col" class="num">p95 ms</th><th scope="col" class="num">p99 ms</th><th scope="col" class="num">max ms</th><th scope="col" class="num">mean ms</th><th scope="col" class="num">ok</th><th scope="col" class="num">rejected</th><th scope="col" class="num">error</th></tr></thead>
 <tbody>
-<% it.stages.forEach(function (s) { %><tr data-stage="<%= s.stage %>"><td class="text"><%= s.stage %></td><td class="num"><%= s.count %></td><td class="num"><%= s.p50 %></td><td class="num"><%= s.p95 %></td><td class="num"><%= s.p99 %></td><td class="num"><%= s.max %></td><td class="num"><%= s.mean %></td><td class="num"><%= s.ok %></td><td class="num"><%= s.rejected %></td><td class="num"><%= s.error %></td></tr>
+<% it.stages.forEach(function (s) { %><tr data-stage="<%= s.stage %>"><th scope="row" class="code"><bdi><%= s.stage %></bdi></th><td class="num"><%= s.count %></td><td class="num"><%= s.p50 %></td><td class="num"><%= s.p95 %></td><td class="num"><%= s.p99 %></td><td class="num"><%= s.max %></td><td class="num"><%= s.mean %></td><td class="num"><%= s.ok %></td><td class="num"><%= s.rejected %></td><td class="num"><%= s.error %></td></tr>
 <% }) %></tbody></table></div>
 <h3>Outcomes per stage</h3>
 <%~ it.outcomesChart %>
 <% } %>
 </section>
-<section id="reasons">
-<h2>Errors &amp; Rejections by reason</h2>
-<% if (it.reasons.length === 0) { %><p class="muted">No rejections or errors with a reason.</p><% } else { %>
+<section id="reasons" aria-labelledby="reasons-title">
+<h2 id="reasons-title">Rejections &amp; errors by reason</h2>
+<% if (x.reasons.length === 0) { %><p class="muted">No rejections or errors with a reason.</p><% } else { %>
+<p class="meta"><% if (x.reasonsFromFiles) { %>From the NDJSON files, across every process lifetime; share = of the stage's events; the first and the last event of each reason as examples.<% } else { %>From metrics_summary.json (the running process only): the NDJSON files hold no events, so there are no examples.<% } %></p>
 <div class="table-wrap" tabindex="0"><table>
-<thead><tr><th>Stage</th><th>Outcome</th><th>Reason</th><th class="num">Count</th></tr></thead>
+<thead><tr><th scope="col">Stage</th><th scope="col">Outcome</th><th scope="col">Reason</th><th scope="col" class="num">Count</th><th scope="col" class="num">Share</th><th scope="col">First seen (UTC)</th><th scope="col">Last seen (UTC)</th><th scope="col">Example detail</th></tr></thead>
 <tbody>
-<% it.reasons.forEach(function (r) { %><tr><td class="text"><%= r.stage %></td><td><span class="outcome <%= r.outcome %>"><%= r.outcome %></span></td><td class="text"><%= r.reason %></td><td class="num"><%= r.count %></td></tr>
+<% x.reasons.forEach(function (r) { %><tr data-reason="<%= r.reason %>"><td class="code"><bdi><%= r.stage %></bdi></td><td><span class="outcome <%= r.outcome %>"><span aria-hidden="true"><%= r.symbol %></span> <%= r.outcome %></span></td><th scope="row" class="code"><bdi><%= r.reason %></bdi></th><td class="num"><%= r.count %></td><td class="num"><%= r.share %></td><td class="nowrap"><%= r.first %></td><td class="nowrap"><%= r.last %></td><td class="text"><% r.examples.forEach(function (e) { %><div class="example" data-example="<%= e.which %>"><span class="muted"><%= e.which %>:</span> <bdi><%= e.detail %></bdi> <span class="muted nowrap">(<bdi><%= e.source %></bdi>)</span></div><% }) %></td></tr>
 <% }) %></tbody></table></div>
 <% } %>
+<% [['recent-rejections', 'The last rejections', x.recentRejections], ['recent-errors', 'The last errors', x.recentErrors]].forEach(function (t) { if (t[2].length === 0) return; %>
+<h3 id="<%= t[0] %>-title"><%= t[1] %> (<%= t[2].length %>, newest last)</h3>
+<div class="table-wrap" tabindex="0" id="<%= t[0] %>"><table aria-labelledby="<%= t[0] %>-title">
+<thead><tr><th scope="col">Time (UTC)</th><th scope="col" class="num">Step</th><th scope="col">Stage</th><th scope="col">Reason</th><th scope="col">Detail</th><th scope="col">Source</th></tr></thead>
+<tbody>
+<% t[2].forEach(function (e) { %><tr><td class="nowrap"><%= e.time %></td><td class="num"><%= e.step %></td><td class="code"><bdi><%= e.stage %></bdi></td><td class="code"><bdi><%= e.reason %></bdi></td><td class="text"><bdi><%= e.detail %></bdi></td><td class="muted nowrap"><bdi><%= e.source %></bdi></td></tr>
+<% }) %></tbody></table></div>
+<% }) %>
 </section>
-<section id="position">
-<h2>Position &amp; PnL</h2>
-<% if (it.gauges.length === 0) { %><p class="muted">No position, equity or PnL recorded.</p><% } else { %>
-<div class="cards">
-<% it.gauges.forEach(function (g) { %><div class="card" data-gauge="<%= g.key %>"><div class="label"><%= g.key %></div><div class="value"><%= g.value %></div></div>
+<section id="position" aria-labelledby="position-title">
+<h2 id="position-title">Position &amp; PnL</h2>
+<% const b = x.book; %>
+<% if (!b || (b.cards.length === 0 && b.charts.length === 0)) { %><p class="muted">No position, equity or PnL recorded.</p><% } else { %>
+<p class="meta"><%= b.currencyText %> <%= b.totalsSource %></p>
+<div class="cards book">
+<% b.cards.forEach(function (c) { %><div class="card <%= c.tone %><%= c.value.length > 11 ? ' wide' : '' %>" data-book="<%= c.key %>"><div class="label"><%= c.label %></div><div class="value"><%= c.value %></div></div>
 <% }) %></div>
+<% if (b.charts.length > 0) { %><div class="charts">
+<% b.charts.forEach(function (c) { %><figure data-chart="<%= c.key %>"><figcaption><%= c.title %></figcaption><%~ c.svg %><p class="alt"><%= c.summary %>.</p></figure>
+<% }) %></div><% } %>
+<% if (b.changes.length > 0) { %><h3 id="fills-title">Recent fills: the last <%= b.changes.length %> of <%= b.changesTotal %> position changes</h3>
+<p class="meta">Seen on the position events; the NDJSON lines carry no fill price, so the price is the step's mark.</p>
+<div class="table-wrap" tabindex="0" id="fills"><table aria-labelledby="fills-title">
+<thead><tr><th scope="col">Time (UTC)</th><th scope="col" class="num">Step</th><th scope="col" class="num">Lifetime</th><th scope="col">Side</th><th scope="col" class="num">Change</th><th scope="col" class="num">Position after</th><th scope="col" class="num">Mark price</th><th scope="col" class="num">Equity after</th><th scope="col">Source</th></tr></thead>
+<tbody>
+<% b.changes.forEach(function (c) { %><tr><td class="nowrap"><%= c.time %></td><td class="num"><%= c.step %></td><td class="num"><%= c.lifetime %></td><td><span class="side <%= c.side %>"><%= c.side %></span></td><td class="num"><%= c.change %></td><td class="num"><%= c.position %></td><td class="num"><%= c.price %></td><td class="num"><%= c.equity %></td><td class="muted nowrap"><bdi><%= c.source %></bdi></td></tr>
+<% }) %></tbody></table></div><% } %>
 <% } %>
-<% if (it.attrCharts) { %><div class="charts"><%~ it.attrCharts %></div><% } %>
 </section>
 <section id="recent">
 <h2>Recent events</h2>
 <% if (it.tail.length === 0) { %><p class="muted">No events.</p><% } else { %>
 <p class="meta">The last <%= it.tail.length %> events of the NDJSON files, newest last.</p>
 <div class="table-wrap" tabindex="0"><table>
-<thead><tr><th>Time (UTC)</th><th class="num">Step</th><th>Stage</th><th>Outcome</th><th class="num">ms</th><th>Reason</th><th>Detail</th><th>Attributes</th><th>Source</th></tr></thead>
+<thead><tr><th scope="col">Time (UTC)</th><th scope="col" class="num">Step</th><th scope="col">Stage</th><th scope="col">Outcome</th><th scope="col" class="num">ms</th><th scope="col">Reason</th><th scope="col">Detail</th><th scope="col">Attributes</th><th scope="col">Source</th></tr></thead>
 <tbody>
-<% it.tail.forEach(function (e) { %><tr data-stage="<%= e.stage %>" data-outcome="<%= e.outcome %>"><td class="num"><%= e.time %></td><td class="num"><%= e.step %></td><td class="text"><%= e.stage %></td><td><span class="outcome <%= e.outcome %>"><%= e.outcome %></span></td><td class="num"><%= e.latency %></td><td class="text"><%= e.reason %></td><td class="text"><%= e.detail %></td><td class="text"><% e.attrs.forEach(function (a) { %><span class="attr"><%= a %></span> <% }) %></td><td class="muted"><%= e.source %></td></tr>
+<% it.tail.forEach(function (e) { %><tr data-stage="<%= e.stage %>" data-outcome="<%= e.outcome %>"><td class="nowrap"><%= e.time %></td><td class="num"><%= e.step %></td><td class="code"><bdi><%= e.stage %></bdi></td><td><span class="outcome <%= e.outcome %>"><span aria-hidden="true"><%= e.symbol %></span> <%= e.outcome %></span></td><td class="num"><%= e.latency %></td><td class="code"><bdi><%= e.reason %></bdi></td><td class="text"><bdi><%= e.detail %></bdi></td><td class="text"><% e.attrs.forEach(function (a) { %><bdi class="attr"><%= a %></bdi> <% }) %></td><td class="muted nowrap"><bdi><%= e.source %></bdi></td></tr>
 <% }) %></tbody></table></div>
 <% } %>
 </section>
@@ -210,12 +261,12 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <h2>Run settings</h2>
 <% if (it.settings === null) { %><p class="muted">No run.json in this run dir.</p><% } else { %>
 <dl class="settings">
-<% it.settings.forEach(function (s) { %><div><dt><%= s.key %></dt><dd><%= s.value %></dd></div>
+<% it.settings.forEach(function (s) { %><div><dt><bdi><%= s.key %></bdi></dt><dd><bdi><%= s.value %></bdi></dd></div>
 <% }) %></dl>
 <% if (it.runRecord.length > 0) { %><details><summary>The rest of run.json (status, versions, final figures)</summary>
 <div class="table-wrap" tabindex="0"><table>
 <tbody>
-<% it.runRecord.forEach(function (s) { %><tr><td class="text"><%= s.key %></td><td class="text"><%= s.value %></td></tr>
+<% it.runRecord.forEach(function (s) { %><tr><th scope="row" class="text"><bdi><%= s.key %></bdi></th><td class="text"><bdi><%= s.value %></bdi></td></tr>
 <% }) %></tbody></table></div></details><% } %>
 <% } %>
 </section>
@@ -226,18 +277,18 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <% }) %></div>
 <% if (it.files.length > 0) { %><h3>NDJSON files, oldest first</h3>
 <div class="table-wrap" tabindex="0"><table>
-<thead><tr><th>File</th><th class="num">Lines</th><th class="num">Size</th></tr></thead>
+<thead><tr><th scope="col">File</th><th scope="col" class="num">Lines</th><th scope="col" class="num">Size</th></tr></thead>
 <tbody>
-<% it.files.forEach(function (f) { %><tr><td class="text"><%= f.name %></td><td class="num"><%= f.lines %></td><td class="num"><%= f.bytes %></td></tr>
-<% }) %><tr><th><%= it.filesTotal.count %> files</th><th class="num"><%= it.filesTotal.lines %></th><th class="num"><%= it.filesTotal.bytes %></th></tr>
+<% it.files.forEach(function (f) { %><tr><td class="text"><bdi><%= f.name %></bdi></td><td class="num"><%= f.lines %></td><td class="num"><%= f.bytes %></td></tr>
+<% }) %><tr><th scope="row"><%= it.filesTotal.count %> files</th><td class="num"><strong><%= it.filesTotal.lines %></strong></td><td class="num"><strong><%= it.filesTotal.bytes %></strong></td></tr>
 </tbody></table></div><% } %>
 <% if (it.skipped.length > 0) { %><h3>Skipped lines<% if (it.skippedMore > 0) { %> (first <%= it.skipped.length %>; <%= it.skippedMore %> more not listed)<% } %></h3>
 <div class="table-wrap" tabindex="0"><table>
-<thead><tr><th>File</th><th class="num">Line</th><th>Why</th></tr></thead>
+<thead><tr><th scope="col">File</th><th scope="col" class="num">Line</th><th scope="col">Why</th></tr></thead>
 <tbody>
-<% it.skipped.forEach(function (s) { %><tr data-skipped="<%= s.file %>:<%= s.line %>"><td class="text"><%= s.file %></td><td class="num"><%= s.line %></td><td class="text"><%= s.reason %></td></tr>
+<% it.skipped.forEach(function (s) { %><tr data-skipped="<%= s.file %>:<%= s.line %>"><td class="text"><bdi><%= s.file %></bdi></td><td class="num"><%= s.line %></td><td class="text"><bdi><%= s.reason %></bdi></td></tr>
 <% }) %></tbody></table></div><% } %>
-<% it.qualityNotes.forEach(function (note) { %><p class="note"><%= note %></p>
+<% it.qualityNotes.forEach(function (note) { %><p class="note"><bdi><%= note %></bdi></p>
 <% }) %>
 </section>
 `;

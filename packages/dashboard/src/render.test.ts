@@ -26,6 +26,7 @@ describe('renderDashboard', () => {
     expect(html).not.toMatch(/\b(src|href)=["']?(https?:|\/\/)/i);
     for (const id of [
       'overview',
+      'rates',
       'latency',
       'stages',
       'reasons',
@@ -34,7 +35,7 @@ describe('renderDashboard', () => {
       'settings',
       'data-quality',
     ]) {
-      expect(html).toContain(`<section id="${id}">`);
+      expect(html).toMatch(new RegExp(`<section id="${id}"[ >]`));
     }
     expect(html).not.toContain('<b>x</b>');
     expect(html).toContain('&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;');

@@ -1,14 +1,7 @@
 // renderDashboard(): the model to one self-contained HTML page. Pure: no I/O, no clock, no randomness.
 import { Eta } from 'eta';
 import { FILES_HEAD } from './compose-model.js';
-import {
-  formatBytes,
-  formatCount,
-  formatDuration,
-  formatGauge,
-  formatMs,
-  formatTime,
-} from './display-format.js';
+import { formatBytes, formatCount, formatGauge, formatMs, formatTime } from './display-format.js';
 import { healthView } from './health-view.js';
 import { escapeJsonForScript } from './html-escape.js';
 import { LIVE_CLIENT_SCRIPT } from './live-client.js';
@@ -16,7 +9,8 @@ import type { DashboardModel } from './model.js';
 import { assertDashboardModel } from './model-shape.js';
 import { checkOptionsObject, checkText, invalidOption } from './option-checks.js';
 import { BODY_TEMPLATE, PAGE_STYLE, PAGE_TEMPLATE } from './page-templates.js';
-import { attrCharts, latencyOverTimeChart, outcomesChart } from './svg-charts.js';
+import { OUTCOME_SYMBOLS, sectionsView } from './sections-view.js';
+import { outcomesChart } from './svg-charts.js';
 
 /** Content-Security-Policy of the static page: no script, no request of any kind. */
 export const STATIC_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
@@ -98,13 +92,10 @@ function bodyView(model: DashboardModel) {
     model.summarySource === 'valid'
       ? ` Counters from metrics_summary.json (process started ${formatTime(overview.processStart)}, updated ${formatTime(overview.updatedAt)}).`
       : ' Counters recomputed from the NDJSON files.';
-  const gauges = Object.entries(model.position.gauges).map(([key, value]) => ({
-    key,
-    value: formatGauge(value),
-  }));
   const q = model.quality;
   return {
-    health: model.health ? healthView(model.health, 'quote currency') : null,
+    health: model.health ? healthView(model.health, model.book?.currency ?? 'quote currency') : null,
+    sections: sectionsView(model),
     // With no events, a summary note means metrics_summary.json is there but unusable: say so, not "no file".
     empty: model.empty ? { hasFiles: q.fileTotals.count > 0, summaryUnusable: q.summaryNote !== null } : null,
     notes: q.summaryNote === null ? [] : [q.summaryNote],
@@ -123,8 +114,6 @@ function bodyView(model: DashboardModel) {
       { key: 'max', label: 'max', value: `${formatMs(latency.max_ms)} ms` },
     ],
     latencyMeta: `Over all ${formatCount(latency.count)} stage events in the NDJSON files; per stage in the Stages table.`,
-    latencyChart: latencyOverTimeChart(model.latencySeries.stages, model.latencySeries.bucketMs),
-    bucketText: formatDuration(model.latencySeries.bucketMs),
     stages: model.stages.map((s) => ({
       stage: s.stage,
       count: formatCount(s.count),
@@ -138,14 +127,12 @@ function bodyView(model: DashboardModel) {
       error: formatCount(s.error),
     })),
     outcomesChart: outcomesChart(model.stages),
-    reasons: model.reasons.map((r) => ({ ...r, count: formatCount(r.count) })),
-    gauges,
-    attrCharts: attrCharts(model.position.series),
     tail: model.tail.map((e) => ({
       time: formatTime(e.ts, { millis: true }),
       step: formatCount(e.step),
       stage: e.stage,
       outcome: e.outcome,
+      symbol: OUTCOME_SYMBOLS[e.outcome],
       latency: formatMs(e.latency_ms),
       reason: e.reason ?? '',
       detail: e.detail ?? '',

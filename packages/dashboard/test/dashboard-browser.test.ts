@@ -134,12 +134,14 @@ describe.skipIf(!hasChromium)('static page in Chromium', () => {
     expect(await text(page, '[data-metric=rejected] .value')).toBe('5');
     expect(await text(page, '[data-metric=errors] .value')).toBe('2');
     expect(await text(page, '[data-metric=stage-events] .value')).toBe('125');
-    const strategy = await page.locator('#stages tr[data-stage=strategy] td').allTextContents();
+    const strategy = await page.locator('#stages tr[data-stage=strategy] > *').allTextContents();
     expect(strategy).toEqual(['strategy', '31', '0.123', '0.456', '0.789', '1.500', '0.200', '31', '0', '0']);
     expect(await text(page, '[data-metric=events-read] .value')).toBe('121');
     expect(await text(page, '[data-metric=skipped-lines] .value')).toBe('1');
     expect(await page.locator('#data-quality').textContent()).toContain('torn last line (no newline)');
-    expect(await text(page, '[data-gauge=pnl] .value')).toBe('46.5');
+    // A gauge the book does not name, under its human label.
+    expect(await text(page, '[data-book=gauge-pnl] .label')).toBe('Pnl');
+    expect(await text(page, '[data-book=gauge-pnl] .value')).toBe('46.5');
     // Overall latency from the NDJSON: 121 events, the hostile one is the slowest at 4.5 ms.
     expect(await text(page, '[data-metric=max] .value')).toBe('4.500 ms');
 

@@ -119,6 +119,24 @@ async function openDashboard(dir: string, width: number): Promise<Page> {
 const pageOverflow = (page: Page) =>
   page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth));
 
+/** The elements that reach past the viewport's right edge (outermost first), for a failure message. */
+const overflowCulprits = (page: Page) =>
+  page.evaluate(() =>
+    Array.from(document.querySelectorAll('body *'))
+      .filter(
+        (e) =>
+          !e.parentElement?.closest('.table-wrap, svg') &&
+          (e.getBoundingClientRect().right > window.innerWidth ||
+            (!e.classList.contains('table-wrap') && e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0)),
+      )
+      .slice(-5)
+      .map(
+        (e) =>
+          `${e.tagName.toLowerCase()}.${e.getAttribute('class')} right=${Math.round(e.getBoundingClientRect().right)} scrollWidth=${e.scrollWidth}`,
+      )
+      .join('; '),
+  );
+
 /** Every text of the charts selected by `selector` that sticks out of its <svg>, and by how many px. */
 function textsOutsideCharts(page: Page, selector: string): Promise<string[]> {
   return page.evaluate((sel) => {
@@ -141,20 +159,20 @@ describe.skipIf(!hasChromium)('static page layout in Chromium at phone and deskt
   for (const width of WIDTHS) {
     it(`is no wider than a ${width} px viewport, for a normal run dir and one with 64-character strings`, async () => {
       const normal = await openDashboard(await normalRunDir(), width);
-      expect(await pageOverflow(normal)).toBe(0);
+      expect(await pageOverflow(normal), await overflowCulprits(normal)).toBe(0);
       await normal.screenshot({ path: join(RESULTS, `layout-normal-${width}.png`), fullPage: true });
 
       const long = await openDashboard(await longStringsRunDir(), width);
-      expect(await long.locator(`[data-gauge="${LONG.gauge}"]`).count()).toBe(1);
+      expect(await long.locator(`[data-book="gauge-${LONG.gauge}"]`).count()).toBe(1);
       expect(await long.locator('#settings').textContent()).toContain(LONG.settingKey);
-      expect(await pageOverflow(long)).toBe(0);
+      expect(await pageOverflow(long), await overflowCulprits(long)).toBe(0);
       await long.screenshot({ path: join(RESULTS, `layout-long-strings-${width}.png`), fullPage: true });
     });
 
     it(`keeps the equity axis labels inside the equity chart at ${width} px`, async () => {
       for (const dir of [await normalRunDir(), await longStringsRunDir()]) {
         const page = await openDashboard(dir, width);
-        const equity = 'svg.chart[aria-label="equity over time"]';
+        const equity = 'figure[data-chart="equity"] svg.chart';
         expect(await page.locator(equity).count()).toBe(1);
         expect(await page.locator(`${equity} text`).count()).toBeGreaterThanOrEqual(6);
         expect(await textsOutsideCharts(page, equity)).toEqual([]);
@@ -166,14 +184,12 @@ describe.skipIf(!hasChromium)('static page layout in Chromium at phone and deskt
     it(`keeps the outcome chart's stage labels inside the chart at ${width} px, full names on hover`, async () => {
       for (const dir of [await normalRunDir(), await longStringsRunDir()]) {
         const page = await openDashboard(dir, width);
-        const outcomes = 'svg.chart[aria-label="Outcomes per stage"]';
+        const outcomes = '#stages svg.chart';
         expect(await page.locator(outcomes).count()).toBe(1);
         expect(await textsOutsideCharts(page, outcomes)).toEqual([]);
       }
       const page = await openDashboard(await longStringsRunDir(), width);
-      const titles = await page
-        .locator('svg.chart[aria-label="Outcomes per stage"] g > title')
-        .allTextContents();
+      const titles = await page.locator('#stages svg.chart g > title').allTextContents();
       expect(titles).toEqual(expect.arrayContaining([LONG.wideStage, LONG.plainStage, LONG.wordyStage]));
       await page.locator('#stages').screenshot({ path: join(RESULTS, `layout-outcomes-${width}.png`) });
     });

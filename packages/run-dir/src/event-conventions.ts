@@ -44,3 +44,10 @@ export function execFillsOf(event: Pick<StageEventLine, 'stage' | 'attrs'>): num
 export function startsNewLifetime(previousStep: number | null, step: number): boolean {
   return previousStep === null || step < previousStep;
 }
+
+/** `attrs` key of the position event: equity after the step (cash + position x mark), in the account currency. */
+export const EQUITY_ATTR = 'equity';
+/** `attrs` key of the position event: the signed position after the step (> 0 long). */
+export const POSITION_ATTR = 'position';
+/** `attrs` key of the position event: the market price the step traded against (its mark). */
+export const PRICE_ATTR = 'price';

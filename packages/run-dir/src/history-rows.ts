@@ -15,12 +15,31 @@ export interface StageRow {
   error: number;
 }
 
-/** How many events of a stage ended with an outcome for a reason. */
+/** One event kept as an example of a reason: when, which step, its detail, and where it was read from. */
+export interface ReasonExample {
+  ts: number;
+  step: number;
+  /** The event's `detail`, cut to `maxDetailChars`; absent when the event had none. */
+  detail?: string;
+  file: string;
+  line: number;
+}
+
+/**
+ * How many events of a stage ended with an outcome for a reason. Rows built from the NDJSON files also say
+ * when the reason was first and last seen and keep the first and the last event as examples; rows from the
+ * summary have counts only.
+ */
 export interface ReasonRow {
   stage: string;
   outcome: StageOutcome;
   reason: string;
   count: number;
+  firstTs?: number;
+  lastTs?: number;
+  firstExample?: ReasonExample;
+  /** The latest event for this reason (absent when it is the first one). */
+  lastExample?: ReasonExample;
 }
 
 /** One recent event, with where it was read from. */
@@ -37,16 +56,72 @@ export interface TailEvent {
   line: number;
 }
 
-/** p50 and p95 of one stage per time bucket: `[bucketStartMs, p50Ms, p95Ms, count]`. */
+/**
+ * p50, p95 and p99 of one stage per time bucket and process lifetime:
+ * `[bucketStartMs, p50Ms, p95Ms, count, p99Ms, lifetime]`. A bucket in which a restart happened has one point
+ * per lifetime, so a chart can end one lifetime's line and start the next one's without joining them.
+ */
 export interface StageLatencySeries {
   stage: string;
-  points: Array<[number, number, number, number]>;
+  points: Array<[number, number, number, number, number, number]>;
 }
 
-/** Last value of a numeric event attribute (equity, position, pnl) per time bucket: `[bucketStartMs, value]`. */
+/**
+ * Last value of a numeric event attribute (equity, position, pnl) per time bucket and process lifetime:
+ * `[bucketStartMs, value, lifetime]`.
+ */
 export interface AttrSeries {
   key: string;
-  points: Array<[number, number]>;
+  points: Array<[number, number, number]>;
+}
+
+/** Steps and outcomes in one time bucket of one process lifetime. */
+export interface RateBucket {
+  /** Bucket start, ms since the epoch. */
+  t: number;
+  lifetime: number;
+  /** Steps that began in this bucket. */
+  steps: number;
+  rejected: number;
+  errors: number;
+  /** Rejections and errors per reason, indexed like {@link RateSeries.reasons}. */
+  byReason: number[];
+}
+
+/** Steps, rejections and errors per time bucket, the rejections and errors split by stage and reason. */
+export interface RateSeries {
+  bucketMs: number;
+  /** The reasons counted apart, first seen first; later ones count under `(other reasons)` (the last one). */
+  reasons: Array<{ stage: string; outcome: StageOutcome; reason: string }>;
+  buckets: RateBucket[];
+}
+
+/** Drawdown (equity below its peak in the same lifetime, <= 0) per bucket: `[bucketStartMs, worst, lifetime]`. */
+export type DrawdownPoint = [number, number, number];
+
+/**
+ * A change of position seen on the position events (a fill, or the end-of-run settlement). The NDJSON lines
+ * carry no fill price: `price` is the step's mark.
+ */
+export interface PositionChange {
+  ts: number;
+  step: number;
+  lifetime: number;
+  /** Signed change (> 0 bought). */
+  change: number;
+  /** Position after it. */
+  position: number;
+  price: number | null;
+  equity: number | null;
+  file: string;
+  line: number;
+}
+
+/** Where a process lifetime after the first began: its first event's time. */
+export interface RestartMark {
+  ts: number;
+  /** The lifetime that began (2 for the first restart). */
+  lifetime: number;
 }
 
 /** A line that was skipped while reading the NDJSON files. */

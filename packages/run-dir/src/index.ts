@@ -22,6 +22,7 @@ export {
 } from './documents.js';
 export { isLoopRunDirError, LoopRunDirError, type LoopRunDirErrorCode } from './errors.js';
 export {
+  EQUITY_ATTR,
   EXEC_STAGE,
   type ExecStepCounts,
   execFillsOf,
@@ -29,6 +30,8 @@ export {
   FILLS_ATTR,
   hasStepCountAttrs,
   ORDERS_ATTR,
+  POSITION_ATTR,
+  PRICE_ATTR,
   startsNewLifetime,
 } from './event-conventions.js';
 export {
@@ -49,7 +52,13 @@ export {
 export { type HeartbeatReading, heartbeatSchema } from './heartbeat-schema.js';
 export type {
   AttrSeries,
+  DrawdownPoint,
+  PositionChange,
+  RateBucket,
+  RateSeries,
+  ReasonExample,
   ReasonRow,
+  RestartMark,
   SkippedLine,
   StageLatencySeries,
   StageRow,
@@ -60,6 +69,7 @@ export { type JsonSchemaFile, jsonSchemaFiles, jsonSchemaText } from './json-sch
 export {
   DEFAULT_MAX_LIFETIMES,
   type Lifetime,
+  LifetimeBoundary,
   type LifetimeTotals,
   LifetimeTracker,
   TRADING_STATE_ATTR,

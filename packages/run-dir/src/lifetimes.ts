@@ -49,18 +49,44 @@ export const TRADING_STATE_REASON_ATTR = 'trading_state_reason';
 export const DEFAULT_MAX_LIFETIMES = 200;
 
 /**
- * Accumulates events in file order. A new lifetime starts where the step number falls below the previous
- * event's ({@link startsNewLifetime}), or where a step's first stage comes again within the same step (a
- * process that ended at step N followed by one that starts at step N). A bot that calls its first stage
- * twice in one step would be split there: the files have no writer-start marker yet.
+ * Where one process lifetime ends and the next begins, decided event by event in file order: the step falls
+ * below the previous event's ({@link startsNewLifetime}), or a step's first stage comes again within the same
+ * step (a process that stopped at step N followed by one that starts at step N: a seeded run halts at the same
+ * step each time). A bot that calls its first stage twice in one step would be split there: the files have no
+ * writer-start marker yet. {@link LifetimeTracker} and `RunHistory` share it so their lifetimes agree.
  */
+export class LifetimeBoundary {
+  #previousStep: number | null = null;
+  #stepFirstStage = '';
+  #stepEvents = 0;
+  /** Lifetimes started so far (0 before the first event). */
+  number = 0;
+  /** True when the last event given to {@link next} started a new step (or a new lifetime). */
+  newStep = false;
+
+  /** Takes the next event; true when it starts a new lifetime (the first event always does). */
+  next(step: number, stage: string): boolean {
+    const restarted =
+      startsNewLifetime(this.#previousStep, step) ||
+      (step === this.#previousStep && stage === this.#stepFirstStage && this.#stepEvents > 0);
+    this.newStep = step !== this.#previousStep || restarted;
+    if (this.newStep) {
+      this.#stepFirstStage = stage;
+      this.#stepEvents = 0;
+    }
+    this.#stepEvents += 1;
+    this.#previousStep = step;
+    if (restarted) this.number += 1;
+    return restarted;
+  }
+}
+
+/** Accumulates events in file order, split into lifetimes where {@link LifetimeBoundary} says so. */
 export class LifetimeTracker {
   readonly #max: number;
   readonly #kept: Lifetime[] = [];
   #current: Lifetime | undefined;
-  #previousStep: number | null = null;
-  #stepFirstStage = '';
-  #stepEvents = 0;
+  readonly #boundary = new LifetimeBoundary();
   #dropped = 0;
   readonly #recent = new RecentOutcomeWindow();
   readonly #totals: LifetimeTotals = { lifetimes: 0, steps: 0, events: 0, rejections: 0, errors: 0 };
@@ -79,17 +105,7 @@ export class LifetimeTracker {
   ): void {
     let current = this.#current;
     const totals = this.#totals;
-    // The step falls (a restart numbers from 1 again), or the step's first stage comes again within the same
-    // step: a process that stopped at step 1 and a new one starting at step 1 (a seeded run halts at the same
-    // step each time).
-    const restarted =
-      startsNewLifetime(this.#previousStep, event.step) ||
-      (event.step === this.#previousStep && event.stage === this.#stepFirstStage && this.#stepEvents > 0);
-    if (event.step !== this.#previousStep || restarted) {
-      this.#stepFirstStage = event.stage;
-      this.#stepEvents = 0;
-    }
-    this.#stepEvents += 1;
+    const restarted = this.#boundary.next(event.step, event.stage);
     this.#recent.add(event.ts, event.outcome);
     if (current === undefined || restarted) {
       current = {
@@ -121,7 +137,6 @@ export class LifetimeTracker {
       current.steps += 1;
       totals.steps += 1;
     }
-    this.#previousStep = event.step;
     current.lastStep = event.step;
     current.lastTs = event.ts;
     current.events += 1;

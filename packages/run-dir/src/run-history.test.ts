@@ -12,7 +12,7 @@ const event = (
 ): StageEventLine => ({
   v: 1,
   ts,
-  step: Math.floor((ts - T0) / 1000),
+  step: Math.round(ts - T0),
   stage,
   outcome: 'ok',
   latency_ms: latency,
@@ -61,7 +61,9 @@ describe('RunHistory', () => {
       ['stage-2', 1],
       [OTHER_STAGES, 2],
     ]);
-    expect(history.reasonRows()).toEqual([
+    expect(
+      history.reasonRows().map(({ stage, outcome, reason, count }) => ({ stage, outcome, reason, count })),
+    ).toEqual([
       { stage: 'stage-0', outcome: 'rejected', reason: OTHER_REASONS, count: 2 },
       { stage: 'stage-0', outcome: 'rejected', reason: 'R0', count: 1 },
       { stage: 'stage-0', outcome: 'rejected', reason: 'R1', count: 1 },
@@ -85,11 +87,149 @@ describe('RunHistory', () => {
       'f',
       1,
     );
-    history.addEvent(event(T0 + 5, 'position', 1, { attrs: { equity: 101 } }), 'f', 2);
+    history.addEvent(event(T0 + 5, 'position', 1, { step: 1, attrs: { equity: 101 } }), 'f', 2);
     expect(history.latestAttrs()).toEqual({ equity: 101, position: 1 });
     expect(history.attrSeries()).toEqual([
-      { key: 'equity', points: [[T0, 101]] },
-      { key: 'position', points: [[T0, 1]] },
+      { key: 'equity', points: [[T0, 101, 1]] },
+      { key: 'position', points: [[T0, 1, 1]] },
+    ]);
+  });
+});
+
+describe('RunHistory across restarts, rates, reasons, drawdown and fills', () => {
+  /** One step of a `loop run`-like bot: strategy, risk (maybe rejected), position with the book. */
+  function step(
+    history: RunHistory,
+    ts: number,
+    n: number,
+    book: { position: number; equity: number },
+    risk: Partial<StageEventLine> = {},
+  ): void {
+    const base = { v: 1 as const, step: n, latency_ms: 1 };
+    history.addEvent({ ...base, ts, stage: 'strategy', outcome: 'ok' }, 'metrics.ndjson', n * 3);
+    history.addEvent(
+      { ...base, ts: ts + 1, stage: 'risk', outcome: 'ok', ...risk },
+      'metrics.ndjson',
+      n * 3 + 1,
+    );
+    history.addEvent(
+      { ...base, ts: ts + 2, stage: 'position', outcome: 'ok', attrs: { ...book, price: 100 + n } },
+      'metrics.ndjson',
+      n * 3 + 2,
+    );
+  }
+
+  it('splits series per lifetime (a restarted simulated clock replays the same times) and marks restarts', () => {
+    const history = new RunHistory();
+    for (let life = 0; life < 3; life++)
+      for (let n = 1; n <= 5; n++) step(history, T0 + n * 1000, n, { position: 0, equity: 100 - n });
+    expect(history.restarts()).toEqual({
+      marks: [
+        { ts: T0 + 1000, lifetime: 2 },
+        { ts: T0 + 1000, lifetime: 3 },
+      ],
+      dropped: 0,
+    });
+    const equity = history.attrSeries().find((s) => s.key === 'equity')!.points;
+    // In time order, and within one bucket by lifetime.
+    expect(equity.map((p) => p[2])).toEqual([1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3]);
+    // Each lifetime's own points are in time order and never mixed with another's.
+    for (const life of [1, 2, 3])
+      expect(equity.filter((p) => p[2] === life).map((p) => p[1])).toEqual([99, 98, 97, 96, 95]);
+    const latency = history.latencySeries().stages[0]!.points;
+    expect(new Set(latency.map((p) => p[5]))).toEqual(new Set([1, 2, 3]));
+    expect(latency.every((p) => p[4] >= p[2] && p[2] >= p[1])).toBe(true); // p99 >= p95 >= p50
+    const rates = history.rateSeries();
+    expect(rates.buckets.reduce((n, b) => n + b.steps, 0)).toBe(15);
+    expect(history.recomputedCounters().processed).toBe(15);
+    expect(history.bucketCount()).toBeLessThanOrEqual(96 * 3);
+    // Drawdown restarts from each lifetime's own peak: 99 -> 95 is -4, never -4 against an older lifetime.
+    expect(history.maxDrawdown()).toEqual({ value: -4, ts: T0 + 5002 });
+    expect(Math.min(...history.drawdownSeries().map((p) => p[1]))).toBe(-4);
+  });
+
+  it('counts rejections and errors per bucket by reason, with first and last examples per reason', () => {
+    const history = new RunHistory({ maxRateReasons: 2, recentProblems: 3, maxDetailChars: 12 });
+    const reasons = ['MAX_POSITION', 'MAX_NOTIONAL', 'MAX_POSITION', 'COOLDOWN', 'COOLDOWN', 'MAX_POSITION'];
+    reasons.forEach((reason, i) => {
+      step(
+        history,
+        T0 + i * 60_000,
+        i + 1,
+        { position: 0, equity: 100 },
+        {
+          outcome: 'rejected',
+          reason,
+          detail: `${reason.toLowerCase()} detail number ${i}`,
+        },
+      );
+    });
+    history.addEvent(
+      {
+        v: 1,
+        ts: T0 + 7 * 60_000,
+        step: 8,
+        stage: 'exec',
+        outcome: 'error',
+        latency_ms: 1,
+        reason: 'STAGE_ERROR',
+      },
+      'metrics.ndjson',
+      99,
+    );
+    const rows = history.reasonRows();
+    const pos = rows.find((r) => r.reason === 'MAX_POSITION')!;
+    expect(pos).toMatchObject({
+      stage: 'risk',
+      outcome: 'rejected',
+      count: 3,
+      firstTs: T0 + 1,
+      lastTs: T0 + 5 * 60_000 + 1,
+    });
+    expect(pos.firstExample).toEqual({
+      ts: T0 + 1,
+      step: 1,
+      detail: 'max_position…',
+      file: 'metrics.ndjson',
+      line: 4,
+    });
+    expect(pos.lastExample).toMatchObject({ step: 6, line: 19 });
+    expect(rows.find((r) => r.reason === 'MAX_NOTIONAL')!.lastExample).toBeUndefined();
+    expect(rows.find((r) => r.reason === 'STAGE_ERROR')!.firstExample).toEqual({
+      ts: T0 + 420_000,
+      step: 8,
+      file: 'metrics.ndjson',
+      line: 99,
+    });
+    const rates = history.rateSeries();
+    // Two reasons apart, then one "(other reasons)" slot per outcome.
+    expect(rates.reasons).toEqual([
+      { stage: 'risk', outcome: 'rejected', reason: 'MAX_POSITION' },
+      { stage: 'risk', outcome: 'rejected', reason: 'MAX_NOTIONAL' },
+      { stage: OTHER_STAGES, outcome: 'rejected', reason: OTHER_REASONS },
+      { stage: OTHER_STAGES, outcome: 'error', reason: OTHER_REASONS },
+    ]);
+    const sums = rates.reasons.map((_, i) => rates.buckets.reduce((n, b) => n + b.byReason[i]!, 0));
+    expect(sums).toEqual([3, 1, 2, 1]);
+    expect(rates.buckets.reduce((n, b) => n + b.rejected, 0)).toBe(6);
+    expect(rates.buckets.reduce((n, b) => n + b.errors, 0)).toBe(1);
+    const recent = history.recentProblems();
+    expect(recent.rejections.map((e) => e.step)).toEqual([4, 5, 6]);
+    expect(recent.errors.map((e) => e.reason)).toEqual(['STAGE_ERROR']);
+  });
+
+  it('keeps the last position changes (fills) with the mark price, per lifetime', () => {
+    const history = new RunHistory({ recentPositionChanges: 2 });
+    step(history, T0 + 1000, 1, { position: 0, equity: 100 });
+    step(history, T0 + 2000, 2, { position: 2, equity: 100 });
+    step(history, T0 + 3000, 3, { position: 2, equity: 101 });
+    step(history, T0 + 4000, 4, { position: -1, equity: 99 });
+    step(history, T0 + 1000, 1, { position: 1, equity: 100 }); // a restart, starting flat: +1
+    const { changes, total } = history.positionChanges();
+    expect(total).toBe(3);
+    expect(changes.map((c) => [c.step, c.change, c.position, c.price, c.lifetime])).toEqual([
+      [4, -3, -1, 104, 1],
+      [1, 1, 1, 101, 2],
     ]);
   });
 });
