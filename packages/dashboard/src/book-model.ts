@@ -40,7 +40,7 @@ export function composeBook(
   let totals: BookModel['totals'];
   if (stats && position) {
     totals = {
-      source: 'run.json',
+      source: 'run-record',
       equity: num(position.equity),
       realizedPnl: num(position.realized_pnl),
       unrealizedPnl: num(position.unrealized_pnl),
@@ -53,7 +53,7 @@ export function composeBook(
     };
   } else if (summary) {
     totals = {
-      source: 'metrics_summary.json',
+      source: 'summary',
       equity: num(gauges.equity),
       realizedPnl: num(gauges.realized_pnl),
       unrealizedPnl: num(gauges.unrealized_pnl),

@@ -40,7 +40,7 @@ export interface BookModel {
   currency: string | null;
   /** The book's figures and where they came from: run.json's final stats, else the summary's gauges, else the files. */
   totals: {
-    source: 'run.json' | 'metrics_summary.json' | 'files';
+    source: 'run-record' | 'summary' | 'files';
     equity: number | null;
     realizedPnl: number | null;
     unrealizedPnl: number | null;

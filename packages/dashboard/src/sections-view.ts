@@ -211,9 +211,9 @@ function bookView(
     })),
     changesTotal: formatCount(book.changesTotal),
     totalsSource:
-      t.source === 'run.json'
+      t.source === 'run-record'
         ? "Totals from run.json's final figures (the end of the last run)."
-        : t.source === 'metrics_summary.json'
+        : t.source === 'summary'
           ? "Totals from metrics_summary.json's gauges (the running process)."
           : 'Totals from the last events in the NDJSON files.',
   };
