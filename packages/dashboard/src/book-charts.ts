@@ -40,8 +40,9 @@ export function humanLabel(key: string): string {
   return words === '' ? key : words[0]!.toUpperCase() + words.slice(1);
 }
 
-const money = (v: number) =>
-  v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+// One formatter for every amount: toLocaleString would build a new one per call.
+const MONEY = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const money = (v: number) => MONEY.format(v);
 
 function range(values: number[]): { lo: number; hi: number } {
   let lo = Math.min(...values);
@@ -60,7 +61,14 @@ function lineChart(
   bucketMs: number,
   layout: TimeLayout,
   restarts: readonly RestartMark[],
-  options: { colour: string; step?: boolean; unit: string; summary: string; format: (v: number) => string },
+  options: {
+    colour: string;
+    step?: boolean;
+    unit: string;
+    summary: string;
+    format: (v: number) => string;
+    hover: boolean;
+  },
 ): BookChart {
   const { lo, hi } = range(points.map((p) => p[1]));
   const span = hi - lo;
@@ -84,15 +92,17 @@ function lineChart(
   const body =
     frame.axes +
     lifetimeLines(drawn, options.colour, null, { step: options.step === true }) +
-    hoverBands(
-      frame,
-      points.map(([t, v, lifetime]) => ({
-        t,
-        lifetime,
-        bucketMs,
-        text: `${bucketText(t, bucketMs)}: ${title} ${options.format(v)} (lifetime ${lifetime})`,
-      })),
-    );
+    (!options.hover
+      ? ''
+      : hoverBands(
+          frame,
+          points.map(([t, v, lifetime]) => ({
+            t,
+            lifetime,
+            bucketMs,
+            text: `${bucketText(t, bucketMs)}: ${options.format(v)} (lifetime ${lifetime})`,
+          })),
+        ));
   return { key, title, svg: timeChartSvg(options.summary, body), summary: options.summary };
 }
 
@@ -104,6 +114,7 @@ export function bookCharts(
   layout: TimeLayout,
   restarts: readonly RestartMark[],
   accountCurrency: string | null,
+  hover = true,
 ): BookChart[] {
   const charts: BookChart[] = [];
   const currency = accountCurrency ?? 'quote currency';
@@ -118,6 +129,7 @@ export function bookCharts(
         colour: '#1d4ed8',
         unit,
         format: money,
+        hover,
         summary: `Equity in ${currency}, last value per ${bucket}: from ${money(values[0]!)} to ${money(values.at(-1)!)}, lowest ${money(Math.min(...values))}, highest ${money(Math.max(...values))}`,
       }),
     );
@@ -129,6 +141,7 @@ export function bookCharts(
         colour: '#b91c1c',
         unit,
         format: money,
+        hover,
         summary: `Drawdown below the lifetime's equity peak in ${currency}, worst per ${bucket}: deepest ${money(worst[1])} (from ${formatTime(worst[0])})`,
       }),
     );
@@ -142,6 +155,7 @@ export function bookCharts(
         step: true,
         unit: 'units',
         format: formatGauge,
+        hover,
         summary: `Position (a step chart), last value per ${bucket}: from ${formatGauge(values[0]!)} to ${formatGauge(values.at(-1)!)}, between ${formatGauge(Math.min(...values))} and ${formatGauge(Math.max(...values))}`,
       }),
     );
@@ -156,6 +170,7 @@ export function bookCharts(
         colour: SERIES_COLOURS[colour++ % SERIES_COLOURS.length]!,
         unit: key === 'price' ? unit : '',
         format: formatGauge,
+        hover,
         summary: `${label}, last value per ${bucket}: from ${formatGauge(values[0]!)} to ${formatGauge(values.at(-1)!)}, between ${formatGauge(Math.min(...values))} and ${formatGauge(Math.max(...values))} (${formatCount(values.length)} buckets)`,
       }),
     );

@@ -301,7 +301,11 @@ describe('buildModel while a live writer rotates and prunes', () => {
         if (writer.getStats().rotations - rotationsBefore >= 2) buildsDuringRotation++;
         const steps = added.mock.calls.map(([event]) => event.step);
         const first = steps[0]!;
-        expect(steps, `build ${build}: a gap or a repeat`).toEqual(steps.map((_, i) => first + i));
+        const gap = steps.findIndex((s, i) => s !== first + i);
+        expect(
+          steps,
+          `build ${build}: a gap or a repeat at ${gap}: ${steps.slice(Math.max(0, gap - 3), gap + 3)}`,
+        ).toEqual(steps.map((_, i) => first + i));
         expect(steps.at(-1)!).toBeGreaterThanOrEqual(flushedBefore - 1);
         expect(model.quality.eventsRead).toBe(steps.length);
         expect(model.quality.skippedLines).toBe(0);

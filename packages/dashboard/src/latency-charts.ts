@@ -34,6 +34,7 @@ export function latencyCharts(
   bucketMs: number,
   layout: TimeLayout,
   restarts: readonly RestartMark[],
+  hoverTitles = true,
 ): StageLatencyChart[] {
   return series
     .filter((s) => s.points.length > 0)
@@ -62,15 +63,17 @@ export function latencyCharts(
           style.dash,
         ),
       ).join('');
-      const bands = hoverBands(
-        frame,
-        s.points.map((p) => ({
-          t: p[0],
-          lifetime: p[5] ?? 1,
-          bucketMs,
-          text: `${s.stage}, ${bucketText(p[0], bucketMs)}: p50 ${formatMs(p[1])} ms, p95 ${formatMs(p[2])} ms, p99 ${formatMs(p[4] ?? p[2])} ms (${formatCount(p[3])} events)`,
-        })),
-      );
+      const bands = !hoverTitles
+        ? ''
+        : hoverBands(
+            frame,
+            s.points.map((p) => ({
+              t: p[0],
+              lifetime: p[5] ?? 1,
+              bucketMs,
+              text: `${bucketText(p[0], bucketMs)}: p50 ${formatMs(p[1])}, p95 ${formatMs(p[2])}, p99 ${formatMs(p[4] ?? p[2])} ms (${formatCount(p[3])} events)`,
+            })),
+          );
       const summary = `${s.stage} latency in ms over ${formatCount(s.points.length)} buckets of ${formatDuration(bucketMs)}: highest p50 ${formatMs(worst.p50)}, p95 ${formatMs(worst.p95)}, p99 ${formatMs(worst.p99)} (${formatCount(count)} events)`;
       return { stage: s.stage, svg: timeChartSvg(summary, frame.axes + lines + bands), summary };
     });

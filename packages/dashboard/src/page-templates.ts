@@ -48,7 +48,7 @@ tr:last-child td{border-bottom:0}
 .legend li{overflow-wrap:break-word;min-width:0;max-width:100%}
 .swatch.block{width:12px;height:12px;border:0}
 .swatch-svg{display:inline-block;vertical-align:middle;margin-right:6px}
-.chart .band:hover{fill:#1f29370f}
+.chart .band{fill:transparent}.chart .band:hover{fill:#1f29370f}
 .chart .axis{stroke:#6b7280}
 .alt{font-size:12px;color:var(--muted);margin:4px 0 0}
 .multiples{grid-template-columns:repeat(auto-fit,minmax(min(440px,100%),1fr))}

@@ -60,7 +60,9 @@ function barChart(
           return `<rect x="${n(x0)}" y="${n(y0)}" width="${n(w)}" height="${n(Math.max(1, y1 - y0))}" fill="${s.colour}"><title>${escapeHtml(`${bucketText(b.t, bucketMs)}: ${s.label} ${formatCount(s.value)}`)}</title></rect>`;
         })
         .join('');
-      return `<g><title>${escapeHtml(`${bucketText(b.t, bucketMs)}: ${formatCount(sum)} ${what}`)}</title>${rects}</g>`;
+      return segments.length > 1
+        ? `<g><title>${escapeHtml(`${bucketText(b.t, bucketMs)}: ${formatCount(sum)} ${what}`)}</title>${rects}</g>`
+        : rects;
     })
     .join('');
   return { svg: frame.axes + bars, total, peak };

@@ -82,7 +82,8 @@ function splitSettings(rows: DashboardModel['settings']) {
   return settings.length > 0 ? { settings, runRecord } : { settings: runRecord, runRecord: [] };
 }
 
-function bodyView(model: DashboardModel) {
+/** `hoverTitles`: the per-bucket `<title>` bands of the time charts (static pages; the live page skips their weight). */
+function bodyView(model: DashboardModel, hoverTitles: boolean) {
   const { overview, latency } = model;
   const span =
     overview.firstTs === null
@@ -95,7 +96,7 @@ function bodyView(model: DashboardModel) {
   const q = model.quality;
   return {
     health: model.health ? healthView(model.health, model.book?.currency ?? 'quote currency') : null,
-    sections: sectionsView(model),
+    sections: sectionsView(model, { hoverTitles }),
     // With no events, a summary note means metrics_summary.json is there but unusable: say so, not "no file".
     empty: model.empty ? { hasFiles: q.fileTotals.count > 0, summaryUnusable: q.summaryNote !== null } : null,
     notes: q.summaryNote === null ? [] : [q.summaryNote],
@@ -165,10 +166,13 @@ function bodyView(model: DashboardModel) {
   };
 }
 
-/** Renders only the content of `<main>`: what the live page swaps in on each update. Pure. */
+/**
+ * Renders only the content of `<main>`: what the live page swaps in on each update. Pure. Like the live page, it
+ * leaves out the time charts' per-bucket hover `<title>`s (each chart keeps its text alternative).
+ */
 export function renderDashboardBody(model: DashboardModel): string {
   assertDashboardModel(model, 'renderDashboardBody');
-  return eta.render('@body', bodyView(model));
+  return eta.render('@body', bodyView(model, false));
 }
 
 /**
@@ -191,7 +195,7 @@ export function renderDashboard(model: DashboardModel, options: RenderOptions = 
     runDir: model.runDir,
     modeText: live ? 'live' : `static page rendered from ${formatCount(model.quality.eventsRead)} events`,
     style: PAGE_STYLE,
-    body: bodyView(model),
+    body: bodyView(model, live === undefined),
     live: live
       ? {
           nonce: live.nonce,

@@ -7,8 +7,9 @@ import type { DashboardModel, TailEvent } from './model.js';
 import { type RateChart, rateCharts } from './rate-charts.js';
 import { tickUnit, timeLayout } from './time-frame.js';
 
-const money = (v: number) =>
-  v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+// One formatter for every amount: toLocaleString would build a new one per call.
+const MONEY = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const money = (v: number) => MONEY.format(v);
 const signedMoney = (v: number) => (v > 0 ? `+${money(v)}` : v < 0 ? `−${money(-v)}` : money(v));
 
 /** A share as a percent that never reads 0 for a non-zero count: `0.12%`, `<0.01%`, `37.5%`. */
@@ -84,7 +85,8 @@ const problemRow = (e: TailEvent): ProblemRow => ({
 });
 
 /** The view of the time sections of `model` (empty parts where an older model lacks the data). */
-export function sectionsView(model: DashboardModel): SectionsView {
+export function sectionsView(model: DashboardModel, options: { hoverTitles?: boolean } = {}): SectionsView {
+  const hover = options.hoverTitles !== false;
   const rates = model.rates;
   const restarts = model.restarts?.marks ?? [];
   const layout = rates ? timeLayout(rates.buckets, rates.bucketMs) : null;
@@ -105,7 +107,7 @@ export function sectionsView(model: DashboardModel): SectionsView {
     axis,
     rates: rates && layout ? rateCharts(rates, layout, restarts) : [],
     latency: layout
-      ? latencyCharts(model.latencySeries.stages, model.latencySeries.bucketMs, layout, restarts)
+      ? latencyCharts(model.latencySeries.stages, model.latencySeries.bucketMs, layout, restarts, hover)
       : [],
     percentileLegend: percentileLegend(),
     reasons: model.reasons.map((r) => ({
@@ -147,7 +149,7 @@ export function sectionsView(model: DashboardModel): SectionsView {
           book,
           currency,
           layout
-            ? bookCharts(model.position.series, book.drawdown, bucketMs, layout, restarts, currency)
+            ? bookCharts(model.position.series, book.drawdown, bucketMs, layout, restarts, currency, hover)
             : [],
         )
       : null,

@@ -271,7 +271,7 @@ export function hoverBands(
     .map((b) => {
       const x0 = frame.x(b.t, b.lifetime);
       const w = Math.max(1, frame.x(b.t + b.bucketMs, b.lifetime) - x0);
-      return `<rect x="${n(x0)}" y="${frame.top}" width="${n(w)}" height="${frame.bottom - frame.top}" fill="transparent" class="band"><title>${escapeHtml(b.text)}</title></rect>`;
+      return `<rect class="band" x="${n(x0)}" y="${frame.top}" width="${n(w)}" height="${frame.bottom - frame.top}"><title>${escapeHtml(b.text)}</title></rect>`;
     })
     .join('');
 }
@@ -282,9 +282,10 @@ export function timeChartSvg(alt: string, body: string): string {
   return `<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(alt)}" xmlns="http://www.w3.org/2000/svg"><title>${escapeHtml(alt)}</title>${body}</svg>`;
 }
 
-/** A bucket for band titles: `2024-01-01 00:10:00Z + 10 s`. */
+/** A bucket for titles: `00:10:00Z + 10 s` (the date too when the bucket is a day or more, or not whole seconds). */
 export function bucketText(t: number, bucketMs: number): string {
-  return `${formatTime(t)} + ${formatDuration(bucketMs)}`;
+  const time = formatTime(t);
+  return `${bucketMs >= 86_400_000 ? time : time.slice(11)} + ${formatDuration(bucketMs)}`;
 }
 
 /** True when the layout draws a dataset at all (some bucket). */
