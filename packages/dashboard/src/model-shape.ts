@@ -59,11 +59,13 @@ const dashboardModelShape = z.looseObject({
   reasons: z.array(z.looseObject({ stage: z.string(), outcome, reason: z.string(), count })),
   latencySeries: z.looseObject({
     bucketMs: z.number().positive(),
-    stages: z.array(z.looseObject({ stage: z.string(), points: z.array(z.tuple([ms, ms, ms, count])) })),
+    stages: z.array(
+      z.looseObject({ stage: z.string(), points: z.array(z.tuple([ms, ms, ms, count], z.number())) }),
+    ),
   }),
   position: z.looseObject({
     gauges: z.record(z.string(), z.number()),
-    series: z.array(z.looseObject({ key: z.string(), points: z.array(z.tuple([ms, ms])) })),
+    series: z.array(z.looseObject({ key: z.string(), points: z.array(z.tuple([ms, ms], z.number())) })),
   }),
   tail: z.array(tailEvent),
   settings: z.array(z.looseObject({ key: z.string(), value: z.string() })).nullable(),
