@@ -2,6 +2,7 @@
 // first/last examples), fixed-count time buckets per process lifetime (re-bucketed as the history grows) with
 // latency, rates, attributes and drawdown, ring buffers for the tail, the recent problems and position changes.
 import { LatencyHistogram, type StageEventLine, type StageOutcome } from '@loop/metrics';
+import { checkWholeOption, LoopRunDirError } from './errors.js';
 import {
   EQUITY_ATTR,
   execFillsOf,
@@ -9,7 +10,6 @@ import {
   POSITION_ATTR,
   PRICE_ATTR,
 } from './event-conventions.js';
-import { checkWholeOption, LoopRunDirError } from './errors.js';
 import { EventRing } from './event-ring.js';
 import type {
   AttrSeries,
