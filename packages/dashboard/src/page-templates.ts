@@ -208,7 +208,7 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <% } %>
 </section>
 <section id="reasons" aria-labelledby="reasons-title">
-<h2 id="reasons-title">Rejections &amp; errors by reason</h2>
+<h2 id="reasons-title">Errors &amp; Rejections by reason</h2>
 <% if (x.reasons.length === 0) { %><p class="muted">No rejections or errors with a reason.</p><% } else { %>
 <p class="meta"><% if (x.reasonsFromFiles) { %>From the NDJSON files, across every process lifetime; share = of the stage's events; the first and the last event of each reason as examples.<% } else { %>From metrics_summary.json (the running process only): the NDJSON files hold no events, so there are no examples.<% } %></p>
 <div class="table-wrap" tabindex="0"><table>
