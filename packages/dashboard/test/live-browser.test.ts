@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { ndjson, runDir, stageEvents, T0 } from '../../run-dir/test-support/run-dir-fixture.js';
+import { ndjson, runDir, runRecordOf, stageEvents, T0 } from '../../run-dir/test-support/run-dir-fixture.js';
 import { type DashboardServer, startDashboardServer } from '../src/index.js';
 import { RESULTS, useBrowser } from './chromium.js';
 
@@ -23,7 +23,18 @@ async function liveRunDir(): Promise<string> {
   return runDir(
     {
       metrics: [events],
-      run: { settings: { seed: 42, clock: 'simulated' }, note: 'kept in the details element' },
+      // A valid run.json of a run in progress (a corrupt one makes the health model say `unknown`, never stale).
+      run: {
+        ...runRecordOf({
+          status: 'running',
+          ended: null,
+          exit_code: null,
+          ended_at: null,
+          ended_at_ms: null,
+        }),
+        settings: { seed: 42, clock: 'simulated' },
+        note: 'kept in the details element',
+      },
       heartbeat: true,
     },
     { prefix: 'loop-live-browser-' },

@@ -1,5 +1,5 @@
 // End-to-end: the live server over real HTTP: page headers, SSE ids, Last-Event-ID, heartbeats, updates.
-import { appendFile, mkdir, rename, rm, rmdir, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, rename, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { get, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
@@ -200,15 +200,16 @@ describe('startDashboardServer', () => {
     const stream = await openEvents(server.url);
     cleanups.push(async () => stream.close());
     await until('the first update', () => stream.messages.some((m) => m.event === 'model'));
-    await mkdir(join(dir, 'metrics.ndjson.99')); // not a file: reading it fails (EISDIR)
+    // A symlink to itself: opening it fails (ELOOP). (A directory is skipped, not a read failure.)
+    await symlink('metrics.ndjson.99', join(dir, 'metrics.ndjson.99'));
     await server.refresh();
     const paused = server.model().quality.notes[0];
-    expect(paused).toMatch(/^Live updates are paused: cannot read .*metrics\.ndjson\.99: EISDIR/);
+    expect(paused).toMatch(/^Live updates are paused: cannot read .*ELOOP.*metrics\.ndjson\.99/);
     expect(server.model().quality.eventsRead).toBe(8);
     await until('the paused note streamed', () =>
       stream.messages.some((m) => m.data?.includes('Live updates are paused')),
     );
-    await rmdir(join(dir, 'metrics.ndjson.99'));
+    await unlink(join(dir, 'metrics.ndjson.99'));
     await appendFile(join(dir, 'metrics.ndjson'), ndjson(events.slice(8)));
     await server.refresh();
     expect(server.model().quality.notes.join(' ')).not.toMatch(/paused/);

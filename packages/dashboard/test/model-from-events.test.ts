@@ -54,6 +54,19 @@ function withoutSource(model: DashboardModel): unknown {
     delete event.file;
     delete event.line;
   }
+  // Every other row that says where it was read (reason examples, book changes, fills, recent problems).
+  const strip = (value: unknown): void => {
+    if (Array.isArray(value)) for (const item of value) strip(item);
+    else if (value !== null && typeof value === 'object') {
+      const row = value as Record<string, unknown>;
+      if (typeof row.file === 'string' && typeof row.line === 'number') {
+        delete row.file;
+        delete row.line;
+      }
+      for (const item of Object.values(row)) strip(item);
+    }
+  };
+  strip(copy);
   for (const lifetime of copy.health?.lifetimes.list ?? []) {
     (lifetime as { startFile: string }).startFile = '';
     (lifetime as { startLine: number }).startLine = 0;
