@@ -109,7 +109,7 @@ describe('loop supervise --notify-url / --notify-cmd', () => {
     expect(log.filter((l) => / child_start /.test(l))).toHaveLength(101);
   });
 
-  it('a receiver that hangs or answers 500 holds no restart back; failures are logged in supervisor.log', async () => {
+  it('a receiver that hangs or answers 500 holds no restart back; failures (timed out, abandoned at exit) are logged in supervisor.log', async () => {
     const dir = tempDir();
     const hanging = await receiver(() => {
       // never answers
@@ -142,9 +142,15 @@ describe('loop supervise --notify-url / --notify-cmd', () => {
     const done = await live.done;
     expect(done.exitCode).toBe(1);
     const log = logLines(runDir);
-    expect(log.find((l) => / notify_failed channel=url /.test(l))).toMatch(
-      /kind=restart .*error="timed out after 15000 ms"/,
+    // The first POST ends by its own timeout; the exit drain waits that timeout plus 2 s, so the next one
+    // (sent after the first timed out, still hanging) is the one cut short, and the line says so.
+    const urlFailures = log.filter((l) => / notify_failed channel=url /.test(l));
+    expect(urlFailures[0]).toMatch(/kind=restart .*error="timed out after 15000 ms"$/);
+    expect(urlFailures.at(-1)).toMatch(
+      /error="abandoned at exit: still under way when the supervisor stopped waiting after 17000 ms"$/,
     );
+    expect(urlFailures).toHaveLength(2);
+    expect(hanging.got.length).toBe(2);
     expect(log.find((l) => / notify_failed channel=cmd /.test(l))).toMatch(
       /kind=restart .*error="exited 22"/,
     );

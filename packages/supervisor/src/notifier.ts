@@ -45,7 +45,12 @@ export interface NotifierCounts {
 /** A notifier attached to a supervisor. */
 export interface AttachedNotifier {
   readonly counts: NotifierCounts;
-  /** Waits until every queued message is delivered or `timeoutMs` passed; then stops listening. */
+  /**
+   * Waits until every queued message is delivered or `timeoutMs` passed; then stops listening. A delivery
+   * still under way then is aborted and logged as failed with `abandoned at exit: ...` (never as a timeout);
+   * messages still waiting are dropped. Give at least the delivery timeout plus a margin for a message
+   * already sent to end on its own.
+   */
   close(timeoutMs: number): Promise<void>;
 }
 
@@ -167,8 +172,8 @@ export function attachNotifier(supervisor: Supervisor, options: NotifierOptions)
           };
         });
       }
-      // Out of time: what is under way is aborted (and logged as failed), what waits is dropped.
-      shutdown.abort();
+      // Out of time: what is under way is aborted (and logged as failed, saying so), what waits is dropped.
+      shutdown.abort(new AbandonedAtExit(closeTimeoutMs));
       for (const queue of queues) {
         for (const n of queue.waiting.splice(0)) {
           counts.dropped += 1;
@@ -221,13 +226,17 @@ function runCommand(
       reject(new Error(why));
     };
     const timer = setTimeout(() => kill(`timed out after ${timeoutMs} ms`), timeoutMs);
-    abort.addEventListener('abort', () => kill('abandoned at exit'), { once: true });
+    const onAbort = () => kill(abandonedReason(abort));
+    abort.addEventListener('abort', onAbort, { once: true });
     child.once('error', (error) => {
       clearTimeout(timer);
+      abort.removeEventListener('abort', onAbort);
       reject(error);
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
+      // The group is gone: an abort at exit must not signal a process group id the system may reuse.
+      abort.removeEventListener('abort', onAbort);
       if (code === 0) resolve();
       else {
         const tail = stderr.trim().split('\n').at(-1) ?? '';
@@ -237,22 +246,51 @@ function runCommand(
   });
 }
 
-/** POSTs the JSON; fails on a non-2xx answer, a network error or the timeout. */
+/**
+ * POSTs the JSON; fails on a non-2xx answer, a network error, the timeout or `abort`.
+ *
+ * The timeout is a timer of our own, not `AbortSignal.timeout()` inside `AbortSignal.any()`: on Node 20 the
+ * timeout signal is held only weakly there, so a garbage collection during the request drops it and the
+ * request hangs until something else aborts it.
+ */
 async function post(url: string, n: Notification, timeoutMs: number, abort: AbortSignal): Promise<void> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'user-agent': 'loop-supervise' },
-    body: JSON.stringify(n),
-    signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), abort]),
-  }).catch((error: unknown) => {
-    const reason =
-      (error as { name?: string }).name === 'TimeoutError'
-        ? `timed out after ${timeoutMs} ms`
-        : String((error as Error).cause ?? error);
-    throw new Error(reason);
-  });
-  await response.body?.cancel().catch(() => {});
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  const request = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    request.abort();
+  }, timeoutMs);
+  const onAbort = () => request.abort();
+  abort.addEventListener('abort', onAbort, { once: true });
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'loop-supervise' },
+      body: JSON.stringify(n),
+      signal: request.signal,
+    }).catch((error: unknown) => {
+      if (timedOut) throw new Error(`timed out after ${timeoutMs} ms`);
+      if (abort.aborted) throw new Error(abandonedReason(abort));
+      throw new Error(String((error as Error).cause ?? error));
+    });
+    await response.body?.cancel().catch(() => {});
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  } finally {
+    clearTimeout(timer);
+    abort.removeEventListener('abort', onAbort);
+  }
+}
+
+/** What a delivery cut short by {@link AttachedNotifier.close} is logged with. */
+function abandonedReason(abort: AbortSignal): string {
+  return abort.reason instanceof AbandonedAtExit ? abort.reason.message : 'abandoned at exit';
+}
+
+/** The reason `close()` aborts deliveries with: it says how long the supervisor waited for them. */
+class AbandonedAtExit extends Error {
+  constructor(waitedMs: number) {
+    super(`abandoned at exit: still under way when the supervisor stopped waiting after ${waitedMs} ms`);
+  }
 }
 
 /** supervisor.log opened on first use (the supervisor has made the run dir by then); never throws. */

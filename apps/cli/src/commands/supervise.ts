@@ -36,6 +36,8 @@ import {
 } from '../flags.js';
 import { startSupervisorMetrics } from '../supervise-metrics.js';
 
+/** How much longer than --notify-timeout-s the exit drain waits, so a request ends by its own timeout. */
+const NOTIFY_DRAIN_MARGIN_MS = 2000;
 const USAGE = 'Usage: loop supervise --run-dir <DIR> [flags] -- <command> [args...]';
 const SUMMARY =
   'Runs <command> and keeps it running: restarts it with exponential backoff, stops its whole process group\n' +
@@ -400,9 +402,10 @@ async function supervise(argv: string[], io: CommandIo): Promise<number> {
           intervalMs: (flags['ping-interval-s'] ?? 60) * 1000,
         });
   const closeSideChannels = async (ended: boolean) => {
-    // Messages about the end (gave up, kill switch) go out before we exit, bounded by their timeout; a
-    // requested stop waits at most 2 s.
-    const drainMs = ended ? (flags['notify-timeout-s'] ?? 10) * 1000 : 2000;
+    // Messages about the end (gave up, kill switch) go out before we exit, bounded by their timeout plus a
+    // margin, so a request already under way ends by its own timeout (logged as such) rather than racing
+    // the drain; a requested stop waits at most 2 s. What is cut short is logged as "abandoned at exit".
+    const drainMs = ended ? (flags['notify-timeout-s'] ?? 10) * 1000 + NOTIFY_DRAIN_MARGIN_MS : 2000;
     await Promise.all([notifier?.close(drainMs), pinger?.close()]);
   };
   if (flags.quiet !== true) {
