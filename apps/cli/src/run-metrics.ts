@@ -182,7 +182,8 @@ export async function openRunMetrics(
   let health: RunHealthMetrics | undefined;
   let recorderRef: MetricsRecorder | undefined;
   if (port !== undefined) {
-    exporter = new PrometheusExporter();
+    // OpenMetrics with exemplars: each latency bucket names the latest step that landed in it.
+    exporter = new PrometheusExporter({ exemplars: true });
     const runDir = resolve(context.runDir);
     exporter.registry.setDefaultLabels({ bot: values['bot-name'] ?? basename(runDir) });
     health = new RunHealthMetrics(exporter.registry, { ...context.identity, run_dir: runDir }, () => {

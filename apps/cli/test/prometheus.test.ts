@@ -79,6 +79,7 @@ describe.skipIf(!hasPrometheus)('Prometheus scrape of loop run --metrics-port', 
       `--storage.tsdb.path=${join(dir, 'tsdb')}`,
       `--web.listen-address=127.0.0.1:${prometheusPort}`,
       '--log.level=warn',
+      '--enable-feature=exemplar-storage',
     ]);
     const base = `http://127.0.0.1:${prometheusPort}`;
 
@@ -138,6 +139,43 @@ describe.skipIf(!hasPrometheus)('Prometheus scrape of loop run --metrics-port', 
     const [info] = await query(base, 'loop_run_info{job="loop"}', at);
     expect(info?.metric).toMatchObject({ bot: 'scrape-bot', clock: 'real', feed: 'synthetic', seed: '42' });
     expect(info?.metric.run_dir).toBe(runDir);
+
+    // Exemplars (OpenMetrics): each latency bucket carries the latest step that landed in it, and Prometheus
+    // stores them: the slow bucket of a stage links to a step of the run.
+    const exemplars = await until('Prometheus to store exemplars', 30_000, async () => {
+      const url = new URL('/api/v1/query_exemplars', base);
+      url.searchParams.set('query', 'loop_stage_latency_seconds_bucket{job="loop",stage="exec"}');
+      url.searchParams.set('start', String(at - 600));
+      url.searchParams.set('end', String(Date.now() / 1000 + 60));
+      const body = (await (await fetch(url)).json()) as {
+        status: string;
+        data: Array<{
+          seriesLabels: Record<string, string>;
+          exemplars: Array<{ labels: Record<string, string>; value: string; timestamp: number }>;
+        }>;
+      };
+      const found =
+        body.status === 'success'
+          ? body.data.flatMap((d) => d.exemplars.map((e) => ({ ...e, series: d.seriesLabels })))
+          : [];
+      return found.length > 0 ? found : undefined;
+    });
+    for (const exemplar of exemplars) {
+      expect(exemplar.series).toMatchObject({
+        __name__: 'loop_stage_latency_seconds_bucket',
+        stage: 'exec',
+        bot: 'scrape-bot',
+      });
+      const step = Number(exemplar.labels.step);
+      expect(Number.isInteger(step) && step >= 1 && step <= steps + 5, `step ${exemplar.labels.step}`).toBe(
+        true,
+      );
+      // The exemplar's value lies in its bucket.
+      const le = exemplar.series.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(exemplar.series.le);
+      expect(Number(exemplar.value)).toBeLessThanOrEqual(le);
+      // Its timestamp is the event's (the real clock here): within the run.
+      expect(Math.abs(exemplar.timestamp - Date.now() / 1000)).toBeLessThan(600);
+    }
 
     // SIGINT ends the run cleanly; its summary holds at least what Prometheus saw.
     run.child.kill('SIGINT');

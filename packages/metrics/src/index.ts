@@ -60,13 +60,16 @@ export {
   METRICS_SCHEMA_VERSION,
   type MetricsSummary,
   metricsSummarySchema,
+  type SlowEvent,
   type StageEventLine,
   type StageOutcome,
   type StageStats,
+  slowEventSchema,
   stageEventLineSchema,
   stageOutcomeSchema,
   stageStatsSchema,
 } from './schema.js';
+export { DEFAULT_SLOWEST_PER_STAGE } from './slowest-events.js';
 export { formatStageEventLine, type StageEvent } from './stage-event.js';
 export { INVALID_EVENT_REASON, type StageEventInput } from './stage-event-input.js';
 export {

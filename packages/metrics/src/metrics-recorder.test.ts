@@ -70,6 +70,18 @@ describe('MetricsRecorder', () => {
     const summary = metricsSummarySchema.parse(JSON.parse(a['metrics_summary.json']!));
     expect(summary).toMatchObject({ pid: null, process_start: 1_553_817_600_000, stage_events_count: 80 });
     expect(summary.updated_at).toBe(1_553_817_600_000 + 20 * 60_000);
+    // Exemplars: the 10 slowest exec events (latency (step * 13) % 5), slowest first, earlier first among ties.
+    const t = (step: number) => 1_553_817_600_000 + (step - 1) * 60_000;
+    expect(summary.slowest_by_stage?.exec).toEqual(
+      [3, 8, 13, 18, 1, 6, 11, 16, 4, 9].map((step) => ({
+        step,
+        ts: t(step),
+        latency_ms: (step * 13) % 5,
+        outcome: 'ok',
+      })),
+    );
+    expect(summary.slowest_by_stage?.risk?.[0]).toEqual({ step: 3, ts: t(3), latency_ms: 4, outcome: 'ok' });
+    expect(Object.keys(summary.slowest_by_stage ?? {})).toEqual(['strategy', 'risk', 'exec', 'position']);
     const lines = Object.entries(a)
       .filter(([name]) => name.startsWith('metrics.ndjson'))
       .map(([, text]) => text.split('\n').filter(Boolean).length);

@@ -74,6 +74,8 @@ export interface MetricsRecorderOptions {
   histogram?: LatencyRange;
   /** Recent events kept in memory (default 1024). */
   recentCapacity?: number;
+  /** Slowest events kept per stage for the summary's `slowest_by_stage` (default 10; 0: none). */
+  slowestPerStage?: number;
   /** Replaces node:fs for the NDJSON writer (tests inject failures). */
   fileSystem?: WriterFileSystem;
   /**
@@ -137,6 +139,7 @@ export class MetricsRecorder {
     this.collector = new StageMetricsCollector({
       histogram: options.histogram,
       recentCapacity: options.recentCapacity,
+      slowestPerStage: options.slowestPerStage,
     });
     this.reporter = new InputReporter(options.strict ?? false, options.onWarning);
     this.input = new StageEventCheck(this.now, this.reporter);

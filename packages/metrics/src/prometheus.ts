@@ -18,6 +18,13 @@ export interface PrometheusExporterOptions {
   buckets?: number[];
   /** Distinct reason labels before the rest are reported as `(other)`; default 100 (bounds cardinality). */
   maxReasons?: number;
+  /**
+   * Serve OpenMetrics (`application/openmetrics-text`) with exemplars: each latency bucket carries its latest
+   * event as `# {step="42"} <seconds> <ts>` (the event's `ts`, in seconds), so a slow bucket in Grafana links to
+   * the step that landed there. Applies to the registry this exporter creates (a given `registry` keeps its own
+   * content type). Prometheus stores them with `--enable-feature=exemplar-storage`. Default false.
+   */
+  exemplars?: boolean;
 }
 
 /** Default latency buckets, seconds: 10 µs .. 10 s. */
@@ -38,6 +45,20 @@ interface MetricSample {
   value: number;
   labels: Record<string, string | number>;
   metricName?: string;
+  /** Written only in OpenMetrics: ` # {labels} value timestamp` after the sample. */
+  exemplar?: { labelSet: Record<string, string>; value: number; timestamp: number };
+}
+
+/** `sample` with bucket `i`'s latest event as its exemplar (label `step`), when the bucket has one. */
+function withExemplar(sample: MetricSample, series: StageSeries, i: number): MetricSample {
+  const seconds = series.exemplarSeconds[i]!;
+  if (Number.isNaN(seconds)) return sample;
+  sample.exemplar = {
+    labelSet: { step: String(series.exemplarStep[i]) },
+    value: seconds,
+    timestamp: series.exemplarTs[i]! / 1000,
+  };
+  return sample;
 }
 
 /** What prom-client's registry needs of a metric: a name, help, type and the samples at scrape time. */
@@ -57,6 +78,10 @@ interface StageSeries {
   count: number;
   /** outcome -> reason ('' for none) -> count. */
   outcomes: Map<string, Map<string, number>>;
+  /** Per bucket, the latest event's latency (seconds; NaN: none yet), step and ts (ms): the bucket's exemplar. */
+  exemplarSeconds: Float64Array;
+  exemplarStep: Float64Array;
+  exemplarTs: Float64Array;
 }
 
 /**
@@ -86,7 +111,11 @@ export class PrometheusExporter implements StageEventSink {
 
   constructor(options: PrometheusExporterOptions = {}) {
     const prefix = options.prefix ?? 'loop_';
-    this.registry = options.registry ?? new Registry();
+    // prom-client's types omit the constructor's content type argument (its code takes it).
+    const OpenMetricsRegistry = Registry as unknown as new (contentType: string) => Registry;
+    this.registry =
+      options.registry ??
+      (options.exemplars ? new OpenMetricsRegistry(Registry.OPENMETRICS_CONTENT_TYPE) : new Registry());
     this.maxReasons = options.maxReasons ?? 100;
     this.bounds = [...(options.buckets ?? DEFAULT_LATENCY_BUCKETS_SECONDS)];
     if (this.bounds.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= this.bounds[i - 1]!))) {
@@ -136,11 +165,18 @@ export class PrometheusExporter implements StageEventSink {
         sumSeconds: 0,
         count: 0,
         outcomes: new Map(),
+        exemplarSeconds: new Float64Array(this.bounds.length + 1).fill(Number.NaN),
+        exemplarStep: new Float64Array(this.bounds.length + 1),
+        exemplarTs: new Float64Array(this.bounds.length + 1),
       };
       this.stages.set(event.stage, series);
     }
     const seconds = event.latency_ms / 1000;
-    series.buckets[this.bucketOf(seconds)]!++;
+    const bucket = this.bucketOf(seconds);
+    series.buckets[bucket]!++;
+    series.exemplarSeconds[bucket] = seconds;
+    series.exemplarStep[bucket] = event.step;
+    series.exemplarTs[bucket] = event.ts;
     series.sumSeconds += seconds;
     series.count++;
     let reasons = series.outcomes.get(event.outcome);
@@ -190,13 +226,21 @@ export class PrometheusExporter implements StageEventSink {
       let cumulative = 0;
       for (let i = 0; i < this.bounds.length; i++) {
         cumulative += series.buckets[i]!;
-        samples.push({
-          value: cumulative,
-          labels: { le: this.bounds[i]!, stage },
-          metricName: `${name}_bucket`,
-        });
+        samples.push(
+          withExemplar(
+            { value: cumulative, labels: { le: this.bounds[i]!, stage }, metricName: `${name}_bucket` },
+            series,
+            i,
+          ),
+        );
       }
-      samples.push({ value: series.count, labels: { le: '+Inf', stage }, metricName: `${name}_bucket` });
+      samples.push(
+        withExemplar(
+          { value: series.count, labels: { le: '+Inf', stage }, metricName: `${name}_bucket` },
+          series,
+          this.bounds.length,
+        ),
+      );
       samples.push({ value: series.sumSeconds, labels: { stage }, metricName: `${name}_sum` });
       samples.push({ value: series.count, labels: { stage }, metricName: `${name}_count` });
     }
@@ -253,7 +297,9 @@ export function registerScrapedMetric(registry: Registry, spec: ScrapedMetricSpe
     help,
     type,
     aggregator: 'sum',
-    get: async () => ({ name, help, type, aggregator: 'sum', values: samples() }),
+    // `metric.name`, not `name`: in OpenMetrics the registry strips a counter's `_total` from the family name
+    // (and adds it back to each sample), so the family must be read from the metric at scrape time.
+    get: async () => ({ name: metric.name, help, type, aggregator: 'sum', values: samples() }),
     reset: () => {},
   };
   // prom-client registers any object with name/help/type/get(); its own types list only its classes.

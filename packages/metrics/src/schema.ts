@@ -48,6 +48,20 @@ const outcomeCountsSchema = z.object({
 });
 
 /**
+ * One of a stage's slowest events in the summary (an exemplar behind its max and p99): enough to find its line
+ * in the NDJSON files (`step` and `ts` of the summary's process, which started at `process_start`).
+ */
+export const slowEventSchema = z.object({
+  step: z.number().int().nonnegative(),
+  ts: z.number().finite(),
+  latency_ms: z.number().finite().nonnegative(),
+  outcome: stageOutcomeSchema,
+  reason: z.string().max(256).optional(),
+});
+/** One of a stage's slowest events. */
+export type SlowEvent = z.infer<typeof slowEventSchema>;
+
+/**
  * `metrics_summary.json`: totals since process start, replaced atomically. `pid` is null where the
  * writer was asked to keep the file deterministic (simulated runs).
  */
@@ -70,6 +84,11 @@ export const metricsSummarySchema = z.object({
     z.string(),
     z.partialRecord(stageOutcomeSchema, z.record(z.string(), z.number().int())),
   ),
+  /**
+   * stage -> its slowest events since process start, slowest first (at most `slowestPerStage`, 10 by default;
+   * added in 0.2; absent in older files).
+   */
+  slowest_by_stage: z.record(z.string(), z.array(slowEventSchema)).optional(),
   /** Latest values set by the caller (position, equity, ...). */
   gauges: z.record(z.string(), z.number()),
   /** Custom counters by name (`metrics.counter(name)`; added in 0.2; absent when there are none). */

@@ -64,6 +64,56 @@ describe('StageMetricsCollector', () => {
     expect(reasons).toEqual({ E0: 1, E1: 1, E2: 1, [OTHER_REASON]: 7 });
   });
 
+  it('keeps the K slowest events per stage for the summary, a copy of each, and none at K = 0', () => {
+    const collector = new StageMetricsCollector({ slowestPerStage: 2 });
+    const reused = { ts: 0, step: 0, stage: 'exec', outcome: 'ok' as const, latency_ms: 0 };
+    for (const [step, latency] of [
+      [1, 5],
+      [2, 9],
+      [3, 1],
+      [4, 9],
+      [5, 7],
+    ] as const) {
+      reused.ts = step * 1000;
+      reused.step = step;
+      reused.latency_ms = latency;
+      collector.record(reused);
+    }
+    collector.record({
+      ts: 9,
+      step: 6,
+      stage: 'risk',
+      outcome: 'rejected',
+      reason: 'MAX_POSITION',
+      latency_ms: 0.0004,
+    });
+    const summary = metricsSummarySchema.parse(collector.summary({ nowMs: 0, processStartMs: 0, pid: null }));
+    expect(summary.slowest_by_stage).toEqual({
+      exec: [
+        { step: 2, ts: 2000, latency_ms: 9, outcome: 'ok' },
+        { step: 4, ts: 4000, latency_ms: 9, outcome: 'ok' },
+      ],
+      // Microsecond resolution, as the NDJSON line writes it.
+      risk: [{ step: 6, ts: 9, latency_ms: 0, outcome: 'rejected', reason: 'MAX_POSITION' }],
+    });
+    expect(collector.slowestEvents('exec').map((e) => e.step)).toEqual([2, 4]);
+    expect(collector.slowestEvents('never')).toEqual([]);
+
+    const none = new StageMetricsCollector({ slowestPerStage: 0 });
+    none.record({ ts: 0, step: 1, stage: 'exec', outcome: 'ok', latency_ms: 3 });
+    expect(none.summary({ nowMs: 0, processStartMs: 0, pid: null })).not.toHaveProperty('slowest_by_stage');
+    expect(
+      new StageMetricsCollector().summary({ nowMs: 0, processStartMs: 0, pid: null }),
+    ).not.toHaveProperty('slowest_by_stage');
+    for (const bad of [-1, 1.5, 1001, Number.NaN])
+      expect(() => new StageMetricsCollector({ slowestPerStage: bad })).toThrow(
+        expect.objectContaining({
+          code: 'LOOP_METRICS_OPTION_INVALID',
+          message: expect.stringContaining('slowestPerStage'),
+        }),
+      );
+  });
+
   it('passes events, counts and gauges to sinks', () => {
     const collector = new StageMetricsCollector();
     const seen: string[] = [];

@@ -7,7 +7,14 @@ import {
   type LatencyRange,
   validateLatencyRange,
 } from './latency-histogram.js';
-import { METRICS_SCHEMA_VERSION, type MetricsSummary, type StageOutcome, type StageStats } from './schema.js';
+import {
+  METRICS_SCHEMA_VERSION,
+  type MetricsSummary,
+  type SlowEvent,
+  type StageOutcome,
+  type StageStats,
+} from './schema.js';
+import { DEFAULT_SLOWEST_PER_STAGE, SlowestEvents } from './slowest-events.js';
 import type { StageEvent } from './stage-event.js';
 
 /** The run counters of the summary. */
@@ -28,6 +35,8 @@ export interface StageMetricsCollectorOptions {
   recentCapacity?: number;
   /** Distinct reasons kept per stage and outcome before the rest are counted as `(other)` (default 256). */
   maxReasonsPerOutcome?: number;
+  /** Slowest events kept per stage, the exemplars in the summary's `slowest_by_stage` (default 10; 0: none). */
+  slowestPerStage?: number;
 }
 
 /** Bucket for reasons beyond `maxReasonsPerOutcome`. */
@@ -37,6 +46,7 @@ interface StageAggregate {
   histogram: LatencyHistogram;
   outcomes: { ok: number; rejected: number; error: number };
   reasons: Partial<Record<StageOutcome, Map<string, number>>>;
+  slowest: SlowestEvents<SlowEvent>;
 }
 
 /** What the summary adds from outside the collector: times, pid, writer figures. */
@@ -72,6 +82,7 @@ export class StageMetricsCollector {
   private ringNext = 0;
   private readonly range: LatencyRange;
   private readonly maxReasons: number;
+  private readonly slowestPerStage: number;
   private readonly sinks: StageEventSink[] = [];
 
   constructor(options: StageMetricsCollectorOptions = {}) {
@@ -85,6 +96,14 @@ export class StageMetricsCollector {
     }
     this.ring = new Array(capacity);
     this.maxReasons = options.maxReasonsPerOutcome ?? 256;
+    const slowest = options.slowestPerStage ?? DEFAULT_SLOWEST_PER_STAGE;
+    if (!Number.isSafeInteger(slowest) || slowest < 0 || slowest > 1000) {
+      throw new MetricsError(
+        'LOOP_METRICS_OPTION_INVALID',
+        `slowestPerStage must be an integer 0..1000, got ${slowest}`,
+      );
+    }
+    this.slowestPerStage = slowest;
   }
 
   /** Adds a sink that sees every later event, counter increment and gauge. */
@@ -97,6 +116,8 @@ export class StageMetricsCollector {
     let aggregate = this.stages.get(event.stage);
     if (aggregate === undefined) aggregate = this.addStage(event.stage);
     aggregate.histogram.recordMs(event.latency_ms);
+    // Copied only when it is kept (rarely after the first events): the caller may reuse its event object.
+    if (aggregate.slowest.accepts(event.latency_ms)) aggregate.slowest.add(slowEventOf(event));
     // Named stores, not outcomes[event.outcome]: a keyed store by a variable name is several times slower.
     const outcome = event.outcome;
     if (outcome === 'ok') aggregate.outcomes.ok++;
@@ -138,6 +159,11 @@ export class StageMetricsCollector {
     return out;
   }
 
+  /** The slowest events of `stage` kept so far, slowest first (empty if it never ran). */
+  slowestEvents(stage: string): SlowEvent[] {
+    return this.stages.get(stage)?.slowest.slowestFirst() ?? [];
+  }
+
   /** Latency statistics of one stage, or undefined if it never ran. */
   stageStats(stage: string): StageStats | undefined {
     const aggregate = this.stages.get(stage);
@@ -154,6 +180,7 @@ export class StageMetricsCollector {
     const stagesByName: MetricsSummary['stages_by_name'] = {};
     const outcomesByStage: MetricsSummary['outcomes_by_stage'] = {};
     const reasonsByStage: MetricsSummary['reasons_by_stage'] = {};
+    const slowestByStage: NonNullable<MetricsSummary['slowest_by_stage']> = {};
     let clamped = 0;
     for (const [stage, aggregate] of this.stages) {
       stagesByName[stage] = statsOf(aggregate.histogram);
@@ -164,6 +191,7 @@ export class StageMetricsCollector {
         if (map) reasons[outcome] = Object.fromEntries(map);
       }
       reasonsByStage[stage] = reasons;
+      if (aggregate.slowest.size > 0) slowestByStage[stage] = aggregate.slowest.slowestFirst();
       clamped += aggregate.histogram.clamped;
     }
     return {
@@ -176,6 +204,7 @@ export class StageMetricsCollector {
       stages_by_name: stagesByName,
       outcomes_by_stage: outcomesByStage,
       reasons_by_stage: reasonsByStage,
+      ...(this.slowestPerStage > 0 && this.stages.size > 0 ? { slowest_by_stage: slowestByStage } : {}),
       gauges: Object.fromEntries(this.gauges),
       histogram: { lowest_us: this.range.lowestUs, highest_us: this.range.highestUs, clamped },
       writer: { ...(context.writer ?? NO_WRITER) },
@@ -187,6 +216,7 @@ export class StageMetricsCollector {
       histogram: new LatencyHistogram(this.range),
       outcomes: { ok: 0, rejected: 0, error: 0 },
       reasons: {},
+      slowest: new SlowestEvents(this.slowestPerStage),
     };
     this.stages.set(stage, aggregate);
     return aggregate;
@@ -203,6 +233,18 @@ export class StageMetricsCollector {
     else if (map.size < this.maxReasons) map.set(reason, 1);
     else map.set(OTHER_REASON, (map.get(OTHER_REASON) ?? 0) + 1);
   }
+}
+
+/** The summary's form of a slow event: latency at microsecond resolution, as the NDJSON line writes it. */
+function slowEventOf(event: StageEvent): SlowEvent {
+  const slow: SlowEvent = {
+    step: event.step,
+    ts: event.ts,
+    latency_ms: Math.round(event.latency_ms * 1000) / 1000,
+    outcome: event.outcome,
+  };
+  if (event.reason !== undefined) slow.reason = event.reason;
+  return slow;
 }
 
 function statsOf(histogram: LatencyHistogram): StageStats {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
+import { summaryOf } from '../test-support/run-dir-fixture.js';
 import { jsonSchemaFiles, jsonSchemaText } from './json-schemas.js';
 
 const SCHEMAS = fileURLToPath(new URL('../schemas/', import.meta.url));
@@ -61,5 +62,27 @@ describe('JSON Schema files validate real documents (Ajv, draft 2020-12)', () =>
     expect(event({ v: 1, ts: 1, step: 1, stage: 'exec', outcome: 'maybe', latency_ms: 0.5 })).toBe(false);
     expect(validator('heartbeat.schema.json')({ mtime_ms: 5 })).toBe(true);
     expect(validator('metrics-summary.schema.json')({ v: 1 })).toBe(false);
+  });
+
+  it('accepts a summary with the slowest events per stage and an older one without them; refuses a bad exemplar', () => {
+    const summary = validator('metrics-summary.schema.json');
+    const older = summaryOf();
+    delete (older as { slowest_by_stage?: unknown }).slowest_by_stage;
+    expect(summary(older), JSON.stringify(summary.errors)).toBe(true);
+    const slow = {
+      step: 7,
+      ts: 1_704_067_200_000,
+      latency_ms: 12.5,
+      outcome: 'rejected',
+      reason: 'MAX_POSITION',
+    };
+    expect(summary({ ...older, slowest_by_stage: { exec: [slow] } }), JSON.stringify(summary.errors)).toBe(
+      true,
+    );
+    expect(summary({ ...older, slowest_by_stage: { exec: [{ ...slow, step: -1 }] } })).toBe(false);
+    expect(summary({ ...older, slowest_by_stage: { exec: [{ ...slow, outcome: 'maybe' }] } })).toBe(false);
+    expect(summary({ ...older, slowest_by_stage: { exec: [{ ts: 1, latency_ms: 1, outcome: 'ok' }] } })).toBe(
+      false,
+    );
   });
 });
