@@ -2,7 +2,7 @@
 // and one page per run dir beside it, linked from the fleet page's rows).
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { readRunHealth } from '@loop/run-dir';
+import { type RunHealth, readRunHealth } from '@loop/run-dir';
 import { buildModel } from './build-model.js';
 import { writeDashboardFile } from './dashboard-file.js';
 import { LoopDashboardError } from './errors.js';
@@ -14,6 +14,7 @@ import {
   sortFleetRuns,
 } from './fleet-page.js';
 import { renderDashboard } from './render.js';
+import { RunDirFollower } from './run-dir-follower.js';
 
 /** The fleet page's file name in a static fleet folder. */
 export const FLEET_INDEX_FILE = 'index.html';
@@ -60,9 +61,35 @@ export interface ReadFleetOptions {
 }
 
 /**
- * Reads the health of every run dir (`@loop/run-dir`'s `readRunHealth`, one streamed pass each) into a
- * {@link FleetModel}, unhealthy first. Never throws for a run dir's content: a corrupt or missing file is a
- * problem on that row, a folder with nothing in it is `unknown`.
+ * A run dir's health with its NDJSON files read by `follower` (lifetimes only: see {@link RunDirFollower}),
+ * refreshed first (`final`: a static read, whose unterminated last line is judged now); the documents
+ * (`run.json`, summary, heartbeat, supervisor files) are read by `@loop/run-dir`'s `readRunHealth`. A read
+ * failure is a problem on the health, as `readRunHealth` reports it.
+ */
+export async function readFollowedHealth(
+  follower: RunDirFollower,
+  options: { nowMs: number; staleAfterMs?: number | undefined; final: boolean; settledMs?: number },
+): Promise<RunHealth> {
+  let problem: string | null = null;
+  try {
+    await follower.refresh({ final: options.final, settledMs: options.settledMs });
+  } catch (error) {
+    problem = `metrics files cannot be read: ${(error as Error).message}`;
+  }
+  const health = await readRunHealth(follower.runDir, {
+    nowMs: options.nowMs,
+    staleAfterMs: options.staleAfterMs,
+    lifetimes: follower.lifetimes,
+  });
+  if (problem !== null) health.problems.push(problem);
+  return health;
+}
+
+/**
+ * Reads the health of every run dir (`@loop/run-dir`'s health model; the NDJSON files in one streamed pass
+ * each, by the package's own reader: JSON.parse and a hand-written check per line, zod only for lines the
+ * check refuses) into a {@link FleetModel}, unhealthy first. Never throws for a run dir's content: a corrupt
+ * or missing file is a problem on that row, a folder with nothing in it is `unknown`.
  */
 export async function readFleet(
   runDirs: readonly string[],
@@ -72,7 +99,12 @@ export async function readFleet(
   const names = runDirs.map((d) => basename(d) || d);
   const runs: FleetRun[] = [];
   for (const [i, runDir] of runDirs.entries()) {
-    const health = await readRunHealth(runDir, { nowMs, staleAfterMs: options.staleAfterMs });
+    const follower = new RunDirFollower(runDir, {}, { lifetimesOnly: true });
+    const health = await readFollowedHealth(follower, {
+      nowMs,
+      staleAfterMs: options.staleAfterMs,
+      final: true,
+    });
     runs.push({ runDir, name: names[i]!, href: options.href?.(runDir, i) ?? null, health });
   }
   return {

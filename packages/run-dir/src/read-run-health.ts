@@ -27,6 +27,11 @@ export interface ReadRunHealthOptions {
   staleAfterMs?: number;
   /** Lifetimes kept one by one (older ones are only counted); default 200. */
   maxLifetimes?: number;
+  /**
+   * The NDJSON files already read into a tracker (e.g. by a faster or incremental reader of your own): the
+   * files are then not read again. Default: one pass with `@loop/metrics`' `readEvents()` (zod on each line).
+   */
+  lifetimes?: LifetimeTracker;
 }
 
 /** Bytes of supervisor.log read from its end (restarts in the last day fit easily). */
@@ -113,13 +118,16 @@ export async function readRunHealth(runDir: string, options: ReadRunHealthOption
     readSupervisorState(runDir),
     readSupervisorLog(runDir),
   ]);
-  const tracker = new LifetimeTracker(options.maxLifetimes ?? DEFAULT_MAX_LIFETIMES);
   const problems: string[] = [];
-  try {
-    for await (const { event, file, line } of readEvents(runDir, { maxSkippedListed: 0 }))
-      tracker.add(event, file, line);
-  } catch (error) {
-    problems.push(`metrics files cannot be read: ${(error as Error).message}`);
+  let tracker = options.lifetimes;
+  if (tracker === undefined) {
+    tracker = new LifetimeTracker(options.maxLifetimes ?? DEFAULT_MAX_LIFETIMES);
+    try {
+      for await (const { event, file, line } of readEvents(runDir, { maxSkippedListed: 0 }))
+        tracker.add(event, file, line);
+    } catch (error) {
+      problems.push(`metrics files cannot be read: ${(error as Error).message}`);
+    }
   }
   const health = decideRunHealth({
     nowMs: options.nowMs ?? Date.now(),
