@@ -1,6 +1,7 @@
 // The page's eta templates, kept as TypeScript strings so the package ships no template files.
 // `<%= %>` (escaped) for every value; `<%~ %>` (raw) only for markup the renderer built from numbers and
-// escaped names (charts), and for JSON already escaped for <script>.
+// escaped names (charts), for free text run through `it.nb` (keepWhole: escaped, numbers and codes kept on one
+// line), and for JSON already escaped for <script>.
 import { CHART_FONT_SIZE } from './svg-charts.js';
 
 /**
@@ -142,10 +143,10 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <h2 id="health-title">Health</h2>
 <div class="headline">
 <p class="badge tone-<%= h.tone %>" data-status="<%= h.status %>"><span aria-hidden="true"><%= h.symbol %></span> <%= h.word %></p>
-<p class="why"><bdi><%= h.reason %></bdi></p>
+<p class="why"><bdi><%~ it.nb(h.reason) %></bdi></p>
 </div>
 <dl class="facts">
-<% h.facts.forEach(function (f) { %><div data-fact="<%= f.key %>"><dt><%= f.label %></dt><dd><span class="nowrap"><%= f.value %></span><% if (f.user) { %><% if (f.value) { %> · <% } %><bdi class="code"><%= f.user %></bdi><% } %></dd></div>
+<% h.facts.forEach(function (f) { %><div data-fact="<%= f.key %>"><dt><%= f.label %></dt><dd><span class="nowrap"><%= f.value %></span><% if (f.user) { %><% if (f.value) { %> · <% } %><bdi class="code"><%~ it.nb(f.user) %></bdi><% } %></dd></div>
 <% }) %></dl>
 </section>
 <% if (h.timeline || h.supervisor || h.lifetimes.length > 1) { %>
@@ -164,14 +165,14 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 </section>
 <% } %>
 <% } %>
-<% it.notes.forEach(function (note) { %><p class="note"><bdi><%= note %></bdi></p>
+<% it.notes.forEach(function (note) { %><p class="note"><bdi><%~ it.nb(note) %></bdi></p>
 <% }) %>
 <section id="overview">
 <h2>Overview</h2>
 <div class="cards">
 <% it.overviewCards.forEach(function (c) { %><div class="card <%= c.kind %>" data-metric="<%= c.key %>"><div class="label"><%= c.label %></div><div class="value"><%= c.value %></div></div>
 <% }) %></div>
-<p class="meta"><%= it.overviewMeta %></p>
+<p class="meta"><%~ it.nb(it.overviewMeta) %></p>
 </section>
 <% const x = it.sections; %>
 <section id="rates" aria-labelledby="rates-title">
@@ -179,7 +180,7 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <% if (x.rates.length === 0) { %><p class="muted">No events in the NDJSON files.</p><% } else { %>
 <p class="meta">Per bucket of <%= x.axis.bucket %>; time axis in UTC (<%= x.axis.unit %>) from <span class="nowrap"><%= x.axis.from %></span> to <span class="nowrap"><%= x.axis.to %></span><% if (x.axis.restarts > 0) { %>; a dashed red line marks each of the <%= x.axis.restarts %> restarts (R1, R2, …) and no line joins two process lifetimes<% } %><% if (x.axis.shifted) { %>; the clock started again at each restart, so each lifetime is drawn after the one before<% } %>. Hover a bar for its figures.</p>
 <div class="charts">
-<% x.rates.forEach(function (c) { %><figure data-chart="rate-<%= c.key %>"><figcaption><%= c.title %></figcaption><%~ c.svg %><%~ c.legend %><p class="alt"><%= c.summary %>.</p></figure>
+<% x.rates.forEach(function (c) { %><figure data-chart="rate-<%= c.key %>"><figcaption><%= c.title %></figcaption><%~ c.svg %><%~ c.legend %><p class="alt"><%~ it.nb(c.summary) %>.</p></figure>
 <% }) %></div>
 <% } %>
 </section>
@@ -188,11 +189,11 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <div class="cards">
 <% it.latencyCards.forEach(function (c) { %><div class="card" data-metric="<%= c.key %>"><div class="label"><%= c.label %></div><div class="value"><%= c.value %></div></div>
 <% }) %></div>
-<p class="meta"><%= it.latencyMeta %></p>
+<p class="meta"><%~ it.nb(it.latencyMeta) %></p>
 <% if (x.latency.length > 0) { %><h3>Per stage over time, ms (one chart a stage; hover for a bucket's values)</h3>
 <%~ x.percentileLegend %>
 <div class="charts multiples">
-<% x.latency.forEach(function (c) { %><figure data-chart="latency" data-stage="<%= c.stage %>"><figcaption><bdi class="code"><%= c.stage %></bdi></figcaption><%~ c.svg %><p class="alt"><%= c.summary %>.</p></figure>
+<% x.latency.forEach(function (c) { %><figure data-chart="latency" data-stage="<%= c.stage %>"><figcaption><bdi class="code"><%= c.stage %></bdi></figcaption><%~ c.svg %><p class="alt"><%~ it.nb(c.summary) %>.</p></figure>
 <% }) %></div><% } %>
 </section>
 <section id="stages">
@@ -214,7 +215,7 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <div class="table-wrap" tabindex="0"><table>
 <thead><tr><th scope="col">Stage</th><th scope="col">Outcome</th><th scope="col">Reason</th><th scope="col" class="num">Count</th><th scope="col" class="num">Share</th><th scope="col">First seen (UTC)</th><th scope="col">Last seen (UTC)</th><th scope="col">Example detail</th></tr></thead>
 <tbody>
-<% x.reasons.forEach(function (r) { %><tr data-reason="<%= r.reason %>"><td class="code"><bdi><%= r.stage %></bdi></td><td><span class="outcome <%= r.outcome %>"><span aria-hidden="true"><%= r.symbol %></span> <%= r.outcome %></span></td><th scope="row" class="code"><bdi><%= r.reason %></bdi></th><td class="num"><%= r.count %></td><td class="num"><%= r.share %></td><td class="nowrap"><%= r.first %></td><td class="nowrap"><%= r.last %></td><td class="text"><% r.examples.forEach(function (e) { %><div class="example" data-example="<%= e.which %>"><span class="muted"><%= e.which %>:</span> <bdi><%= e.detail %></bdi> <span class="muted nowrap">(<bdi><%= e.source %></bdi>)</span></div><% }) %></td></tr>
+<% x.reasons.forEach(function (r) { %><tr data-reason="<%= r.reason %>"><td class="code"><bdi><%= r.stage %></bdi></td><td><span class="outcome <%= r.outcome %>"><span aria-hidden="true"><%= r.symbol %></span> <%= r.outcome %></span></td><th scope="row" class="code"><bdi><%= r.reason %></bdi></th><td class="num"><%= r.count %></td><td class="num"><%= r.share %></td><td class="nowrap"><%= r.first %></td><td class="nowrap"><%= r.last %></td><td class="text"><% r.examples.forEach(function (e) { %><div class="example" data-example="<%= e.which %>"><span class="muted"><%= e.which %>:</span> <bdi><%~ it.nb(e.detail) %></bdi> <span class="muted nowrap">(<bdi><%= e.source %></bdi>)</span></div><% }) %></td></tr>
 <% }) %></tbody></table></div>
 <% } %>
 <% [['recent-rejections', 'The last rejections', x.recentRejections], ['recent-errors', 'The last errors', x.recentErrors]].forEach(function (t) { if (t[2].length === 0) return; %>
@@ -222,7 +223,7 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <div class="table-wrap" tabindex="0" id="<%= t[0] %>"><table aria-labelledby="<%= t[0] %>-title">
 <thead><tr><th scope="col">Time (UTC)</th><th scope="col" class="num">Step</th><th scope="col">Stage</th><th scope="col">Reason</th><th scope="col">Detail</th><th scope="col">Source</th></tr></thead>
 <tbody>
-<% t[2].forEach(function (e) { %><tr><td class="nowrap"><%= e.time %></td><td class="num"><%= e.step %></td><td class="code"><bdi><%= e.stage %></bdi></td><td class="code"><bdi><%= e.reason %></bdi></td><td class="text"><bdi><%= e.detail %></bdi></td><td class="muted nowrap"><bdi><%= e.source %></bdi></td></tr>
+<% t[2].forEach(function (e) { %><tr><td class="nowrap"><%= e.time %></td><td class="num"><%= e.step %></td><td class="code"><bdi><%= e.stage %></bdi></td><td class="code"><bdi><%= e.reason %></bdi></td><td class="text"><bdi><%~ it.nb(e.detail) %></bdi></td><td class="muted nowrap"><bdi><%= e.source %></bdi></td></tr>
 <% }) %></tbody></table></div>
 <% }) %>
 </section>
@@ -230,12 +231,12 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <h2 id="position-title">Position &amp; PnL</h2>
 <% const b = x.book; %>
 <% if (!b || (b.cards.length === 0 && b.charts.length === 0)) { %><p class="muted">No position, equity or PnL recorded.</p><% } else { %>
-<p class="meta"><%= b.currencyText %> <%= b.totalsSource %></p>
+<p class="meta"><%~ it.nb(b.currencyText) %> <%~ it.nb(b.totalsSource) %></p>
 <div class="cards book">
 <% b.cards.forEach(function (c) { %><div class="card <%= c.tone %><%= c.value.length > 11 ? ' wide' : '' %>" data-book="<%= c.key %>"><div class="label"><%= c.label %></div><div class="value"><%= c.value %></div></div>
 <% }) %></div>
 <% if (b.charts.length > 0) { %><div class="charts">
-<% b.charts.forEach(function (c) { %><figure data-chart="<%= c.key %>"><figcaption><%= c.title %></figcaption><%~ c.svg %><p class="alt"><%= c.summary %>.</p></figure>
+<% b.charts.forEach(function (c) { %><figure data-chart="<%= c.key %>"><figcaption><%= c.title %></figcaption><%~ c.svg %><p class="alt"><%~ it.nb(c.summary) %>.</p></figure>
 <% }) %></div><% } %>
 <% if (b.changes.length > 0) { %><h3 id="fills-title">Recent fills: the last <%= b.changes.length %> of <%= b.changesTotal %> position changes</h3>
 <p class="meta">Seen on the position events; the NDJSON lines carry no fill price, so the price is the step's mark.</p>
@@ -253,7 +254,7 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <div class="table-wrap" tabindex="0"><table>
 <thead><tr><th scope="col">Time (UTC)</th><th scope="col" class="num">Step</th><th scope="col">Stage</th><th scope="col">Outcome</th><th scope="col" class="num">ms</th><th scope="col">Reason</th><th scope="col">Detail</th><th scope="col">Attributes</th><th scope="col">Source</th></tr></thead>
 <tbody>
-<% it.tail.forEach(function (e) { %><tr data-stage="<%= e.stage %>" data-outcome="<%= e.outcome %>"><td class="nowrap"><%= e.time %></td><td class="num"><%= e.step %></td><td class="code"><bdi><%= e.stage %></bdi></td><td><span class="outcome <%= e.outcome %>"><span aria-hidden="true"><%= e.symbol %></span> <%= e.outcome %></span></td><td class="num"><%= e.latency %></td><td class="code"><bdi><%= e.reason %></bdi></td><td class="text"><bdi><%= e.detail %></bdi></td><td class="text"><% e.attrs.forEach(function (a) { %><bdi class="attr"><%= a %></bdi> <% }) %></td><td class="muted nowrap"><bdi><%= e.source %></bdi></td></tr>
+<% it.tail.forEach(function (e) { %><tr data-stage="<%= e.stage %>" data-outcome="<%= e.outcome %>"><td class="nowrap"><%= e.time %></td><td class="num"><%= e.step %></td><td class="code"><bdi><%= e.stage %></bdi></td><td><span class="outcome <%= e.outcome %>"><span aria-hidden="true"><%= e.symbol %></span> <%= e.outcome %></span></td><td class="num"><%= e.latency %></td><td class="code"><bdi><%= e.reason %></bdi></td><td class="text"><bdi><%~ it.nb(e.detail) %></bdi></td><td class="text"><% e.attrs.forEach(function (a) { %><bdi class="attr"><%= a %></bdi> <% }) %></td><td class="muted nowrap"><bdi><%= e.source %></bdi></td></tr>
 <% }) %></tbody></table></div>
 <% } %>
 </section>
@@ -261,12 +262,12 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <h2>Run settings</h2>
 <% if (it.settings === null) { %><p class="muted">No run.json in this run dir.</p><% } else { %>
 <dl class="settings">
-<% it.settings.forEach(function (s) { %><div><dt><bdi><%= s.key %></bdi></dt><dd><bdi><%= s.value %></bdi></dd></div>
+<% it.settings.forEach(function (s) { %><div><dt><bdi><%= s.key %></bdi></dt><dd><bdi><%~ it.nb(s.value) %></bdi></dd></div>
 <% }) %></dl>
 <% if (it.runRecord.length > 0) { %><details><summary>The rest of run.json (status, versions, final figures)</summary>
 <div class="table-wrap" tabindex="0"><table>
 <tbody>
-<% it.runRecord.forEach(function (s) { %><tr><th scope="row" class="text"><bdi><%= s.key %></bdi></th><td class="text"><bdi><%= s.value %></bdi></td></tr>
+<% it.runRecord.forEach(function (s) { %><tr><th scope="row" class="text"><bdi><%= s.key %></bdi></th><td class="text"><bdi><%~ it.nb(s.value) %></bdi></td></tr>
 <% }) %></tbody></table></div></details><% } %>
 <% } %>
 </section>
@@ -286,9 +287,9 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <div class="table-wrap" tabindex="0"><table>
 <thead><tr><th scope="col">File</th><th scope="col" class="num">Line</th><th scope="col">Why</th></tr></thead>
 <tbody>
-<% it.skipped.forEach(function (s) { %><tr data-skipped="<%= s.file %>:<%= s.line %>"><td class="text"><bdi><%= s.file %></bdi></td><td class="num"><%= s.line %></td><td class="text"><bdi><%= s.reason %></bdi></td></tr>
+<% it.skipped.forEach(function (s) { %><tr data-skipped="<%= s.file %>:<%= s.line %>"><td class="text"><bdi><%= s.file %></bdi></td><td class="num"><%= s.line %></td><td class="text"><bdi><%~ it.nb(s.reason) %></bdi></td></tr>
 <% }) %></tbody></table></div><% } %>
-<% it.qualityNotes.forEach(function (note) { %><p class="note"><bdi><%= note %></bdi></p>
+<% it.qualityNotes.forEach(function (note) { %><p class="note"><bdi><%~ it.nb(note) %></bdi></p>
 <% }) %>
 </section>
 `;

@@ -4,6 +4,7 @@ import { FILES_HEAD } from './compose-model.js';
 import { formatBytes, formatCount, formatGauge, formatMs, formatTime } from './display-format.js';
 import { healthView } from './health-view.js';
 import { escapeJsonForScript } from './html-escape.js';
+import { keepWhole } from './keep-whole.js';
 import { LIVE_CLIENT_SCRIPT } from './live-client.js';
 import type { DashboardModel } from './model.js';
 import { assertDashboardModel } from './model-shape.js';
@@ -95,6 +96,8 @@ function bodyView(model: DashboardModel, hoverTitles: boolean) {
       : ' Counters recomputed from the NDJSON files.';
   const q = model.quality;
   return {
+    /** Free text to HTML with its numbers, dates and codes kept on one line (used by the template with `<%~ %>`). */
+    nb: keepWhole,
     health: model.health ? healthView(model.health, model.book?.currency ?? 'quote currency') : null,
     sections: sectionsView(model, { hoverTitles }),
     // With no events, a summary note means metrics_summary.json is there but unusable: say so, not "no file".

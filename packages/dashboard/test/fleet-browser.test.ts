@@ -3,40 +3,24 @@
 // and gave up, a killed real-clock run whose heartbeat went stale, a corrupt run.json): at 375 and 1440 px a
 // row each, unhealthy first, a badge with its word, every link opens that run's own page, nothing makes the
 // page wider than the viewport, and axe-core finds no serious or critical violation.
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESULTS, useBrowser } from './chromium.js';
+import { axeViolations, RESULTS, useBrowser } from './chromium.js';
+import { BIN, loop, requireBuiltCli } from './loop-cli.js';
 
-const { available, browser, cleanups } = useBrowser('fleet-browser.test');
-const BIN = fileURLToPath(new URL('../../../apps/cli/dist/bin.js', import.meta.url));
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const run = promisify(execFile);
-
-/** `loop ...args`; resolves with the exit code (never rejects on a non-zero one). */
-async function loop(args: string[]): Promise<number> {
-  try {
-    await run(process.execPath, [BIN, ...args], { timeout: 120_000 });
-    return 0;
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'number') return code;
-    throw error;
-  }
-}
+const { available, browser, cleanups, open: openUrl } = useBrowser('fleet-browser.test');
 
 let root = '';
 
 beforeAll(async () => {
   if (!available) return;
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`pnpm build\` first`);
+  requireBuiltCli();
   root = mkdtempSync(join(tmpdir(), 'loop-fleet-browser-'));
   const at = (name: string) => join(root, name);
   // A real-clock run killed after a few steps: run.json still says running, its heartbeat ages.
@@ -86,30 +70,8 @@ afterAll(() => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-async function open(width: number): Promise<Page> {
-  const context = await browser().newContext({ viewport: { width, height: 900 } });
-  cleanups.push(() => context.close());
-  const page = await context.newPage();
-  await page.goto(pathToFileURL(join(root, 'fleet', 'index.html')).href);
-  return page;
-}
-
-/** axe-core's serious and critical violations (WCAG 2 A and AA), as `id: target` lines. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    type Violation = { id: string; impact: string; nodes: Array<{ target: string[] }> };
-    const axe = (
-      window as unknown as {
-        axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: Violation[] }> };
-      }
-    ).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
+const open = (width: number): Promise<Page> =>
+  openUrl(pathToFileURL(join(root, 'fleet', 'index.html')).href, width);
 
 describe.skipIf(!available)('the fleet page (Chromium)', () => {
   for (const width of [375, 1440]) {

@@ -2,18 +2,15 @@
 // The live page in Debian's Chromium while a writer appends steps and touches the heartbeat: updates morph the
 // page in place (an opened <details> stays open, focus and scroll stay put, the Recent events filter holds),
 // the aria-live status says connected / reconnecting / writer stale, and axe finds no serious violation.
-import { readFileSync } from 'node:fs';
 import { appendFile, utimes } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { ndjson, runDir, runRecordOf, stageEvents, T0 } from '../../run-dir/test-support/run-dir-fixture.js';
 import { type DashboardServer, startDashboardServer } from '../src/index.js';
-import { RESULTS, useBrowser } from './chromium.js';
+import { axeViolations, RESULTS, useBrowser } from './chromium.js';
 
 const { available, browser, cleanups } = useBrowser('live-browser.test');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** A run dir with events, a heartbeat and a run.json (whose extra keys make a <details>). */
 async function liveRunDir(): Promise<string> {
@@ -220,20 +217,7 @@ describe.skipIf(!available)('live page (Chromium)', () => {
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(
         true,
       );
-      await page.evaluate(AXE);
-      const violations = await page.evaluate(async () => {
-        type Violation = { id: string; impact: string; nodes: Array<{ target: string[] }> };
-        const axe = (
-          window as unknown as {
-            axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: Violation[] }> };
-          }
-        ).axe;
-        const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
-        return result.violations
-          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-          .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-      });
-      expect(violations).toEqual([]);
+      expect(await axeViolations(page)).toEqual([]);
       await page.screenshot({ path: join(RESULTS, `live-${width}.png`), fullPage: true });
     });
   }
