@@ -56,15 +56,41 @@ describe('buildModel', () => {
     );
   });
 
-  it('explains a summary behind the files as such', async () => {
+  it('says a summary is behind the files only when it trails its newest event by more than its interval', async () => {
+    // 3 steps a minute apart (12 events); the summary counted 8 and was last written at step 2.
     const dir = await runDir();
     await writeRunDir(dir, {
       metrics: [ndjson(stageEvents(3))],
-      summary: summaryOf({ stage_events_count: 8 }),
+      summary: summaryOf({ stage_events_count: 8, updated_at: T0 + 60_000 }),
     });
     const model = await buildModel(dir);
-    expect(model.quality.notes.join(' ')).toMatch(
-      /the NDJSON files hold 12 \(the summary is behind the files \(it is rewritten every second while the loop runs\), or the files span restarts\)/,
+    expect(model.quality.notes.join(' ')).toContain(
+      'The summary counts 8 stage events since its process started; the NDJSON files hold 12: the summary is behind the files (last written at 2019-03-29 00:01:00Z, 60 s before the newest event;',
+    );
+    // Written a second before the newest event (a live run between two rewrites): no note.
+    await writeRunDir(dir, { summary: summaryOf({ stage_events_count: 8, updated_at: T0 + 119_000 }) });
+    expect((await buildModel(dir)).quality.notes.join(' ')).not.toContain('The summary counts');
+  });
+
+  it('compares the summary with its own process only: files that span restarts are no reason for a note', async () => {
+    // Lifetime 1: steps 1-3 (12 events); lifetime 2, an hour later: steps 1-2 (8 events).
+    const later = stageEvents(2).map((e) => ({ ...e, ts: e.ts + 3_600_000 }));
+    const last = later.at(-1)!.ts;
+    const dir = await runDir();
+    await writeRunDir(dir, {
+      metrics: [ndjson(stageEvents(3)), ndjson(later)],
+      summary: summaryOf({ stage_events_count: 8, process_start: later[0]!.ts, updated_at: last }),
+    });
+    const model = await buildModel(dir);
+    expect(model.health?.lifetimes.totals.lifetimes).toBe(2);
+    expect(model.quality.eventsRead).toBe(20);
+    expect(model.quality.notes.join(' ')).not.toContain('The summary counts');
+    // The same summary left behind in the second lifetime: the note counts that lifetime's events.
+    await writeRunDir(dir, {
+      summary: summaryOf({ stage_events_count: 4, process_start: later[0]!.ts, updated_at: last - 60_000 }),
+    });
+    expect((await buildModel(dir)).quality.notes.join(' ')).toContain(
+      'The summary counts 4 stage events since its process started; the NDJSON files hold 8 of its process (lifetime 2; 20 across all lifetimes): the summary is behind the files',
     );
   });
 

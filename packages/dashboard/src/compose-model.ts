@@ -11,6 +11,7 @@ import {
   type SupervisorState,
 } from '@loop/run-dir';
 import { composeBook } from './book-model.js';
+import { formatCount, formatTime } from './display-format.js';
 import {
   DASHBOARD_MODEL_VERSION,
   type DashboardModel,
@@ -37,7 +38,18 @@ export interface ModelInputs {
   unreadRotatedFiles?: number;
   summary: DocumentRead<MetricsSummary>;
   runInfo: DocumentRead<Record<string, unknown>>;
+  /**
+   * The last process lifetime in the files (the one a valid summary counts, since it counts one process):
+   * its number, events and newest `ts`. Without it, every event is taken as one lifetime.
+   */
+  currentLifetime?: { number: number; events: number; lastTs: number } | null;
 }
+
+/**
+ * How far (ms, on the run's clock) the summary's `updated_at` may trail its process's newest event before the
+ * page says the summary is behind: the writer rewrites it every second (`summaryIntervalMs`), plus a margin.
+ */
+export const SUMMARY_LAG_ALLOWED_MS = 2_500;
 
 function summaryStages(summary: MetricsSummary): StageRow[] {
   const names = new Set([...Object.keys(summary.stages_by_name), ...Object.keys(summary.outcomes_by_stage)]);
@@ -73,6 +85,39 @@ function summaryReasons(summary: MetricsSummary): ReasonRow[] {
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+/**
+ * Why a valid summary's count differs from the events of its process in the files, or null when it does not
+ * differ, or trails them only as much as a summary rewritten every second does. The summary counts one
+ * process: it is compared with the last lifetime in the files, never with events of earlier lifetimes.
+ */
+function summaryCountNote(
+  valid: MetricsSummary | null,
+  history: RunHistory,
+  currentLifetime: ModelInputs['currentLifetime'],
+  unread: number,
+): string | null {
+  if (valid === null || history.events === 0 || history.lastTs === null) return null;
+  const current = currentLifetime ?? { number: 1, events: history.events, lastTs: history.lastTs };
+  const counted = valid.stage_events_count;
+  if (counted === current.events) return null;
+  const held =
+    current.number > 1
+      ? `${current.events} of its process (lifetime ${current.number}; ${history.events} across all lifetimes)`
+      : String(current.events);
+  const head = `The summary counts ${plural(counted, 'stage event')} since its process started; the NDJSON files hold ${held}`;
+  const tail = ' Charts and recent events come from the NDJSON files.';
+  if (counted < current.events) {
+    const lagMs = current.lastTs - valid.updated_at;
+    if (lagMs <= SUMMARY_LAG_ALLOWED_MS) return null;
+    return `${head}: the summary is behind the files (last written at ${formatTime(valid.updated_at)}, ${formatCount(Math.round(lagMs / 1000))} s before the newest event; it is rewritten every second while the loop runs, so one that stays behind means its writer stopped or is stuck).${tail}`;
+  }
+  const reasons = [
+    ...(unread > 0 ? ['rotated files were deleted'] : []),
+    ...(history.skipped > 0 ? ['lines were skipped'] : []),
+  ];
+  return `${head} (${reasons.length > 0 ? reasons.join(', or ') : 'lines were lost, or the summary is from another run'}).${tail}`;
+}
+
 /** Builds the model from its inputs: the summary's figures when it is valid, else figures recomputed from events. */
 export function composeDashboardModel(inputs: ModelInputs): DashboardModel {
   const { history, summary, runInfo } = inputs;
@@ -91,21 +136,8 @@ export function composeDashboardModel(inputs: ModelInputs): DashboardModel {
       `${plural(unread, 'rotated NDJSON file')} had been deleted (--metrics-rotate-keep) before this page could read ${unread === 1 ? 'it' : 'them'}: ${unread === 1 ? 'its' : 'their'} events are not in the charts, the tail or figures recomputed from the files.`,
     );
   }
-  if (valid && history.events > 0 && valid.stage_events_count !== history.events) {
-    const reasons = [
-      ...(valid.stage_events_count < history.events
-        ? [
-            'the summary is behind the files (it is rewritten every second while the loop runs)',
-            'the files span restarts',
-          ]
-        : []),
-      ...(unread > 0 ? ['rotated files were deleted'] : []),
-      ...(history.skipped > 0 ? ['lines were skipped'] : []),
-    ];
-    notes.push(
-      `The summary counts ${plural(valid.stage_events_count, 'stage event')} since its process started; the NDJSON files hold ${history.events}${reasons.length > 0 ? ` (${reasons.join(', or ')})` : ' (lines were lost, or the summary is from another run)'}. Charts and recent events come from the NDJSON files.`,
-    );
-  }
+  const note = summaryCountNote(valid, history, inputs.currentLifetime, unread);
+  if (note !== null) notes.push(note);
   if (history.skipped > 0) {
     notes.push(
       `${plural(history.skipped, 'NDJSON line')} skipped (torn, not JSON, or not matching the schema); see the list above.`,
@@ -245,6 +277,7 @@ export function composeModelFromSources(sources: ModelSources): DashboardModel {
     unreadRotatedFiles: sources.unreadRotatedFiles ?? 0,
     summary: documents.summary,
     runInfo: documents.runInfo,
+    currentLifetime: lifetimes.lifetimes().at(-1) ?? null,
   });
   model.health = decideRunHealth({
     nowMs: sources.nowMs,
