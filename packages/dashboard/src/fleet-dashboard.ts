@@ -20,22 +20,28 @@ import { RunDirFollower } from './run-dir-follower.js';
 export const FLEET_INDEX_FILE = 'index.html';
 
 /**
+ * A page name for `runDir` not in `taken` (lower-cased names; the name is added to it): the folder's name with
+ * anything but `A-Za-z0-9._-` replaced by `-`, made unique with `-2`, `-3`, ...
+ */
+export function uniquePageName(runDir: string, taken: Set<string>): string {
+  const base =
+    basename(runDir)
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^[.-]+/, '')
+      .slice(0, 100) || 'run';
+  let name = base;
+  for (let k = 2; taken.has(name.toLowerCase()); k++) name = `${base}-${k}`;
+  taken.add(name.toLowerCase());
+  return name;
+}
+
+/**
  * File names (without `.html`) for each run dir's page in a fleet folder: the folder's name with anything but
  * `A-Za-z0-9._-` replaced by `-`, never `index`, made unique with `-2`, `-3`, ... in the given order. Pure.
  */
 export function fleetPageNames(runDirs: readonly string[]): string[] {
   const taken = new Set<string>(['index']);
-  return runDirs.map((dir) => {
-    const base =
-      basename(dir)
-        .replace(/[^A-Za-z0-9._-]+/g, '-')
-        .replace(/^[.-]+/, '')
-        .slice(0, 100) || 'run';
-    let name = base;
-    for (let k = 2; taken.has(name.toLowerCase()); k++) name = `${base}-${k}`;
-    taken.add(name.toLowerCase());
-    return name;
-  });
+  return runDirs.map((dir) => uniquePageName(dir, taken));
 }
 
 /** A title for the fleet: the common parent folder's name when every run dir shares one, else `N run dirs`. */
@@ -160,6 +166,9 @@ export async function writeFleetDashboard(
     );
   }
   const names = fleetPageNames(runDirs);
+  const title = options.title ?? fleetTitle(runDirs);
+  // Each run's page links back to the fleet page beside it.
+  const fleet = { href: FLEET_INDEX_FILE, title };
   const runs: FleetRun[] = [];
   const pages: FleetWritten['pages'] = [];
   let generatedAtMs = Date.now();
@@ -169,7 +178,7 @@ export async function writeFleetDashboard(
     try {
       const model = await buildModel(runDir, { tailLines: options.tailLines ?? 50 });
       const page = join(outDir, file);
-      await writeDashboardFile(page, renderDashboard(model));
+      await writeDashboardFile(page, renderDashboard(model, { fleet }));
       const health = model.health ?? (await readRunHealth(runDir));
       runs.push({ runDir, name, href: encodeURIComponent(file), health });
       pages.push({ runDir, page });
@@ -184,7 +193,7 @@ export async function writeFleetDashboard(
   }
   const model: FleetModel = {
     v: FLEET_MODEL_VERSION,
-    title: options.title ?? fleetTitle(runDirs),
+    title,
     generatedAtMs,
     runs: sortFleetRuns(runs),
   };

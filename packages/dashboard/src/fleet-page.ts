@@ -4,9 +4,11 @@
 import { formatDuration as formatAge, type RunHealth, type RunHealthStatus } from '@loop/run-dir';
 import { Eta } from 'eta';
 import { formatCount, formatMs, formatTime } from './display-format.js';
-import { FLEET_STYLE, FLEET_TEMPLATE } from './fleet-templates.js';
+import { FLEET_BODY_TEMPLATE, FLEET_STYLE, FLEET_TEMPLATE } from './fleet-templates.js';
 import { BADGE } from './health-view.js';
-import { STATIC_CSP } from './render.js';
+import { escapeJsonForScript } from './html-escape.js';
+import { LIVE_CLIENT_SCRIPT } from './live-client.js';
+import { liveCsp, STATIC_CSP } from './render.js';
 
 /** Version of {@link FleetModel}'s shape. */
 export const FLEET_MODEL_VERSION = 1 as const;
@@ -63,10 +65,16 @@ export interface FleetRenderOptions {
   /** The account currency's label in the equity column (default `quote currency`). */
   currency?: string;
   /**
-   * Live mode: the page carries one script, allowed by `nonce`, that keeps the table current; `csp` is the
-   * live server's. Without it the page is static and carries no script.
+   * Live mode: the page carries one script, allowed by `nonce` (the live CSP), that follows the server's event
+   * stream at `eventsPath` and morphs the table in place. Without it the page is static and carries no script.
    */
-  live?: { nonce: string; csp: string; script: string; modeText: string };
+  live?: {
+    nonce: string;
+    eventsPath: string;
+    lastEventId?: string;
+    /** When the model last changed, as the header shows it (e.g. `20:38:27 UTC`); default `—`. */
+    updated?: string;
+  };
 }
 
 const money = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -124,6 +132,7 @@ function countsView(runs: readonly FleetRun[]) {
 
 const eta = new Eta({ autoEscape: true, autoTrim: false, cache: true });
 eta.loadTemplate('@fleet', FLEET_TEMPLATE);
+eta.loadTemplate('@fleet-body', FLEET_BODY_TEMPLATE);
 
 /** The page's view data (exported for the live server, which re-renders only the changed parts). */
 export function fleetView(model: FleetModel, options: FleetRenderOptions = {}) {
@@ -132,9 +141,11 @@ export function fleetView(model: FleetModel, options: FleetRenderOptions = {}) {
   return {
     title: model.title,
     headline:
-      unhealthy === 0
-        ? `All ${formatCount(n)} run dir${n === 1 ? ' is' : 's are'} healthy`
-        : `${formatCount(unhealthy)} of ${formatCount(n)} run dir${n === 1 ? ' is' : 's are'} unhealthy`,
+      n === 0
+        ? 'No run dirs yet'
+        : unhealthy === 0
+          ? `All ${formatCount(n)} run dir${n === 1 ? ' is' : 's are'} healthy`
+          : `${formatCount(unhealthy)} of ${formatCount(n)} run dir${n === 1 ? ' is' : 's are'} unhealthy`,
     counts: countsView(model.runs),
     note: `${formatCount(n)} run dir${n === 1 ? '' : 's'}; each name links to that run's own page.`,
     generatedAt: formatTime(model.generatedAtMs),
@@ -145,16 +156,36 @@ export function fleetView(model: FleetModel, options: FleetRenderOptions = {}) {
 
 /**
  * Renders the fleet page: one self-contained HTML document (inline CSS, no external request). Static pages
- * carry no script and the run page's CSP. Every string from a file is escaped and wrapped in `<bdi>`. Pure:
- * the same model gives the same bytes.
+ * carry no script and the run page's CSP; a live page carries the live client (morphdom and the event stream)
+ * under the live CSP. Every string from a file is escaped and wrapped in `<bdi>`. Pure: the same model gives the
+ * same bytes.
  */
 export function renderFleetPage(model: FleetModel, options: FleetRenderOptions = {}): string {
   const live = options.live;
   return eta.render('@fleet', {
     ...fleetView(model, options),
-    csp: live ? live.csp : STATIC_CSP,
+    csp: live ? liveCsp(live.nonce) : STATIC_CSP,
     style: FLEET_STYLE,
-    modeText: live ? live.modeText : `static page rendered at ${formatTime(model.generatedAtMs)}`,
-    live: live ? { nonce: live.nonce, script: live.script } : null,
+    modeText: live ? 'live' : `static page rendered at ${formatTime(model.generatedAtMs)}`,
+    live: live
+      ? {
+          nonce: live.nonce,
+          updated: live.updated ?? '—',
+          script: LIVE_CLIENT_SCRIPT,
+          configJson: escapeJsonForScript({
+            eventsPath: live.eventsPath,
+            runDir: model.title,
+            lastEventId: live.lastEventId ?? null,
+          }),
+        }
+      : null,
   });
+}
+
+/** Only the content of the fleet page's `<main>`: what the live fleet re-renders on each update. Pure. */
+export function renderFleetBody(
+  model: FleetModel,
+  options: Pick<FleetRenderOptions, 'currency'> = {},
+): string {
+  return eta.render('@fleet-body', fleetView(model, options));
 }

@@ -35,6 +35,8 @@ a{color:var(--link)}
 .muted,.meta{color:var(--muted)}
 .meta{margin:6px 0 0}
 .neg{color:#991b1b}
+#loop-live-status{font-weight:600}
+#loop-live-status[data-state=reconnecting],#loop-live-status[data-state=stale]{color:#fde68a}
 @media (max-width:640px){header{padding:12px 14px}main{padding:4px 12px 24px}th,td{padding:5px 6px}}
 `;
 
@@ -45,16 +47,28 @@ export const FLEET_TEMPLATE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="<%= it.csp %>">
+<meta name="referrer" content="no-referrer">
 <title>Fleet: <%= it.title %></title>
 <style><%~ it.style %></style>
 </head>
 <body>
 <header>
 <h1>Fleet: <bdi><%= it.title %></bdi></h1>
-<p><%= it.modeText %></p>
+<p><%= it.modeText %><% if (it.live) { %> · <span id="loop-live-status" role="status" aria-live="polite" data-state="connecting">connecting…</span> · updated <span id="loop-live-updated"><%= it.live.updated %></span><% } %></p>
 </header>
-<main id="fleet-main">
-<section id="fleet-summary" aria-labelledby="fleet-summary-title">
+<main id="loop-main">
+<%~ include('@fleet-body', it) %>
+</main>
+<% if (it.live) { %>
+<script type="application/json" id="loop-live-config"><%~ it.live.configJson %></script>
+<script nonce="<%= it.live.nonce %>"><%~ it.live.script %></script>
+<% } %>
+</body>
+</html>
+`;
+
+/** Everything inside the fleet page's <main>: what the live fleet re-renders and sends as line deltas. */
+export const FLEET_BODY_TEMPLATE = `<section id="fleet-summary" aria-labelledby="fleet-summary-title">
 <h2 id="fleet-summary-title"><%= it.headline %></h2>
 <ul class="counts">
 <% it.counts.forEach(function (c) { %><li><span class="badge tone-<%= c.tone %>" data-status="<%= c.status %>"><span aria-hidden="true"><%= c.symbol %></span> <%= c.word %></span> <%= c.count %></li>
@@ -63,7 +77,8 @@ export const FLEET_TEMPLATE = `<!doctype html>
 </section>
 <section id="fleet" aria-labelledby="fleet-title">
 <h2 id="fleet-title">Run dirs, unhealthy first</h2>
-<div class="table-wrap" role="region" aria-labelledby="fleet-title" tabindex="0">
+<% if (it.rows.length === 0) { %><p>No run dirs yet. A folder under the runs root shows up here once it holds a run dir's files (run.json, metrics, a heartbeat or supervisor files).</p>
+<% } else { %><div class="table-wrap" role="region" aria-labelledby="fleet-title" tabindex="0">
 <table>
 <thead><tr>
 <th scope="col">Run</th><th scope="col">Status</th><th scope="col">Why</th><th scope="col" class="num">Heartbeat age</th><th scope="col" class="num">Restarts hour / day / all</th><th scope="col" class="num">Equity (<%= it.currency %>)</th><th scope="col" class="num">PnL</th><th scope="col" class="num">Errors last hour / all</th><th scope="col" class="num">Rejections last hour / all</th><th scope="col" class="num">Worst stage p99</th>
@@ -84,12 +99,6 @@ export const FLEET_TEMPLATE = `<!doctype html>
 <% }) %></tbody>
 </table>
 </div>
-<p class="meta">Heartbeat age, restarts and "last hour" are as of <%= it.generatedAt %>. The last hour is up to then on a real clock and up to the newest event on a simulated one (whose times are the simulated clock's), at 10 s resolution. The numbers are the ones <code>loop status</code> prints.</p>
+<% } %><p class="meta">Heartbeat age, restarts and "last hour" are as of <%= it.generatedAt %>. The last hour is up to then on a real clock and up to the newest event on a simulated one (whose times are the simulated clock's), at 10 s resolution. The numbers are the ones <code>loop status</code> prints.</p>
 </section>
-</main>
-<% if (it.live) { %><script nonce="<%= it.live.nonce %>">
-<%~ it.live.script %>
-</script><% } %>
-</body>
-</html>
 `;

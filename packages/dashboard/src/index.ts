@@ -23,6 +23,7 @@ export {
   type WriteFleetOptions,
   writeFleetDashboard,
 } from './fleet-dashboard.js';
+export { type FleetServer, type FleetServerOptions, startFleetServer } from './fleet-live-server.js';
 export {
   FLEET_MODEL_VERSION,
   type FleetModel,

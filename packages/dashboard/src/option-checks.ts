@@ -111,3 +111,39 @@ export function checkDashboardServerOptions(options: unknown): void {
   }
   checkHistoryLimits(caller, o.tailLines, o.limits);
 }
+
+/** Checks the options of `startFleetServer` (see {@link checkDashboardServerOptions}). */
+export function checkFleetServerOptions(options: unknown): void {
+  const caller = 'startFleetServer';
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw invalidOption(
+      caller,
+      `options must be an object with runDirs or runsRoot, got ${describeValue(options)}`,
+      'options',
+    );
+  }
+  const o = options as Record<string, unknown>;
+  if (o.runDirs !== undefined) {
+    if (!Array.isArray(o.runDirs) || o.runDirs.some((d) => typeof d !== 'string' || d.length === 0))
+      throw invalidOption(caller, 'runDirs must be an array of run dir paths', 'runDirs');
+  }
+  if (o.runsRoot !== undefined) checkText(caller, 'runsRoot', o.runsRoot);
+  if (o.runsRoot === undefined && (o.runDirs === undefined || (o.runDirs as unknown[]).length === 0))
+    throw invalidOption(caller, 'give runDirs (one or more) or runsRoot', 'runDirs');
+  if (o.title !== undefined) checkText(caller, 'title', o.title);
+  if (o.currency !== undefined) checkText(caller, 'currency', o.currency);
+  if (o.host !== undefined) checkText(caller, 'host', o.host);
+  checkNumber(caller, 'port', o.port, 0, true, 65_535);
+  checkNumber(caller, 'heartbeatMs', o.heartbeatMs, 1);
+  checkNumber(caller, 'pollMs', o.pollMs, 1);
+  checkNumber(caller, 'debounceMs', o.debounceMs, 0);
+  checkNumber(caller, 'staleAfterMs', o.staleAfterMs, 0);
+  checkNumber(caller, 'idleRunPageMs', o.idleRunPageMs, 0);
+  if (
+    o.allowHosts !== undefined &&
+    (!Array.isArray(o.allowHosts) || o.allowHosts.some((h) => typeof h !== 'string'))
+  ) {
+    throw invalidOption(caller, 'allowHosts must be an array of host names', 'allowHosts');
+  }
+  checkHistoryLimits(caller, o.tailLines, o.limits);
+}

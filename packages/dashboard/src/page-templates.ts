@@ -17,6 +17,8 @@ header h1{margin:0;font-size:20px}
 header p{margin:4px 0 0;color:#cbd5e1}
 header code.path{overflow-wrap:anywhere}
 header code{color:#f8fafc}
+header a{color:#bfdbfe}
+header .fleet-link{margin:0 0 4px;font-size:13px}
 main{max-width:1240px;margin:0 auto;padding:8px 24px 32px;overflow-wrap:break-word}
 section{margin-top:24px}
 h2{font-size:17px;margin:0 0 10px;padding-bottom:4px;border-bottom:2px solid var(--line)}
@@ -117,7 +119,8 @@ export const PAGE_TEMPLATE = `<!doctype html>
 </head>
 <body>
 <header>
-<h1>Loop dashboard</h1>
+<% if (it.fleet) { %><p class="fleet-link"><a href="<%= it.fleet.href %>" id="loop-fleet-link">← Fleet: <bdi><%= it.fleet.title %></bdi></a></p>
+<% } %><h1>Loop dashboard</h1>
 <p>Run dir <code class="path"><bdi><%= it.runDir %></bdi></code> · <%= it.modeText %><% if (it.live) { %> · <span id="loop-live-status" role="status" aria-live="polite" data-state="connecting">connecting…</span> · updated <span id="loop-live-updated"><%= it.live.updated %></span><% } %></p>
 </header>
 <main id="loop-main">

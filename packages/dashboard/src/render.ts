@@ -36,6 +36,11 @@ export interface RenderOptions {
     /** When the model last changed, as the header shows it (e.g. `20:38:27 UTC`); default `—`. */
     updated?: string;
   };
+  /**
+   * The fleet page this run belongs to: the header links back to it (`href`, relative to this page or
+   * absolute) under its `title`. A page of its own (`loop dashboard --run-dir`) has none.
+   */
+  fleet?: { href: string; title: string };
 }
 
 const eta = new Eta({ autoEscape: true, autoTrim: false, cache: true });
@@ -191,6 +196,12 @@ export function renderDashboard(model: DashboardModel, options: RenderOptions = 
   if (live && (typeof live.nonce !== 'string' || !NONCE.test(live.nonce)))
     throw invalidOption('renderDashboard', 'live.nonce must be 8-128 base64 characters', 'live.nonce');
   if (live) checkText('renderDashboard', 'live.eventsPath', live.eventsPath);
+  const fleet = options.fleet;
+  checkOptionsObject('renderDashboard', 'fleet', fleet);
+  if (fleet) {
+    checkText('renderDashboard', 'fleet.href', fleet.href);
+    checkText('renderDashboard', 'fleet.title', fleet.title);
+  }
   const parts = model.runDir.split(/[\\/]/).filter(Boolean);
   return eta.render('@page', {
     csp: live ? liveCsp(live.nonce) : STATIC_CSP,
@@ -198,6 +209,7 @@ export function renderDashboard(model: DashboardModel, options: RenderOptions = 
     runDir: model.runDir,
     modeText: live ? 'live' : `static page rendered from ${formatCount(model.quality.eventsRead)} events`,
     style: PAGE_STYLE,
+    fleet: fleet ? { href: fleet.href, title: fleet.title } : null,
     body: bodyView(model, live === undefined),
     live: live
       ? {

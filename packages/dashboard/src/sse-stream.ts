@@ -83,6 +83,11 @@ export class SseStream {
     });
   }
 
+  /** How many streams are open. */
+  clients(): number {
+    return this.#clients.size;
+  }
+
   /** Sends `message` (the latest update, already given its id) to every open stream. */
   broadcast(message: SseMessage): void {
     for (const client of this.#clients) this.#send(client, message);
