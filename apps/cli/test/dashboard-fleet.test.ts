@@ -12,8 +12,9 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { get, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusReportSchema } from '../src/status-report.js';
 import { argv, BIN, killAfterTest, loop, startLoop, tempDir, waitFor } from './harness.js';
@@ -48,6 +49,30 @@ function rowsOf(html: string): Row[] {
 }
 
 const whole = (n: number) => n.toLocaleString('en-US');
+
+function httpGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    }).on('error', reject);
+  });
+}
+
+/** Polls an async check until it holds; throws after `timeoutMs`. */
+async function waitForAsync(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 describe('loop dashboard over a fleet', () => {
   let root = '';
@@ -142,7 +167,16 @@ describe('loop dashboard over a fleet', () => {
       const page = readFileSync(join(out, decodeURIComponent(row.href!)), 'utf8');
       expect(page).toContain(`${row.name}</title>`);
       expect(page).toContain(join(root, row.name));
+      // ... which links back to the fleet page.
+      expect(page).toContain(
+        `<a href="index.html" id="loop-fleet-link">← Fleet: <bdi>${basename(root)}</bdi></a>`,
+      );
     }
+    // A run's page of its own has no fleet to go back to.
+    const ownPage = join(tempDir(), 'own.html');
+    const own = await loop(['dashboard', '--run-dir', join(root, 'healthy'), '--out', ownPage]);
+    expect(own.exitCode, own.stderr).toBe(0);
+    expect(readFileSync(ownPage, 'utf8')).not.toContain('loop-fleet-link');
     // A badge with its word, never colour alone; the reason; the corrupt file named on its row.
     const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
     expect(byName['gave-up']!.html).toMatch(/class="badge tone-bad">.*gave up<\/span>/);
@@ -202,6 +236,95 @@ describe('loop dashboard over a fleet', () => {
     ).toEqual(['halted.html', 'healthy.html', 'index.html']);
   });
 
+  it("--serve serves the fleet page live: rows, each run's live page under /run/<name>/, run dirs that come and go, the Host check", async () => {
+    const run = startLoop([
+      ...argv(`dashboard --runs-root ${root} --serve --port 0 --allow-host bot.internal`),
+    ]);
+    let url = '';
+    await waitFor(() => {
+      url = /live at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(run.stdout())?.[1] ?? '';
+      return url !== '';
+    }, 60_000);
+    expect(run.stdout()).toContain(`serving the fleet of 5 run dirs under ${root} live at ${url}`);
+    const page = await httpGet(url);
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toMatch(/script-src 'nonce-/);
+    expect(page.body).toContain('id="loop-live-config"');
+    const rows = rowsOf(page.body);
+    expect(rows.map((r) => [r.name, r.status])).toEqual([
+      ['gave-up', 'gave-up'],
+      ['halted', 'halted'],
+      ['frozen', 'stale'],
+      ['corrupt', 'unknown'],
+      ['healthy', 'completed'],
+    ]);
+    // Each row links to that run's own live page, served by the same server, which links back.
+    for (const row of rows) {
+      expect(row.href).toBe(`/run/${row.name}/`);
+      const runPage = await httpGet(new URL(row.href!, url).href);
+      expect(runPage.status, row.name).toBe(200);
+      expect(runPage.body).toContain(`${row.name}</title>`);
+      expect(runPage.body).toContain(`"eventsPath":"/run/${row.name}/events"`);
+      expect(runPage.body).toContain('<a href="/" id="loop-fleet-link">');
+    }
+    const model = JSON.parse((await httpGet(`${url}run/halted/model.json`)).body) as {
+      health: { status: string };
+    };
+    expect(model.health.status).toBe('halted');
+    expect((await httpGet(`${url}run/nope/`)).status).toBe(404);
+
+    // A forged Host gets 403 everywhere (DNS rebinding); --allow-host names one that is answered.
+    const port = new URL(url).port;
+    for (const path of ['', 'fleet.json', 'events', 'run/healthy/', 'run/healthy/model.json']) {
+      const forged = await httpGet(`${url}${path}`, { Host: `attacker.example:${port}` });
+      expect(forged.status, path).toBe(403);
+      expect(forged.body).not.toContain('healthy');
+    }
+    expect((await httpGet(`${url}fleet.json`, { Host: `bot.internal:${port}` })).status).toBe(200);
+
+    // A run dir that appears under the runs root gets its row; one that is removed loses it.
+    const names = async () =>
+      (JSON.parse((await httpGet(`${url}fleet.json`)).body) as { runs: Array<{ name: string }> }).runs.map(
+        (r) => r.name,
+      );
+    const late = join(root, 'late');
+    const made = await loop(['run', '--run-dir', late, ...argv('--max-steps 20 --enable-metrics --quiet')]);
+    expect(made.exitCode, made.stderr).toBe(0);
+    await waitForAsync(async () => (await names()).includes('late'), 60_000);
+    rmSync(late, { recursive: true, force: true });
+    await waitForAsync(async () => !(await names()).includes('late'), 60_000);
+    expect((await names()).sort()).toEqual(['corrupt', 'frozen', 'gave-up', 'halted', 'healthy']);
+
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('SIGINT: stopped');
+  }, 180_000);
+
+  it('--serve over several --run-dir serves those run dirs only', async () => {
+    const run = startLoop([
+      'dashboard',
+      '--run-dir',
+      join(root, 'healthy'),
+      '--run-dir',
+      join(root, 'halted'),
+      ...argv('--serve --port 0'),
+    ]);
+    let url = '';
+    await waitFor(() => {
+      url = /live at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(run.stdout())?.[1] ?? '';
+      return url !== '';
+    }, 60_000);
+    expect(run.stdout()).toContain('serving the fleet of 2 run dirs live at');
+    const rows = rowsOf((await httpGet(url)).body);
+    expect(rows.map((r) => [r.name, r.href])).toEqual([
+      ['halted', '/run/halted/'],
+      ['healthy', '/run/healthy/'],
+    ]);
+    run.child.kill('SIGTERM');
+    expect((await run.done).exitCode).toBe(0);
+  }, 180_000);
+
   it('exits 2 with one line naming the flag for bad fleet input, and writes nothing', async () => {
     const base = tempDir();
     const cases: Array<[string[], string]> = [
@@ -227,16 +350,25 @@ describe('loop dashboard over a fleet', () => {
         `loop dashboard: --out: "${join(root, 'healthy')}" is a run dir; give another folder with --out`,
       ],
       [
-        ['--runs-root', root, '--serve'],
-        'loop dashboard: --serve: one run dir at a time for now; for a fleet, write the static fleet page (--out FOLDER)',
+        ['--runs-root', root, '--serve', '--out', join(base, 'o')],
+        'loop dashboard: --out: not used with --serve',
+      ],
+      [
+        ['--runs-root', join(base, 'nope'), '--serve', '--port', '0'],
+        `loop dashboard: --runs-root: "${join(base, 'nope')}" is not a directory`,
+      ],
+      [
+        ['--run-dir', join(root, 'healthy'), '--run-dir', join(base, 'gone'), '--serve', '--port', '0'],
+        `loop dashboard: --run-dir: "${join(base, 'gone')}" is not a directory`,
       ],
       [['--runs-root', root, '--port', '8080'], 'loop dashboard: --port: only used with --serve'],
       [[], 'loop dashboard: --run-dir: is required (or --runs-root DIR for a fleet page)'],
     ];
-    for (const [args, message] of cases) {
-      const result = await loop(['dashboard', ...args]);
-      expect(result.exitCode, args.join(' ')).toBe(2);
-      expect(result.stderr, args.join(' ')).toBe(message);
+    // Side by side: each is a process start (seconds on a loaded machine).
+    const results = await Promise.all(cases.map(([args]) => loop(['dashboard', ...args])));
+    for (const [i, [args, message]] of cases.entries()) {
+      expect(results[i]!.exitCode, args.join(' ')).toBe(2);
+      expect(results[i]!.stderr, args.join(' ')).toBe(message);
     }
     writeFileSync(join(base, 'file'), '');
     const file = await loop(['dashboard', '--runs-root', root, '--out', join(base, 'file')]);
@@ -245,5 +377,5 @@ describe('loop dashboard over a fleet', () => {
     );
     expect(readdirSync(base).sort()).toEqual(['file']);
     expect(existsSync(join(root, 'healthy', 'index.html'))).toBe(false);
-  });
+  }, 180_000);
 });

@@ -19,6 +19,7 @@ import {
   renderDashboard,
   renderDashboardBody,
   startDashboardServer,
+  startFleetServer,
   writeDashboardFile,
 } from './index.js';
 
@@ -267,6 +268,37 @@ describe('the run-dir shells given bad arguments', () => {
       () => startDashboardServer({ runDir: dir, allowHosts: 'bot.lan' as never }),
       'LOOP_DASHBOARD_OPTION_INVALID',
       /allowHosts must be an array/,
+    );
+  });
+
+  it('startFleetServer', async () => {
+    await expectCoded(
+      () => startFleetServer(dir as never),
+      'LOOP_DASHBOARD_OPTION_INVALID',
+      /^startFleetServer: options must be/,
+    );
+    await expectCoded(
+      () => startFleetServer({}),
+      'LOOP_DASHBOARD_OPTION_INVALID',
+      /give runDirs \(one or more\) or runsRoot/,
+    );
+    await expectCoded(
+      () => startFleetServer({ runsRoot: dir, idleRunPageMs: -1 }),
+      'LOOP_DASHBOARD_OPTION_INVALID',
+      /idleRunPageMs/,
+    );
+    await expectCoded(
+      () => startFleetServer({ runDirs: [dir], allowHosts: 'bot.lan' as never }),
+      'LOOP_DASHBOARD_OPTION_INVALID',
+      /allowHosts must be an array/,
+    );
+  });
+
+  it('renderDashboard with a bad fleet link', async () => {
+    await expectCoded(
+      () => renderDashboard(buildModelFromEvents([]), { fleet: { href: '', title: 'f' } }),
+      'LOOP_DASHBOARD_OPTION_INVALID',
+      /^renderDashboard: fleet\.href/,
     );
   });
 

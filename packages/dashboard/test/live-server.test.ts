@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ndjson, runDir, stageEvents, summaryOf } from '../../run-dir/test-support/run-dir-fixture.js';
 import { isLoopDashboardError } from '../src/errors.js';
 import { type DashboardServer, startDashboardServer } from '../src/index.js';
-import { applyBodyDelta } from '../src/live-delta.js';
+import { isUpdate, openEvents, until } from './sse-client.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -28,73 +28,6 @@ async function serve(
   });
   cleanups.push(() => server.close());
   return { server, dir };
-}
-
-interface SseMessage {
-  id?: string;
-  event?: string;
-  data?: string;
-  comment?: string;
-}
-
-const isUpdate = (m: SseMessage) => m.event === 'model' || m.event === 'delta';
-
-/**
- * Opens /events and collects parsed messages until closed; `pages` holds <main> after each update, rebuilt as
- * the browser does (a `model` event is the whole of it, a `delta` the changed lines).
- */
-function openEvents(
-  url: string,
-  lastEventId?: string,
-): Promise<{ messages: SseMessage[]; pages: string[]; res: IncomingMessage; close(): void }> {
-  return new Promise((resolve, reject) => {
-    const req = get(
-      `${url}events`,
-      { headers: lastEventId ? { 'Last-Event-ID': lastEventId } : {} },
-      (res) => {
-        const messages: SseMessage[] = [];
-        const pages: string[] = [];
-        let lines: string[] | null = null;
-        let buffer = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          let end = buffer.indexOf('\n\n');
-          while (end !== -1) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const message: SseMessage = {};
-            for (const line of block.split('\n')) {
-              if (line.startsWith(':')) message.comment = line.slice(1).trim();
-              else {
-                const colon = line.indexOf(':');
-                const field = line.slice(0, colon) as keyof SseMessage;
-                if (field === 'id' || field === 'event' || field === 'data')
-                  message[field] = line.slice(colon + 2);
-              }
-            }
-            messages.push(message);
-            if (message.event === 'model') lines = JSON.parse(message.data!).html.split('\n');
-            // A client that reconnected with the latest id holds the page already: only its deltas come.
-            if (message.event === 'delta' && lines !== null)
-              lines = applyBodyDelta(lines, JSON.parse(message.data!).ops);
-            if (isUpdate(message) && lines !== null) pages.push(lines.join('\n'));
-            end = buffer.indexOf('\n\n');
-          }
-        });
-        resolve({ messages, pages, res, close: () => req.destroy() });
-      },
-    );
-    req.on('error', reject);
-  });
-}
-
-async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('startDashboardServer', () => {

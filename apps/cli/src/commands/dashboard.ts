@@ -6,9 +6,11 @@ import {
   buildModel,
   type DashboardServer,
   FLEET_INDEX_FILE,
+  type FleetServer,
   isLoopDashboardError,
   renderDashboard,
   startDashboardServer,
+  startFleetServer,
   writeDashboardFile,
   writeFleetDashboard,
 } from '@loop/dashboard';
@@ -25,6 +27,7 @@ const USAGE =
   '       loop dashboard --run-dir <DIR> --serve [--port N] [--host ADDR] [--tail-lines N]\n' +
   '       loop dashboard --runs-root <DIR> [--run-dir <DIR> ...] [--out <FOLDER>]   (a fleet page)\n' +
   '       loop dashboard --run-dir <DIR> --run-dir <DIR> ... --out <FOLDER>       (a fleet page)\n' +
+  '       loop dashboard --runs-root <DIR> | --run-dir <DIR> --run-dir <DIR> ... --serve [--port N] [--host ADDR]\n' +
   '       loop dashboard --compare <A> <B> --out <FILE> [--max-steps N]   (two runs side by side)';
 const SUMMARY =
   'Renders the run dir (rotated metrics.ndjson files, metrics_summary.json, run.json) as one self-contained\n' +
@@ -32,7 +35,9 @@ const SUMMARY =
   'Over several run dirs (--runs-root, or --run-dir more than once) it writes a folder: index.html, the fleet\n' +
   'page (a row per run dir, unhealthy first: status, heartbeat age, restarts, equity and PnL, errors and\n' +
   'rejections in the last hour, worst stage p99; the numbers of `loop status`), and <name>.html, each run\n' +
-  "dir's own page, linked from its row.";
+  "dir's own page, linked from its row (each run's page links back to the fleet page). With --serve the\n" +
+  'fleet page is live: rows update in place, a run dir that appears under --runs-root gets a row and one that\n' +
+  "is removed loses it, and each row links to that run's own live page on the same server (/run/<name>/).";
 const FLEET_FOLDER = 'fleet';
 const DEFAULT_TAIL_LINES = 50;
 const DEFAULT_PORT = 8787;
@@ -64,7 +69,8 @@ const specs: FlagSpecs = {
   },
   serve: {
     type: 'boolean',
-    description: 'serve the page live over HTTP instead of writing a file; Ctrl-C stops',
+    description:
+      'serve the page live over HTTP instead of writing a file (a fleet: the fleet page and each run page); Ctrl-C stops',
   },
   port: {
     type: 'string',
@@ -184,14 +190,52 @@ async function renderToFile(runDir: string, out: string, tailLines: number, io: 
   return 0;
 }
 
+interface ServeOptions {
+  host: string;
+  port: number;
+  tailLines: number;
+  allowHosts: readonly string[];
+}
+
 /** Serves until SIGINT or SIGTERM, then closes every stream and the server. */
-async function serve(
-  runDir: string,
-  options: { host: string; port: number; tailLines: number; allowHosts: readonly string[] },
-  io: CommandIo,
-): Promise<number> {
+async function serve(runDir: string, options: ServeOptions, io: CommandIo): Promise<number> {
   const server: DashboardServer = await startDashboardServer({ runDir, ...options });
   io.stdout.write(`loop dashboard: serving ${runDir} live at ${server.url} (Ctrl-C to stop)\n`);
+  return untilStopped(server, io);
+}
+
+/** `--serve` over a fleet: the live fleet page and each run's live page, until SIGINT or SIGTERM. */
+async function serveFleet(
+  given: readonly string[],
+  runsRoot: string | undefined,
+  options: ServeOptions,
+  io: CommandIo,
+): Promise<number> {
+  // A live runs root may start empty: run dirs that appear later get their rows.
+  const runDirs = await runDirsOf('dashboard', given, undefined);
+  let root: string | undefined;
+  if (runsRoot !== undefined) {
+    root = absolute(runsRoot);
+    if (!isDirectoryPath(root)) throw usageError(`loop dashboard: --runs-root: "${root}" is not a directory`);
+  }
+  let server: FleetServer;
+  try {
+    server = await startFleetServer({
+      runDirs,
+      ...(root === undefined ? {} : { runsRoot: root }),
+      ...options,
+    });
+  } catch (error) {
+    throw toCliError(error);
+  }
+  const n = server.model().runs.length;
+  io.stdout.write(
+    `loop dashboard: serving the fleet of ${n} run dir${n === 1 ? '' : 's'}${root === undefined ? '' : ` under ${root}`} live at ${server.url} (Ctrl-C to stop)\n`,
+  );
+  return untilStopped(server, io);
+}
+
+async function untilStopped(server: { close(): Promise<void> }, io: CommandIo): Promise<number> {
   const signal = await new Promise<NodeJS.Signals>((done) => {
     const onSignal = (name: NodeJS.Signals) => {
       process.off('SIGINT', onSignal);
@@ -228,23 +272,19 @@ async function dashboard(argv: string[], io: CommandIo): Promise<number> {
       throw usageError('loop dashboard: --allow-host: only used with --serve');
     }
   }
+  const serveOptions = {
+    host: flags.host ?? '127.0.0.1',
+    port: flags.port ?? DEFAULT_PORT,
+    tailLines,
+    allowHosts: flags['allow-host'] ?? [],
+  };
   if (given.length > 1 || flags['runs-root'] !== undefined) {
-    return fleet(given, flags['runs-root'], { out: flags.out, serve: flags.serve === true, tailLines }, io);
+    if (flags.serve) return serveFleet(given, flags['runs-root'], serveOptions, io);
+    return fleet(given, flags['runs-root'], { out: flags.out, tailLines }, io);
   }
   const runDir = absolute(given[0]!);
   try {
-    if (flags.serve) {
-      return await serve(
-        runDir,
-        {
-          host: flags.host ?? '127.0.0.1',
-          port: flags.port ?? DEFAULT_PORT,
-          tailLines,
-          allowHosts: flags['allow-host'] ?? [],
-        },
-        io,
-      );
-    }
+    if (flags.serve) return await serve(runDir, serveOptions, io);
     const out = flags.out === undefined ? join(runDir, DASHBOARD_FILE) : absolute(flags.out);
     return await renderToFile(runDir, out, tailLines, io);
   } catch (error) {
@@ -288,13 +328,9 @@ function fleetOut(out: string | undefined, runsRoot: string | undefined): string
 async function fleet(
   given: readonly string[],
   runsRoot: string | undefined,
-  options: { out: string | undefined; serve: boolean; tailLines: number },
+  options: { out: string | undefined; tailLines: number },
   io: CommandIo,
 ): Promise<number> {
-  if (options.serve)
-    throw usageError(
-      'loop dashboard: --serve: one run dir at a time for now; for a fleet, write the static fleet page (--out FOLDER)',
-    );
   const runDirs = await runDirsOf('dashboard', given, runsRoot);
   const out = fleetOut(options.out, runsRoot);
   makeOutFolder(join(out, FLEET_INDEX_FILE));
