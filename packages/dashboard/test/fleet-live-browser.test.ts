@@ -4,36 +4,19 @@
 // appears while the page is open (its row shows up). Each row's link opens that run's own live page on the same
 // server, which links back. axe-core finds no serious or critical violation at 375 and 1440 px; a forged Host
 // gets 403.
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FleetServer, startFleetServer } from '../src/index.js';
-import { RESULTS, useBrowser } from './chromium.js';
+import { axeViolations, layoutFaults, RESULTS, useBrowser } from './chromium.js';
+import { BIN, loop, requireBuiltCli } from './loop-cli.js';
 
-const { available, browser, cleanups } = useBrowser('fleet-live-browser.test');
-const BIN = fileURLToPath(new URL('../../../apps/cli/dist/bin.js', import.meta.url));
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const run = promisify(execFile);
-
-/** `loop ...args`; resolves with the exit code (never rejects on a non-zero one). */
-async function loop(args: string[]): Promise<number> {
-  try {
-    await run(process.execPath, [BIN, ...args], { timeout: 120_000 });
-    return 0;
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'number') return code;
-    throw error;
-  }
-}
+const { available, open: openUrl } = useBrowser('fleet-live-browser.test');
 
 function status(url: string, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -50,7 +33,7 @@ let runner: ReturnType<typeof spawn> | undefined;
 
 beforeAll(async () => {
   if (!available) return;
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`pnpm build\` first`);
+  requireBuiltCli();
   root = mkdtempSync(join(tmpdir(), 'loop-fleet-live-browser-'));
   expect(
     await loop(['run', '--run-dir', join(root, 'done-bot'), '--max-steps', '300', '--enable-metrics']),
@@ -75,30 +58,7 @@ afterAll(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-async function open(width: number, path = ''): Promise<Page> {
-  const context = await browser().newContext({ viewport: { width, height: 900 } });
-  cleanups.push(() => context.close());
-  const page = await context.newPage();
-  await page.goto(`${server!.url}${path}`);
-  return page;
-}
-
-/** axe-core's serious and critical violations (WCAG 2 A and AA), as `id: target` lines. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    type Violation = { id: string; impact: string; nodes: Array<{ target: string[] }> };
-    const axe = (
-      window as unknown as {
-        axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: Violation[] }> };
-      }
-    ).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
+const open = (width: number, path = ''): Promise<Page> => openUrl(`${server!.url}${path}`, width);
 
 const rowStatus = (page: Page, name: string) =>
   page.locator(`#fleet tbody tr[data-run="${name}"]`).getAttribute('data-status', { timeout: 1_000 });
@@ -112,9 +72,7 @@ describe.skipIf(!available)('the live fleet page (Chromium)', () => {
       expect(await rowStatus(page, 'done-bot')).toBe('completed');
       expect(await page.locator('#fleet tbody tr').count()).toBe(2);
       await page.screenshot({ path: join(RESULTS, `fleet-live-${width}.png`), fullPage: true });
-      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(
-        true,
-      );
+      expect(await layoutFaults(page)).toEqual([]);
       expect(await axeViolations(page)).toEqual([]);
     }, 120_000);
   }
