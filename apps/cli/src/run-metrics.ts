@@ -69,7 +69,8 @@ export const metricsFlagSpecs: FlagSpecs = {
   },
   'metrics-fsync': {
     type: 'boolean',
-    description: 'fsync metrics.ndjson after each flush (survives power loss; slower)',
+    description:
+      'fsync metrics.ndjson after each flush and metrics_summary.json at each periodic rewrite (survives power loss; slower; the final summary is fsynced either way)',
   },
   'metrics-port': {
     type: 'string',
@@ -211,6 +212,8 @@ export async function openRunMetrics(
           totalMb === undefined || totalMb === 0 ? undefined : Math.max(1, Math.floor(totalMb * MIB)),
       },
       flush: values['metrics-flush'] ?? defaultFlushMode(context.clock),
+      // batch and interval: write(2) and rotation on a thread of their own (step mode stays synchronous).
+      writerThread: true,
       onWriterHealth: (change) => healthLines.onChange(change),
       fsync: values['metrics-fsync'] === true,
       now: context.clockNowMs,

@@ -49,6 +49,7 @@ export {
 export { isProcessAlive, type PidLock, type PidLockAttempt, tryAcquirePidLock } from './pid-lock.js';
 export {
   METRICS_FILE,
+  type MetricsLineWriter,
   ROTATED_FILE_PATTERN,
   RotatingNdjsonWriter,
   type RotatingNdjsonWriterOptions,
@@ -92,3 +93,4 @@ export {
 } from './stage-timer.js';
 export { readSummary, SUMMARY_FILE } from './summary-file.js';
 export { WRITER_LOCK_FILE } from './writer-lock.js';
+export { WRITER_THREAD_BYTES } from './writer-thread-layout.js';

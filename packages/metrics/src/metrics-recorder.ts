@@ -8,6 +8,7 @@ import type { LatencyRange } from './latency-histogram.js';
 import { makeDirectory } from './make-directory.js';
 import {
   checkRotateOptions,
+  type MetricsLineWriter,
   RotatingNdjsonWriter,
   type WriterFileSystem,
   type WriterHealthChange,
@@ -32,6 +33,7 @@ import {
   type StageTracer,
 } from './stage-timer.js';
 import { writeSummaryAtomic } from './summary-file.js';
+import { ThreadedNdjsonWriter, writerThreadAvailable } from './threaded-ndjson-writer.js';
 import { acquireWriterLock, type WriterLock } from './writer-lock.js';
 
 /** Rotation limits of `metrics.ndjson`; all off by default (as in the seed). */
@@ -53,6 +55,16 @@ export interface MetricsRecorderOptions {
   rotate?: RotationOptions;
   /** When {@link MetricsRecorder.endStep} writes the batch (what a SIGKILL can lose); default `step`. */
   flush?: FlushMode;
+  /**
+   * Write `metrics.ndjson` from a worker thread: the loop's thread only encodes lines and, when the flush
+   * mode says, copies the batch into a shared ring; write(2), rotation, pruning and fsync happen on the
+   * writer thread (same files, same figures, same disk-full handling). A full ring makes the loop wait,
+   * nothing is dropped. Used with `flush: 'batch'` or `'interval'` only (`step` stays synchronous, so a
+   * SIGKILL still loses at most the step in progress); a SIGKILL can then also lose what the thread has not
+   * written yet, at most `WRITER_THREAD_BYTES` (320 KiB). Ignored with `fileSystem`, and when run from
+   * TypeScript sources (the thread's entry is the built `.js`). Default false.
+   */
+  writerThread?: boolean;
   /**
    * fsync after each flush and each periodic summary rewrite (slower; survives power loss, not only process
    * death). Default false: the final summary (close, exit) is fsynced either way.
@@ -111,7 +123,7 @@ export class MetricsRecorder {
   /** The in-memory aggregates. */
   readonly collector: StageMetricsCollector;
   /** The NDJSON writer, when a run dir was given. */
-  readonly writer: RotatingNdjsonWriter | undefined;
+  readonly writer: MetricsLineWriter | undefined;
   /** The run dir, when one was given. */
   readonly runDir: string | undefined;
   private readonly now: () => number;
@@ -158,20 +170,28 @@ export class MetricsRecorder {
       checkRotateOptions(options.rotate ?? {});
       this.runDir = path.resolve(options.runDir);
       this.lock = acquireWriterLockIn(this.runDir);
+      const writerOptions = {
+        dir: this.runDir,
+        maxLines: options.rotate?.maxLines,
+        maxBytes: options.rotate?.maxBytes,
+        keep: options.rotate?.keep,
+        maxTotalBytes: options.rotate?.maxTotalBytes,
+        fsync: options.fsync,
+        fileSystem: options.fileSystem,
+        onHealthChange: (change: WriterHealthChange) => {
+          options.onWriterHealth?.(change);
+          this.writeSummary();
+        },
+      };
+      const threaded =
+        options.writerThread === true &&
+        this.flushPolicy.mode !== 'step' &&
+        options.fileSystem === undefined &&
+        writerThreadAvailable();
       try {
-        this.writer = new RotatingNdjsonWriter({
-          dir: this.runDir,
-          maxLines: options.rotate?.maxLines,
-          maxBytes: options.rotate?.maxBytes,
-          keep: options.rotate?.keep,
-          maxTotalBytes: options.rotate?.maxTotalBytes,
-          fsync: options.fsync,
-          fileSystem: options.fileSystem,
-          onHealthChange: (change) => {
-            options.onWriterHealth?.(change);
-            this.writeSummary();
-          },
-        });
+        this.writer = threaded
+          ? new ThreadedNdjsonWriter(writerOptions)
+          : new RotatingNdjsonWriter(writerOptions);
       } catch (error) {
         this.lock.release();
         throw error;

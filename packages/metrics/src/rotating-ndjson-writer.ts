@@ -74,6 +74,31 @@ export interface WriterStats {
 }
 
 /**
+ * What the recorder writes its lines through: a {@link RotatingNdjsonWriter} on the loop's thread, or the
+ * writer thread's loop-side half (the recorder's `writerThread` option). Never throws after construction.
+ */
+export interface MetricsLineWriter {
+  /** Absolute path of the current file. */
+  readonly file: string;
+  /** Appends one line; it must end with `\n` and contain no other newline. */
+  writeLine(line: string): void;
+  /** Appends one line that `encode` writes straight into the batch buffer (see {@link RotatingNdjsonWriter.writeEncoded}). */
+  writeEncoded<T>(
+    value: T,
+    encode: (value: T, out: Buffer, at: number) => number,
+    text: (value: T) => string,
+  ): void;
+  /** Writes (or hands over) the batch; false while writes fail. */
+  flush(): boolean;
+  /** Writes everything and closes the file; false if some lines could not be written. */
+  close(): boolean;
+  /** A copy of the writer's figures. */
+  getStats(): WriterStats;
+  /** Numbers of the rotated files that exist, oldest first. */
+  rotatedNumbers(): readonly number[];
+}
+
+/**
  * Appends lines to `<dir>/metrics.ndjson` through a batch buffer.
  *
  * Guarantees: a line is written whole or not at all to one file; rotation happens only between lines
@@ -84,7 +109,7 @@ export interface WriterStats {
  * file's lines behind it); lines are dropped and counted only when the buffer is full, or the next file
  * would overflow too, while the disk still fails. After SIGKILL at most the unflushed batch is lost.
  */
-export class RotatingNdjsonWriter {
+export class RotatingNdjsonWriter implements MetricsLineWriter {
   /** Absolute path of the current file. */
   readonly file: string;
   private readonly dir: string;
@@ -116,6 +141,8 @@ export class RotatingNdjsonWriter {
   private rotatedSizes: number[] = [];
   private rotatedTotal = 0;
   private closed = false;
+  /** The line {@link writeLineBytes} is appending (one object, refilled: no garbage per line). */
+  private readonly range: ByteRange = { source: Buffer.alloc(0), start: 0, end: 0 };
   private readonly stats: WriterStats = {
     lines_written: 0,
     bytes_written: 0,
@@ -267,6 +294,19 @@ export class RotatingNdjsonWriter {
       return;
     }
     this.commit(bytes);
+  }
+
+  /**
+   * Appends one line given as bytes, `source[start..end)`, ending in `\n` (the writer thread's input: lines
+   * the loop's thread encoded). Same limits, rotation and failure handling as {@link writeLine}. Never throws.
+   */
+  writeLineBytes(source: Buffer, start: number, end: number): void {
+    const range = this.range;
+    range.source = source;
+    range.start = start;
+    range.end = end;
+    this.writeEncoded(range, copyRange, rangeText);
+    range.source = EMPTY;
   }
 
   private commit(bytes: number): void {
@@ -615,4 +655,24 @@ function positiveOrOff(name: string, value: number | undefined): number {
     );
   }
   return value;
+}
+
+/** A line's bytes in a buffer. */
+interface ByteRange {
+  source: Buffer;
+  start: number;
+  end: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function copyRange(range: ByteRange, out: Buffer, at: number): number {
+  const length = range.end - range.start;
+  if (at + length > out.length) return -1;
+  range.source.copy(out, at, range.start, range.end);
+  return at + length;
+}
+
+function rangeText(range: ByteRange): string {
+  return range.source.toString('utf8', range.start, range.end);
 }

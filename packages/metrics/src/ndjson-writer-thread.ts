@@ -1,0 +1,156 @@
+// The NDJSON writer thread's entry: takes encoded lines out of the shared ring and runs a RotatingNdjsonWriter.
+import { type MessagePort, workerData } from 'node:worker_threads';
+import { describeError } from './errors.js';
+import { RotatingNdjsonWriter, type RotatingNdjsonWriterOptions } from './rotating-ndjson-writer.js';
+import { Figure, Slot, ThreadState, type WriterThreadMessage } from './writer-thread-layout.js';
+
+/** What {@link ThreadedNdjsonWriter} gives the thread. */
+export interface WriterThreadData {
+  control: SharedArrayBuffer;
+  figures: SharedArrayBuffer;
+  ring: SharedArrayBuffer;
+  port: MessagePort;
+  options: Omit<RotatingNdjsonWriterOptions, 'fileSystem' | 'onHealthChange'>;
+}
+
+/** How long the thread sleeps between retries while the disk fails (the in-thread writer retries on its 100 ms timer). */
+const RETRY_MS = 100;
+/** Longest sleep while idle: a wait is re-checked this often, so nothing hangs on a lost wake-up. */
+const IDLE_MS = 1000;
+
+const data = workerData as WriterThreadData;
+const control = new Int32Array(data.control);
+const figures = new Float64Array(data.figures);
+const ring = Buffer.from(data.ring);
+const mask = ring.length - 1;
+const port = data.port;
+const post = (message: WriterThreadMessage) => port.postMessage(message);
+
+/** A line cut by the end of the ring or of what was handed over so far, until its newline arrives. */
+let carry = Buffer.allocUnsafe(4096);
+let carryLength = 0;
+
+function keep(source: Buffer, start: number, end: number): void {
+  const length = end - start;
+  if (carryLength + length > carry.length) {
+    const larger = Buffer.allocUnsafe(Math.max(carry.length * 2, carryLength + length));
+    carry.copy(larger, 0, 0, carryLength);
+    carry = larger;
+  }
+  source.copy(carry, carryLength, start, end);
+  carryLength += length;
+}
+
+/** Appends the whole lines of `ring[start..end)` to the writer; a cut line waits in `carry`. */
+function take(writer: RotatingNdjsonWriter, start: number, end: number): void {
+  let at = start;
+  if (carryLength > 0) {
+    const newline = ring.indexOf(0x0a, at);
+    if (newline === -1 || newline >= end) {
+      keep(ring, at, end);
+      return;
+    }
+    keep(ring, at, newline + 1);
+    writer.writeLineBytes(carry, 0, carryLength);
+    carryLength = 0;
+    at = newline + 1;
+  }
+  while (at < end) {
+    const newline = ring.indexOf(0x0a, at);
+    if (newline === -1 || newline >= end) {
+      keep(ring, at, end);
+      return;
+    }
+    writer.writeLineBytes(ring, at, newline + 1);
+    at = newline + 1;
+  }
+}
+
+let lastError: string | null = null;
+let rotatedCount = -1;
+let lastRotated: number | undefined;
+
+function publish(writer: RotatingNdjsonWriter): void {
+  const stats = writer.getStats();
+  figures[Figure.LINES_WRITTEN] = stats.lines_written;
+  figures[Figure.BYTES_WRITTEN] = stats.bytes_written;
+  figures[Figure.ROTATIONS] = stats.rotations;
+  figures[Figure.WRITE_ERRORS] = stats.write_errors;
+  figures[Figure.LINES_DROPPED] = stats.lines_dropped;
+  figures[Figure.ROTATED_FILES_DELETED] = stats.rotated_files_deleted;
+  if (stats.last_write_error !== lastError) {
+    lastError = stats.last_write_error;
+    post({ type: 'last-error', error: lastError });
+  }
+  // The rotated files' numbers, when they changed (at most once a flush; the list is short).
+  const rotated = writer.rotatedNumbers();
+  if (rotated.length !== rotatedCount || rotated.at(-1) !== lastRotated) {
+    rotatedCount = rotated.length;
+    lastRotated = rotated.at(-1);
+    post({ type: 'rotated', numbers: [...rotated] });
+  }
+}
+
+function run(): void {
+  let failing = false;
+  let writer: RotatingNdjsonWriter;
+  try {
+    writer = new RotatingNdjsonWriter({
+      ...data.options,
+      onHealthChange: (change) => {
+        failing = change.state === 'failing';
+        figures[Figure.FAILING] = failing ? 1 : 0;
+        post({ type: 'health', change });
+      },
+    });
+  } catch (error) {
+    post({ type: 'open-failed', message: describeError(error) });
+    Atomics.store(control, Slot.STATE, ThreadState.FAILED);
+    Atomics.notify(control, Slot.STATE);
+    return;
+  }
+  publish(writer);
+  Atomics.store(control, Slot.STATE, ThreadState.READY);
+  Atomics.notify(control, Slot.STATE);
+  for (;;) {
+    const write = Atomics.load(control, Slot.WRITE);
+    const read = control[Slot.READ]!;
+    if (write !== read) {
+      const available = (write - read) >>> 0;
+      const from = read & mask;
+      const first = Math.min(available, ring.length - from);
+      take(writer, from, from + first);
+      if (available > first) take(writer, 0, available - first);
+      Atomics.store(control, Slot.READ, write);
+      if (Atomics.load(control, Slot.LOOP_WAITING) === 1) Atomics.notify(control, Slot.READ);
+      continue;
+    }
+    // Nothing more handed over: write the batch now (the flush mode decided when the loop handed it over).
+    writer.flush();
+    publish(writer);
+    if (Atomics.load(control, Slot.CLOSE) === 1 && Atomics.load(control, Slot.WRITE) === read) {
+      const clean = writer.close();
+      publish(writer);
+      Atomics.store(control, Slot.CLOSED_CLEAN, clean ? 1 : 0);
+      Atomics.store(control, Slot.STATE, ThreadState.DONE);
+      Atomics.notify(control, Slot.STATE);
+      return;
+    }
+    Atomics.store(control, Slot.WRITER_SLEEPING, 1);
+    if (Atomics.load(control, Slot.WRITE) === read && Atomics.load(control, Slot.CLOSE) === 0) {
+      Atomics.wait(control, Slot.WRITE, read, failing ? RETRY_MS : IDLE_MS);
+    }
+    Atomics.store(control, Slot.WRITER_SLEEPING, 0);
+  }
+}
+
+try {
+  run();
+} catch (error) {
+  // A bug, not a disk failure (those are counted by the writer): say so, and let the loop's thread stop waiting.
+  post({ type: 'last-error', error: `writer thread failed: ${describeError(error)}` });
+  Atomics.store(control, Slot.STATE, ThreadState.FAILED);
+  Atomics.notify(control, Slot.STATE);
+} finally {
+  port.close();
+}

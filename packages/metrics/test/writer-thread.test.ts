@@ -1,0 +1,151 @@
+// The NDJSON writer thread (built package): the same files and figures as the in-thread writer, whatever the
+// limits and line sizes; a refused run dir throws at once; exit, signals and exceptions still write everything.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RotatingNdjsonWriter } from '../dist/rotating-ndjson-writer.js';
+import { ThreadedNdjsonWriter } from '../dist/threaded-ndjson-writer.js';
+import { readEvents, readSummary } from '../src/index.js';
+import { packageDir } from './numbered-writer-child.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loop-writer-thread-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Each file's size and SHA-256 (a deep compare of megabytes of bytes is far too slow in vitest). */
+function filesOf(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    fs.readdirSync(dir).map((name) => {
+      const bytes = fs.readFileSync(path.join(dir, name));
+      return [name, `${bytes.length} ${createHash('sha256').update(bytes).digest('hex')}`];
+    }),
+  );
+}
+
+/** A seeded line of 20 bytes to ~600 KiB (larger than the batch buffer and than the ring, now and then). */
+function lineOf(i: number, random: () => number): string {
+  const r = random();
+  const pad =
+    r < 0.001 ? 600_000 : r < 0.01 ? 70_000 + Math.floor(random() * 5000) : Math.floor(random() * 300);
+  return `{"n":${i},"p":"${'é'.repeat(pad % 7)}${'x'.repeat(pad)}"}\n`;
+}
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe('ThreadedNdjsonWriter', () => {
+  it.each([
+    ['no limits', {}],
+    ['maxLines 97', { maxLines: 97 }],
+    ['maxBytes 200 KiB, keep 3', { maxBytes: 200 * 1024, keep: 3 }],
+    ['maxTotalBytes 2 MiB', { maxTotalBytes: 2 * 1024 * 1024 }],
+  ])('writes the same files and figures as RotatingNdjsonWriter (%s)', (_name, limits) => {
+    const inThread = tempDir();
+    const threaded = tempDir();
+    const a = new RotatingNdjsonWriter({ dir: inThread, ...limits });
+    const b = new ThreadedNdjsonWriter({ dir: threaded, ...limits });
+    const random = seeded(42);
+    for (let i = 0; i < 6000; i++) {
+      const line = lineOf(i, random);
+      a.writeLine(line);
+      b.writeLine(line);
+      if (i % 50 === 49) {
+        a.flush();
+        b.flush();
+      }
+    }
+    expect(a.close()).toBe(true);
+    expect(b.close()).toBe(true);
+    expect(filesOf(threaded)).toEqual(filesOf(inThread));
+    expect(b.getStats()).toEqual(a.getStats());
+    expect(b.rotatedNumbers()).toEqual(a.rotatedNumbers());
+  });
+
+  it('writes lines given to writeEncoded in order, straight from the batch', () => {
+    const dir = tempDir();
+    const writer = new ThreadedNdjsonWriter({ dir, maxLines: 1000 });
+    const encode = (n: number, out: Buffer, at: number) => {
+      const text = `{"n":${n}}\n`;
+      if (at + text.length > out.length) return -1;
+      return at + out.write(text, at);
+    };
+    for (let n = 0; n < 50_000; n++) writer.writeEncoded(n, encode, (v) => `{"n":${v}}\n`);
+    writer.close();
+    const numbers = ['metrics.ndjson.', 'metrics.ndjson']
+      .flatMap((prefix) =>
+        fs
+          .readdirSync(dir)
+          .filter((f) => (prefix.endsWith('.') ? f.startsWith(prefix) : f === prefix))
+          .sort((x, y) => Number(x.split('.').pop()) - Number(y.split('.').pop())),
+      )
+      .flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean))
+      .map((l) => (JSON.parse(l) as { n: number }).n);
+    expect(numbers).toEqual(Array.from({ length: 50_000 }, (_, i) => i));
+    expect(writer.getStats()).toMatchObject({ lines_written: 50_000, rotations: 49, lines_dropped: 0 });
+  });
+
+  it('throws LOOP_METRICS_OPEN_FAILED at once when the file cannot be opened', () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'metrics.ndjson'));
+    expect(() => new ThreadedNdjsonWriter({ dir })).toThrow(
+      expect.objectContaining({
+        code: 'LOOP_METRICS_OPEN_FAILED',
+        message: expect.stringContaining('metrics.ndjson'),
+      }),
+    );
+  });
+
+  it('refuses lines after close, counting them as dropped', () => {
+    const writer = new ThreadedNdjsonWriter({ dir: tempDir() });
+    writer.writeLine('{"a":1}\n');
+    writer.close();
+    writer.writeLine('{"a":2}\n');
+    expect(writer.getStats()).toMatchObject({ lines_written: 1, lines_dropped: 1 });
+  });
+});
+
+describe('recorder with writerThread: true', () => {
+  it.each([
+    ['close', (r: ReturnType<typeof spawnSync>) => expect(r.status).toBe(0)],
+    ['sigterm', (r: ReturnType<typeof spawnSync>) => expect(r.signal).toBe('SIGTERM')],
+    ['sigint', (r: ReturnType<typeof spawnSync>) => expect(r.signal).toBe('SIGINT')],
+    ['throw', (r: ReturnType<typeof spawnSync>) => expect(r.status).toBe(1)],
+    ['exit', (r: ReturnType<typeof spawnSync>) => expect(r.status).toBe(3)],
+  ])('%s: every recorded event reaches the files, the summary counts them', async (mode, checkExit) => {
+    const dir = tempDir();
+    const count = 30_001;
+    const result = spawnSync(
+      process.execPath,
+      [path.join(packageDir, 'test/fixtures/threaded-writer.mjs'), dir, String(count), mode],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    checkExit(result);
+    expect(result.stdout).toBe('ThreadedNdjsonWriter\n');
+    const steps: number[] = [];
+    for await (const { event } of readEvents(dir)) steps.push(event.step);
+    expect(steps).toEqual(Array.from({ length: count }, (_, i) => i));
+    const summary = await readSummary(dir);
+    expect(summary).toMatchObject({ stage_events_count: count });
+    expect(summary.writer).toMatchObject({
+      lines_written: count,
+      rotations: 30,
+      lines_dropped: 0,
+      write_errors: 0,
+    });
+    expect(fs.existsSync(path.join(dir, 'metrics.lock'))).toBe(false);
+  });
+});
