@@ -140,7 +140,7 @@ describe('recorder with writerThread: true', () => {
     expect(steps).toEqual(Array.from({ length: count }, (_, i) => i));
     const summary = await readSummary(dir);
     expect(summary).toMatchObject({ stage_events_count: count });
-    expect(summary.writer).toMatchObject({
+    expect(summary?.writer).toMatchObject({
       lines_written: count,
       rotations: 30,
       lines_dropped: 0,
