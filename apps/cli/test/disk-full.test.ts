@@ -32,8 +32,9 @@ function ndjsonLines(dir: string): number {
 
 describe('loop run on a full disk', () => {
   // step: the loop's thread writes; interval: the writer thread does (the same writer code behind a ring).
-  it.each(['step', 'interval'])(
+  it.for(['step', 'interval'])(
     'says so once, recovers once, and leaves whole lines that match its figures (--metrics-flush %s)',
+    { timeout: 180_000 },
     async (mode, ctx) => {
       const disk = join(tempDir(), 'disk');
       mkdirSync(disk);
@@ -86,6 +87,5 @@ describe('loop run on a full disk', () => {
         execFileSync('umount', ['-l', disk]);
       }
     },
-    180_000,
   );
 });
