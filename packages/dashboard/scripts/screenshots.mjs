@@ -1,17 +1,25 @@
 // Regenerates the README's screenshots: builds the demo run dir and a supervised run that restarts and gives
 // up with the real `loop` CLI, renders their pages with `loop dashboard`, and saves PNGs taken by Debian's
-// Chromium (playwright-core) at 1440 px (whole page) and 375 px (the top) into packages/dashboard/docs/.
-// Run from the repo root after `pnpm build`: `pnpm --filter @loop/dashboard screenshots`.
+// Chromium (playwright-core) at 1440 px and 375 px (the top of the page: health, restarts, overview, rates)
+// into packages/dashboard/docs/, which the READMEs show. Seeded simulated runs: the same pages each time, but
+// for the wall-clock times (heartbeat age, supervisor exits). After `pnpm build`:
+// `pnpm --filter @loop/dashboard screenshots`.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { findChromium } from '../../../scripts/find-chromium.mjs';
 
-const BIN = fileURLToPath(new URL('../../../apps/cli/dist/bin.js', import.meta.url));
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const BIN = join(REPO, 'apps/cli/dist/bin.js');
 const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
+/** Viewport width and height of each shot: the top of the page, small enough to commit (< 400 KB a PNG). */
+const SHOTS = [
+  [1440, 1700],
+  [375, 1400],
+];
 
 if (!existsSync(BIN)) {
   console.error(`screenshots: ${BIN} is missing: run \`pnpm build\` first`);
@@ -28,13 +36,16 @@ if (found.path === undefined) {
 /** `loop ...args`, its output discarded; `allowed` are the exit codes that are expected. */
 function loop(args, allowed = [0]) {
   try {
-    execFileSync(process.execPath, [BIN, ...args], { stdio: 'ignore', timeout: 300_000 });
+    execFileSync(process.execPath, [BIN, ...args], { cwd: REPO, stdio: 'ignore', timeout: 300_000 });
   } catch (error) {
     if (!allowed.includes(error.status)) throw error;
   }
 }
 
-const root = mkdtempSync(join(tmpdir(), 'loop-screenshots-'));
+// A fixed folder, so that the pages show the same run dir path every time.
+const root = join(tmpdir(), 'loop-screenshots');
+rmSync(root, { recursive: true, force: true });
+mkdirSync(root);
 try {
   const demo = join(root, 'demo');
   const restarted = join(root, 'restarted');
@@ -47,7 +58,8 @@ try {
   loop(
     [
       ...['supervise', '--run-dir', restarted, '--max-restarts', '3', '--backoff-base-s', '0', '--'],
-      ...[process.execPath, BIN, 'run', '--run-dir', restarted, '--max-steps', '300'],
+      // The supervisor's command line is on the page: the CLI by its path in the repo.
+      ...['node', relative(REPO, BIN), 'run', '--run-dir', restarted, '--max-steps', '300'],
       ...['--fault-rate', '0.02', '--max-consecutive-errors', '2', '--enable-metrics', '--quiet'],
     ],
     [3],
@@ -64,13 +76,13 @@ try {
       ['demo', demo],
       ['restarted', restarted],
     ]) {
-      for (const width of [1440, 375]) {
-        const page = await browser.newPage({ viewport: { width, height: width === 375 ? 1600 : 900 } });
+      for (const [width, height] of SHOTS) {
+        const page = await browser.newPage({ viewport: { width, height } });
         await page.goto(pathToFileURL(join(dir, 'dashboard.html')).href);
         const path = join(DOCS, `${name}-${width}.png`);
-        await page.screenshot({ path, fullPage: width === 1440 });
+        await page.screenshot({ path });
         await page.close();
-        console.log(`screenshots: ${path}`);
+        console.log(`screenshots: ${path} (${Math.round(statSync(path).size / 1024)} KiB)`);
       }
     }
   } finally {

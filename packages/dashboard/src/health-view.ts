@@ -164,7 +164,8 @@ export function healthView(health: RunHealth, currency: string): HealthView {
     })),
     supervisor: s
       ? {
-          status: s.status,
+          // The state file's word (`gave_up`) as prose.
+          status: s.status.replaceAll('_', ' '),
           restarts: formatCount(s.restarts),
           maxRestarts: formatCount(s.maxRestarts),
           command: s.commandLine,

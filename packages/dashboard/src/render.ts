@@ -95,9 +95,10 @@ function bodyView(model: DashboardModel, hoverTitles: boolean) {
     overview.firstTs === null
       ? 'No events in the NDJSON files.'
       : `Events from ${formatTime(overview.firstTs)} to ${formatTime(overview.lastTs)}.`;
+  const lifetimes = model.health?.lifetimes.totals.lifetimes ?? 1;
   const fromSummary =
     model.summarySource === 'valid'
-      ? ` Counters from metrics_summary.json (process started ${formatTime(overview.processStart)}, updated ${formatTime(overview.updatedAt)}).`
+      ? ` Counters from metrics_summary.json (process started ${formatTime(overview.processStart)}, updated ${formatTime(overview.updatedAt)})${lifetimes > 1 ? `: the current process only, the last of ${formatCount(lifetimes)} lifetimes in the files (Health counts steps and errors across all of them)` : ''}.`
       : ' Counters recomputed from the NDJSON files.';
   const q = model.quality;
   return {

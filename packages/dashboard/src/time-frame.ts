@@ -180,23 +180,30 @@ export function timeFrame(
     places = Array.from({ length: count }, (_, i) => layout.v0 + (tSpan * i) / (count - 1));
   }
   const base = height - Math.ceil(0.3 * FONT);
-  const ticks: string[] = [];
-  let lastEnd = Number.NEGATIVE_INFINITY;
+  const kept: Array<{ at: number; text: string; anchor: string; from: number; to: number }> = [];
   places.forEach((v, i) => {
     const at = xv(v);
     const text = tickLabel(realTimeAt(layout, v), realSpan);
     const w = textWidth(text);
     const anchor = i === 0 ? 'start' : i === places.length - 1 ? 'end' : 'middle';
     const from = anchor === 'start' ? at : anchor === 'end' ? at - w : at - w / 2;
-    // A label that would touch the one before is left out (the last one is kept: the axis' end).
-    if (from < lastEnd + 8 && i !== places.length - 1) return;
-    ticks.push(text);
-    lastEnd = from + w;
+    // A label that would touch the one before is left out; the last one (the axis' end) is kept, and the one
+    // before it goes instead, unless that is the first.
+    const touches = () => kept.length > 0 && from < kept[kept.length - 1]!.to + 8;
+    if (touches()) {
+      if (i !== places.length - 1) return;
+      if (kept.length > 1) kept.pop();
+      if (touches()) return;
+    }
+    kept.push({ at, text, anchor, from, to: from + w });
+  });
+  const ticks = kept.map((k) => k.text);
+  for (const { at, text, anchor } of kept) {
     parts.push(`<line x1="${n(at)}" x2="${n(at)}" y1="${bottom}" y2="${bottom + 5}" class="axis"/>`);
     parts.push(
       `<text x="${n(at)}" y="${base}" text-anchor="${anchor}" class="tick">${escapeHtml(text)}</text>`,
     );
-  });
+  }
   parts.push(`<line x1="${left}" x2="${right}" y1="${bottom}" y2="${bottom}" class="axis"/>`);
   parts.push(restartMarkers(layout, restarts, x, top, bottom));
   return { x, y, left, right, top, bottom, axes: parts.join(''), ticks };
