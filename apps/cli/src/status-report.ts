@@ -63,7 +63,12 @@ export const statusRowSchema = z.object({
   worst_p99: z.object({ stage: z.string(), ms: z.number().nonnegative() }).nullable(),
   equity: z.number().nullable(),
   pnl: z.number().nullable(),
-  /** Documents that were corrupt and left out. */
+  /**
+   * Entries named like NDJSON files that are not regular files (a FIFO, socket, device or directory), skipped
+   * unread, oldest first; each is also a line in `problems`.
+   */
+  skipped_files: z.array(z.object({ name: z.string(), type: z.string() })),
+  /** Documents that were corrupt and left out, and skipped entries. */
   problems: z.array(z.string()),
 });
 
@@ -138,6 +143,7 @@ export function statusReport(rows: ReadonlyArray<readonly [string, RunHealth]>, 
       worst_p99: h.worstP99,
       equity: h.equity,
       pnl: h.pnl,
+      skipped_files: h.skippedFiles.map((f) => ({ name: f.name, type: f.type })),
       problems: h.problems,
     })),
   };

@@ -9,6 +9,7 @@ export const RUN_METRICS = [
   'steps',
   'lifetimes',
   'skipped_lines',
+  'skipped_files',
   'orders',
   'fills',
   'rejections',

@@ -1,7 +1,12 @@
 // The I/O edge: a run dir streamed into RunMetrics (events through @loop/metrics' reader, documents through
 // @loop/run-dir), and two run dirs read in lockstep for a comparison.
 import { stat } from 'node:fs/promises';
-import { isMetricsError, type MetricsEventStream, readEvents } from '@loop/metrics';
+import {
+  describeSkippedMetricsFile,
+  isMetricsError,
+  type MetricsEventStream,
+  readEvents,
+} from '@loop/metrics';
 import { readMetricsSummary, readRunInfo, readSupervisorState } from '@loop/run-dir';
 import { type DivergenceOptions, type DivergenceReport, findDivergence } from './divergence.js';
 import { LoopCheckError } from './errors.js';
@@ -97,7 +102,9 @@ function finish(
   documents: Documents,
 ): RunReading {
   collector.addSkipped(stream.stats.skippedCount);
+  collector.addSkippedFiles(stream.stats.skippedFiles.length);
   const notes = [...documents.notes];
+  for (const file of stream.stats.skippedFiles) notes.push(describeSkippedMetricsFile(file));
   if (stream.stats.skippedCount > 0) {
     const first = stream.stats.skipped[0];
     notes.push(

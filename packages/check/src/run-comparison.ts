@@ -43,6 +43,7 @@ const RUN_ROWS = [
   'restarts',
   'lifetimes',
   'skipped_lines',
+  'skipped_files',
   'write_errors',
 ];
 

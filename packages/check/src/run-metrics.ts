@@ -45,6 +45,8 @@ export interface RunFigures {
   lifetimes: number;
   /** Torn or corrupt lines skipped while reading. */
   skipped_lines: number;
+  /** Entries named like NDJSON files that are not regular files (a FIFO, directory, ...), skipped unread. */
+  skipped_files: number;
   /** Orders sent: the exec events' `attrs.orders`, summed. */
   orders: number;
   /** Fills: the exec events' `attrs.fills`, summed. */
@@ -139,6 +141,7 @@ export class RunMetricsCollector {
   private readonly stages: StageAggregator;
   private events = 0;
   private skipped = 0;
+  private skippedFiles = 0;
   private steps = 0;
   private lifetimes = 0;
   private lastStep: number | null = null;
@@ -190,6 +193,11 @@ export class RunMetricsCollector {
     this.skipped += n;
   }
 
+  /** Counts `n` entries named like NDJSON files that were skipped as not regular files. */
+  addSkippedFiles(n = 1): void {
+    this.skippedFiles += n;
+  }
+
   /** The figures, completed with the documents' (pnl, fees, writer errors, restarts). */
   finish(documents: RunDocumentFigures = {}): RunMetrics {
     const stages: StageFigures[] = [];
@@ -223,6 +231,7 @@ export class RunMetricsCollector {
       steps: this.steps,
       lifetimes: this.lifetimes,
       skipped_lines: this.skipped,
+      skipped_files: this.skippedFiles,
       orders: this.orders,
       fills: this.fills,
       rejections: this.stages.rejectedEvents,

@@ -69,6 +69,7 @@ export async function modelFromFollower(
     lifetimes: follower.lifetimes,
     files: follower.files(),
     unreadRotatedFiles: follower.unreadRotatedFiles(),
+    skippedFiles: follower.skippedFiles(),
     documents: { summary, runInfo, run, heartbeat, supervisor, supervisorLog },
     nowMs: Date.now(),
     isAlive: pidIsAlive,

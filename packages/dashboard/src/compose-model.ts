@@ -1,5 +1,5 @@
 // Puts a streamed RunHistory, the summary and run.json together into the dashboard model. Pure.
-import type { MetricsSummary, StageOutcome } from '@loop/metrics';
+import type { MetricsSummary, SkippedMetricsFile, StageOutcome } from '@loop/metrics';
 import {
   type DocumentRead,
   decideRunHealth,
@@ -36,6 +36,8 @@ export interface ModelInputs {
   files: Array<{ name: string; lines: number; bytes: number }>;
   /** Rotated files deleted before they could be read (`--metrics-rotate-keep`); 0 when every one was read. */
   unreadRotatedFiles?: number;
+  /** Entries named like metrics files that are not regular files, skipped (oldest first). */
+  skippedFiles?: readonly SkippedMetricsFile[];
   summary: DocumentRead<MetricsSummary>;
   runInfo: DocumentRead<Record<string, unknown>>;
   /**
@@ -136,6 +138,14 @@ export function composeDashboardModel(inputs: ModelInputs): DashboardModel {
       `${plural(unread, 'rotated NDJSON file')} had been deleted (--metrics-rotate-keep) before this page could read ${unread === 1 ? 'it' : 'them'}: ${unread === 1 ? 'its' : 'their'} events are not in the charts, the tail or figures recomputed from the files.`,
     );
   }
+  const skippedFiles = [...(inputs.skippedFiles ?? [])];
+  if (skippedFiles.length > 0) {
+    notes.push(
+      skippedFiles.length === 1
+        ? `1 entry named like an NDJSON file is not a regular file and was skipped (never opened or read; not deleted by rotation): ${skippedFiles[0]!.name}; see the list above.`
+        : `${skippedFiles.length} entries named like NDJSON files are not regular files and were skipped (never opened or read; not deleted by rotation): ${skippedFiles.map((f) => f.name).join(', ')}; see the list above.`,
+    );
+  }
   const note = summaryCountNote(valid, history, inputs.currentLifetime, unread);
   if (note !== null) notes.push(note);
   if (history.skipped > 0) {
@@ -217,6 +227,7 @@ export function composeDashboardModel(inputs: ModelInputs): DashboardModel {
       eventsRead: history.events,
       skippedLines: history.skipped,
       skippedSamples: history.skippedLines(),
+      skippedFiles: skippedFiles.map((f) => ({ name: f.name, type: f.type })),
       clampedInHistory,
       clampedInSummary: valid ? valid.histogram.clamped : null,
       writer: valid
@@ -256,6 +267,8 @@ export interface ModelSources {
   lifetimes: LifetimeTracker;
   files: Array<{ name: string; lines: number; bytes: number }>;
   unreadRotatedFiles?: number;
+  /** Entries named like metrics files that are not regular files, skipped (the follower's `skippedFiles()`). */
+  skippedFiles?: readonly SkippedMetricsFile[];
   documents: ModelDocuments;
   /** Wall clock now (ms): the health model's heartbeat age and uptimes are taken at this time. */
   nowMs: number;
@@ -275,6 +288,7 @@ export function composeModelFromSources(sources: ModelSources): DashboardModel {
     history: sources.history,
     files: sources.files,
     unreadRotatedFiles: sources.unreadRotatedFiles ?? 0,
+    skippedFiles: sources.skippedFiles ?? [],
     summary: documents.summary,
     runInfo: documents.runInfo,
     currentLifetime: lifetimes.lifetimes().at(-1) ?? null,
@@ -293,6 +307,7 @@ export function composeModelFromSources(sources: ModelSources): DashboardModel {
       recent: lifetimes.recent(),
     },
     isAlive: sources.isAlive,
+    skippedFiles: sources.skippedFiles ?? [],
     ...(sources.staleAfterMs === undefined ? {} : { staleAfterMs: sources.staleAfterMs }),
   });
   return model;

@@ -86,6 +86,7 @@ export async function readFollowedHealth(
     nowMs: options.nowMs,
     staleAfterMs: options.staleAfterMs,
     lifetimes: follower.lifetimes,
+    skippedFiles: follower.skippedFiles(),
   });
   if (problem !== null) health.problems.push(problem);
   return health;

@@ -76,6 +76,7 @@ const dashboardModelShape = z.looseObject({
     eventsRead: count,
     skippedLines: count,
     skippedSamples: z.array(z.looseObject({ file: z.string(), line: count, reason: z.string() })),
+    skippedFiles: z.array(z.looseObject({ name: z.string(), type: z.string() })).optional(),
     clampedInHistory: count,
     clampedInSummary: count.nullable(),
     writer: z

@@ -1,4 +1,5 @@
 // The dashboard model: plain, JSON-serialisable data that buildModel() produces and renderDashboard() draws.
+import type { NonRegularFileType } from '@loop/metrics';
 import type {
   AttrSeries,
   DrawdownPoint,
@@ -80,6 +81,11 @@ export interface DataQuality {
   skippedLines: number;
   /** The first skipped lines, with file and line number (bounded). */
   skippedSamples: SkippedLine[];
+  /**
+   * Entries named like NDJSON files that are not regular files (a FIFO, socket, device or directory), oldest
+   * first: skipped, never opened or read. Not files deleted by rotation.
+   */
+  skippedFiles: Array<{ name: string; type: NonRegularFileType }>;
   /** Latencies above the histogram's range, clamped, in the NDJSON history. */
   clampedInHistory: number;
   /** `histogram.clamped` from the summary, when it was valid. */

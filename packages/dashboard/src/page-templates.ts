@@ -292,6 +292,12 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <tbody>
 <% it.skipped.forEach(function (s) { %><tr data-skipped="<%= s.file %>:<%= s.line %>"><td class="text"><bdi><%= s.file %></bdi></td><td class="num"><%= s.line %></td><td class="text"><bdi><%~ it.nb(s.reason) %></bdi></td></tr>
 <% }) %></tbody></table></div><% } %>
+<% if (it.skippedFiles.length > 0) { %><h3>Skipped files</h3>
+<div class="table-wrap" tabindex="0"><table>
+<thead><tr><th scope="col">Entry</th><th scope="col">Why</th></tr></thead>
+<tbody>
+<% it.skippedFiles.forEach(function (f) { %><tr data-skipped-file="<%= f.name %>"><td class="text"><bdi><%= f.name %></bdi></td><td class="text"><bdi><%= f.what %></bdi></td></tr>
+<% }) %></tbody></table></div><% } %>
 <% it.qualityNotes.forEach(function (note) { %><p class="note"><bdi><%~ it.nb(note) %></bdi></p>
 <% }) %>
 </section>

@@ -1,4 +1,5 @@
 // renderDashboard(): the model to one self-contained HTML page. Pure: no I/O, no clock, no randomness.
+import { describeFileType, type NonRegularFileType } from '@loop/metrics';
 import { Eta } from 'eta';
 import { FILES_HEAD } from './compose-model.js';
 import { formatBytes, formatCount, formatGauge, formatMs, formatTime } from './display-format.js';
@@ -155,6 +156,9 @@ function bodyView(model: DashboardModel, hoverTitles: boolean) {
     qualityCards: [
       { key: 'events-read', label: 'Events read', value: formatCount(q.eventsRead) },
       { key: 'skipped-lines', label: 'Skipped lines', value: formatCount(q.skippedLines) },
+      ...((q.skippedFiles ?? []).length > 0
+        ? [{ key: 'skipped-files', label: 'Skipped files', value: formatCount(q.skippedFiles.length) }]
+        : []),
       {
         key: 'clamped',
         label: 'Clamped latencies',
@@ -170,6 +174,11 @@ function bodyView(model: DashboardModel, hoverTitles: boolean) {
     ],
     ...fileRows(q),
     skipped: q.skippedSamples,
+    // A model from before skippedFiles existed has none.
+    skippedFiles: (q.skippedFiles ?? []).map((f) => ({
+      name: f.name,
+      what: `${describeFileType(f.type as NonRegularFileType)}, not a regular file: skipped, never opened or read`,
+    })),
     skippedMore: q.skippedLines - q.skippedSamples.length,
     qualityNotes: q.notes,
   };

@@ -97,6 +97,39 @@ describe('RunDirFollower', () => {
     expect(follower.history.tail().map((e) => e.line)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
+  it('skips a FIFO and a directory among the rotated files, names them, and does not take them for pruned files or a replaced history', async () => {
+    const events = stageEvents(3);
+    const dir = await runDir({
+      files: {
+        'metrics.ndjson.1': { kind: 'directory' },
+        'metrics.ndjson.2': ndjson(events.slice(0, 4)),
+        'metrics.ndjson.3': { kind: 'fifo' },
+        'metrics.ndjson.4': ndjson(events.slice(4, 8)),
+        'metrics.ndjson': ndjson(events.slice(8, 10)),
+      },
+    });
+    const follower = new RunDirFollower(dir, { tailLines: 100 });
+    expect(await follower.refresh()).toEqual({ changed: true, rebuilt: false });
+    const skipped = [
+      { name: 'metrics.ndjson.1', index: 1, type: 'directory' },
+      { name: 'metrics.ndjson.3', index: 3, type: 'fifo' },
+    ];
+    expect(follower.skippedFiles()).toEqual(skipped);
+    expect(follower.history.events).toBe(10);
+    expect(follower.unreadRotatedFiles()).toBe(0);
+    // The next refreshes only list rotated files up to .4: the skipped entries stay known, nothing is rebuilt.
+    expect(await follower.refresh()).toEqual({ changed: false, rebuilt: false });
+    await appendFile(join(dir, 'metrics.ndjson'), ndjson(events.slice(10)));
+    expect(await follower.refresh()).toEqual({ changed: true, rebuilt: false });
+    expect(follower.history.events).toBe(12);
+    expect(follower.skippedFiles()).toEqual(skipped);
+    expect(follower.unreadRotatedFiles()).toBe(0);
+    // One removed is no longer listed.
+    await rm(join(dir, 'metrics.ndjson.1'), { recursive: true });
+    expect(await follower.refresh()).toEqual({ changed: true, rebuilt: false });
+    expect(follower.skippedFiles()).toEqual([skipped[1]]);
+  });
+
   it('reports no change for an empty current file that stays empty', async () => {
     const dir = await runDir();
     const current = join(dir, 'metrics.ndjson');

@@ -1,6 +1,6 @@
 // Reads a run dir's NDJSON files into a RunHistory and, when called again, reads only what was appended,
 // following the current file through rotation (same inode, new name).
-import { type MetricsFileSnapshot, snapshotMetricsFiles } from '@loop/metrics';
+import { type MetricsFileSnapshot, type SkippedMetricsFile, snapshotMetricsFiles } from '@loop/metrics';
 import {
   isLoopRunDirError,
   LifetimeTracker,
@@ -57,6 +57,8 @@ export class RunDirFollower {
   private retired: FileProgress[] = [];
   /** Highest rotation number seen so far (0: none). */
   private maxIndex = 0;
+  /** Entries named like metrics files that are not regular files (FIFO, directory, ...), oldest first. */
+  private skipped: SkippedMetricsFile[] = [];
   private settledMs = Number.POSITIVE_INFINITY;
   /** The last refresh failed part-way: the next one rebuilds from scratch. */
   private failed = false;
@@ -103,13 +105,24 @@ export class RunDirFollower {
   }
 
   /**
-   * Rotated files that were never read: numbers up to the highest seen that no file read had. They were
-   * deleted (`--metrics-rotate-keep`) before this follower got to them, so their events are missing here.
+   * Rotated files that were never read: numbers up to the highest seen that no file read had, and that are
+   * not {@link skippedFiles}. They were deleted (`--metrics-rotate-keep`) before this follower got to them, so
+   * their events are missing here.
    */
   unreadRotatedFiles(): number {
     let read = this.retired.length; // each retired file had a number, even the current file rotated away
     for (const p of this.progress.values()) if (p.index !== null) read += 1;
+    for (const f of this.skipped) if (f.index !== null && f.index <= this.maxIndex) read += 1;
     return Math.max(0, this.maxIndex - read);
+  }
+
+  /**
+   * Entries named like metrics files that are not regular files (a FIFO, socket, device or directory), oldest
+   * first: skipped, never opened blocking nor read. One numbered below a file read before is not looked at
+   * again (rotated files never change), so it stays listed until the history is rebuilt.
+   */
+  skippedFiles(): SkippedMetricsFile[] {
+    return [...this.skipped];
   }
 
   /** True while the current file ends in an unterminated line not judged yet (a later refresh may settle it). */
@@ -136,6 +149,7 @@ export class RunDirFollower {
       this.progress = new Map();
       this.retired = [];
       this.maxIndex = 0;
+      this.skipped = [];
       this.failed = false;
       await this.pass(final);
       return { changed: true, rebuilt: true };
@@ -184,9 +198,12 @@ export class RunDirFollower {
     const rotatedSince = files.some((file) => file.index !== null && file.index > this.maxIndex);
     const readByIndex = new Map<number, [string, FileProgress]>();
     for (const entry of this.progress) if (entry[1].index !== null) readByIndex.set(entry[1].index, entry);
+    const skippedBefore = new Set(this.skipped.map((f) => f.index));
     const matched = new Map<string, FileProgress>();
     for (const listed of snapshot.listedOnly) {
-      // Only listed (not opened): rotated files read before, which never change. One never read is a stranger.
+      // Only listed (not opened): rotated files read before, which never change, or entries skipped before
+      // as not regular files. One never seen is a stranger.
+      if (skippedBefore.has(listed.index)) continue;
       const read = readByIndex.get(listed.index);
       if (read === undefined) return 'inconsistent';
       matched.set(read[0], read[1]);
@@ -234,6 +251,18 @@ export class RunDirFollower {
     const matched = this.match(snapshot);
     if (matched === 'inconsistent') return 'inconsistent';
     let changed = false;
+    // Skipped entries: those seen now, and those seen before among the rotated files only listed this time.
+    const listedIndexes = new Set(snapshot.listedOnly.map((f) => f.index));
+    const skipped = [
+      ...this.skipped.filter((f) => f.index !== null && listedIndexes.has(f.index)),
+      ...snapshot.skipped,
+    ].sort((a, b) => (a.index ?? Number.POSITIVE_INFINITY) - (b.index ?? Number.POSITIVE_INFINITY));
+    if (
+      skipped.map((f) => `${f.name}:${f.type}`).join() !==
+      this.skipped.map((f) => `${f.name}:${f.type}`).join()
+    )
+      changed = true;
+    this.skipped = skipped;
     const previous = new Set(this.progress.values());
     for (const [key, p] of this.progress) {
       if (matched.get(key) !== p) {

@@ -70,6 +70,12 @@ export {
   stageOutcomeSchema,
   stageStatsSchema,
 } from './schema.js';
+export {
+  describeFileType,
+  describeSkippedMetricsFile,
+  type NonRegularFileType,
+  type SkippedMetricsFile,
+} from './skipped-metrics-file.js';
 export { DEFAULT_SLOWEST_PER_STAGE } from './slowest-events.js';
 export { formatStageEventLine, type StageEvent } from './stage-event.js';
 export { INVALID_EVENT_REASON, type StageEventInput } from './stage-event-input.js';

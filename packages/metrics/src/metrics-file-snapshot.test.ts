@@ -1,5 +1,7 @@
 // The snapshot of a run dir's metrics files: order, and no gap or repeat when a rotation lands mid-snapshot.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -69,6 +71,47 @@ function rotateBeforeListingEachTime(rotate: () => void): { calls: () => number 
 }
 
 describe('snapshotMetricsFiles', () => {
+  it('skips a FIFO, a directory and a socket named like metrics files, names them, and reads the files around them', async () => {
+    write('metrics.ndjson.1', 0, 3);
+    execFileSync('mkfifo', [path.join(dir, 'metrics.ndjson.2')]); // no writer: a blocking open never returns
+    fs.mkdirSync(path.join(dir, 'metrics.ndjson.3'));
+    write('metrics.ndjson.4', 3, 5);
+    const socket = net.createServer();
+    await new Promise<void>((resolve) => socket.listen(path.join(dir, 'metrics.ndjson.5'), resolve));
+    try {
+      write('metrics.ndjson', 5, 7);
+      const snapshot = await snapshotMetricsFiles(dir);
+      expect(snapshot.skipped).toEqual([
+        { name: 'metrics.ndjson.2', index: 2, type: 'fifo' },
+        { name: 'metrics.ndjson.3', index: 3, type: 'directory' },
+        { name: 'metrics.ndjson.5', index: 5, type: 'socket' },
+      ]);
+      expect(snapshot.vanished).toEqual([]);
+      expect(snapshot.files.map((f) => f.name)).toEqual([
+        'metrics.ndjson.1',
+        'metrics.ndjson.4',
+        'metrics.ndjson',
+      ]);
+      expect(await readAll(snapshot)).toEqual(range(0, 7));
+    } finally {
+      await new Promise((resolve) => socket.close(resolve));
+    }
+  });
+
+  it('skips a non-regular entry beyond the bound of open files too, and a FIFO in place of the current file', async () => {
+    write('metrics.ndjson.1', 0, 2);
+    execFileSync('mkfifo', [path.join(dir, 'metrics.ndjson.2')]);
+    write('metrics.ndjson.3', 2, 4);
+    execFileSync('mkfifo', [path.join(dir, 'metrics.ndjson')]);
+    const snapshot = await snapshotMetricsFiles(dir, { maxOpen: 1 });
+    expect(snapshot.skipped).toEqual([
+      { name: 'metrics.ndjson.2', index: 2, type: 'fifo' },
+      { name: 'metrics.ndjson', index: null, type: 'fifo' },
+    ]);
+    expect(snapshot.vanished).toEqual([]);
+    expect(await readAll(snapshot)).toEqual(range(0, 4));
+  });
+
   it('orders rotated files by number (.10 after .9), then the current file, ignoring other names', async () => {
     for (let n = 1; n <= 10; n++) write(`metrics.ndjson.${n}`, n * 10, n * 10 + 10);
     write('metrics.ndjson', 110, 115);

@@ -2,9 +2,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MetricsError } from './errors.js';
-import { openOrUndefined, readFailed } from './metrics-file-open.js';
+import { nonRegularType, openMetricsFile, openOrUndefined, readFailed } from './metrics-file-open.js';
 import type { MetricsFileInfo } from './metrics-reader.js';
 import { METRICS_FILE, ROTATED_FILE_PATTERN } from './rotating-ndjson-writer.js';
+import type { SkippedMetricsFile } from './skipped-metrics-file.js';
 
 /** One file of a {@link MetricsFileSnapshot}: its name and size plus the identity of the file itself. */
 export interface SnapshotFile extends MetricsFileInfo {
@@ -52,6 +53,12 @@ export class MetricsFileSnapshot {
     private readonly handles: Map<string, fs.promises.FileHandle>,
     /** Rotated files up to `listOnlyThrough`, oldest first, present when listed (older than `files`). */
     readonly listedOnly: readonly ListedFile[] = [],
+    /**
+     * Entries named like metrics files that are not regular files (a FIFO, socket, device or directory),
+     * oldest first: never opened blocking, never read, and not taken for pruned files; the files on either
+     * side of one are read. Those numbered up to `listOnlyThrough` are not looked at (they are in `listedOnly`).
+     */
+    readonly skipped: readonly SkippedMetricsFile[] = [],
   ) {}
 
   /**
@@ -87,6 +94,8 @@ export class MetricsFileSnapshot {
  * file opened first was rotated and pruned before the rotated files could be held, the snapshot is taken again
  * (a few times); a writer that keeps outrunning it that way gets a snapshot of that file alone, which is still
  * gap-free and in order (the rotated files before it are gone, those after it are lines written later).
+ * An entry named like a metrics file that is not a regular file (a FIFO, socket, device or directory) is never
+ * opened blocking nor read: it is listed in `skipped`, and the files older than it are still read.
  *
  * @throws MetricsError `LOOP_METRICS_READ_FAILED` if the run dir cannot be listed or a file cannot be opened.
  */
@@ -126,10 +135,13 @@ async function trySnapshot(
   const handles = new Map<string, fs.promises.FileHandle>();
   let done = false;
   try {
+    const skipped: SkippedMetricsFile[] = [];
     const currentPath = path.join(dir, METRICS_FILE);
-    const current = await openOrUndefined(currentPath);
+    const opening = await openMetricsFile(currentPath);
+    const current = opening.kind === 'opened' ? opening.handle : undefined;
     if (current !== undefined) handles.set(METRICS_FILE, current);
-    const currentStat = current === undefined ? undefined : await statOf(current, currentPath);
+    const currentStat = opening.kind === 'opened' ? opening.stats : undefined;
+    if (opening.kind === 'not-regular') skipped.push({ name: METRICS_FILE, index: null, type: opening.type });
     let names: string[];
     try {
       names = await fs.promises.readdir(dir);
@@ -149,16 +161,26 @@ async function trySnapshot(
     rotated.sort((a, b) => a.index - b.index);
     listedOnly.sort((a, b) => a.index - b.index);
     const held: Array<SnapshotFile | undefined> = new Array(rotated.length);
+    /** Indexes (into `rotated`) of entries that are not regular files: skipped, not pruned. */
+    const notRegular = new Set<number>();
     const eagerFrom = Math.max(0, rotated.length - maxOpen);
     let end = rotated.length; // rotated[0, end) are older than the current file
     let oldestHeld = end;
     let currentFound = false; // the current file was found among the rotated ones, renamed
     for (let i = rotated.length - 1; i >= eagerFrom; i--) {
       const entry = rotated[i]!;
-      const handle = await openOrUndefined(entry.path);
-      if (handle === undefined) break; // pruned: every older file is gone too
+      const rotatedOpening = await openMetricsFile(entry.path);
+      if (rotatedOpening.kind === 'gone') break; // pruned: every older file is gone too
+      if (rotatedOpening.kind === 'not-regular') {
+        // Not a file the writer made (it only makes regular files), so not a sign of pruning: go on past it.
+        skipped.push({ name: entry.name, index: entry.index, type: rotatedOpening.type });
+        notRegular.add(i);
+        oldestHeld = i;
+        continue;
+      }
+      const handle = rotatedOpening.handle;
       handles.set(entry.name, handle);
-      const stat = await statOf(handle, entry.path);
+      const stat = rotatedOpening.stats;
       if (currentStat !== undefined && stat.ino === currentStat.ino && stat.dev === currentStat.dev) {
         // The current file, renamed by a rotation after we opened it: it and anything newer are left out.
         for (let j = i; j < end; j++) {
@@ -184,12 +206,14 @@ async function trySnapshot(
       let stat: fs.Stats | undefined;
       if (eagerComplete) stat = await statOrUndefined(entry.path);
       if (stat === undefined) vanished.push(entry.name);
+      else if (!stat.isFile())
+        skipped.push({ name: entry.name, index: entry.index, type: nonRegularType(stat) });
       else files.push({ ...fileInfo(entry), size: stat.size, dev: stat.dev, ino: stat.ino });
     }
     for (let i = eagerFrom; i < end; i++) {
       const file = held[i];
-      if (file === undefined) vanished.push(rotated[i]!.name);
-      else files.push(file);
+      if (file !== undefined) files.push(file);
+      else if (!notRegular.has(i)) vanished.push(rotated[i]!.name);
     }
     // No current file (the writer rotated and has not written the next line yet) and listed files pruned
     // before they could be opened: the writer moved on while we looked, and what is held may be nothing.
@@ -217,7 +241,8 @@ async function trySnapshot(
       });
     }
     done = true;
-    return new MetricsFileSnapshot(files, vanished, handles, listedOnly);
+    skipped.sort((a, b) => (a.index ?? Number.POSITIVE_INFINITY) - (b.index ?? Number.POSITIVE_INFINITY));
+    return new MetricsFileSnapshot(files, vanished, handles, listedOnly, skipped);
   } finally {
     if (!done) await Promise.all([...handles.values()].map((h) => h.close()));
   }

@@ -141,11 +141,26 @@ describe('readEvents', () => {
     execFileSync('mkfifo', [path.join(dir, 'metrics.ndjson.2')]); // no writer: a blocking open never returns
     fs.mkdirSync(path.join(dir, 'metrics.ndjson.3'));
     fs.writeFileSync(path.join(dir, 'metrics.ndjson'), `${bare(1)}\n`);
-    // The current file is read; rotated files older than a skipped one count as pruned (the snapshot's rule).
-    expect((await collect(readEvents(dir))).at(-1)).toBe(1);
+    // Skipped and named, not taken for pruned files: the rotated file older than them is read too.
+    const stream = readEvents(dir);
+    expect(await collect(stream)).toEqual([0, 1]);
+    expect(stream.stats.skippedFiles).toEqual([
+      { name: 'metrics.ndjson.2', index: 2, type: 'fifo' },
+      { name: 'metrics.ndjson.3', index: 3, type: 'directory' },
+    ]);
+    expect(stream.stats.vanished).toEqual([]);
+    expect(stream.stats.files).toEqual(['metrics.ndjson.1', 'metrics.ndjson']);
     fs.rmSync(path.join(dir, 'metrics.ndjson'));
     execFileSync('mkfifo', [path.join(dir, 'metrics.ndjson')]);
-    expect(await collect(readEvents(dir))).not.toContain(1);
+    const again = readEvents(dir);
+    expect(await collect(again)).toEqual([0]);
+    expect(again.stats.skippedFiles.map((f) => f.name)).toEqual([
+      'metrics.ndjson.2',
+      'metrics.ndjson.3',
+      'metrics.ndjson',
+    ]);
+    // The tail reads past them as well.
+    expect((await tailEvents(dir, 5)).events.map((e) => e.event.step)).toEqual([0]);
   });
 
   it('is empty for a run dir without metrics, or one that does not exist', async () => {

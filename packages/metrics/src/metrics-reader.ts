@@ -3,10 +3,11 @@ import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError, MetricsError } from './errors.js';
-import { openOrUndefined, readFailed } from './metrics-file-open.js';
+import { openMetricsFile, openOrUndefined, readFailed } from './metrics-file-open.js';
 import { snapshotMetricsFiles } from './metrics-file-snapshot.js';
 import { METRICS_FILE, ROTATED_FILE_PATTERN } from './rotating-ndjson-writer.js';
 import { type StageEventLine, stageEventLineSchema } from './schema.js';
+import type { SkippedMetricsFile } from './skipped-metrics-file.js';
 
 /** One metrics file of a run dir. */
 export interface MetricsFileInfo {
@@ -49,6 +50,11 @@ export interface ReadStats {
   files: string[];
   /** Files listed but deleted before they could be opened (pruned by a live writer's keep limit). */
   vanished: string[];
+  /**
+   * Entries named like metrics files that are not regular files (a FIFO, socket, device or directory), oldest
+   * first: skipped without being opened blocking or read; the files around them are read.
+   */
+  skippedFiles: SkippedMetricsFile[];
   /** Lines looked at (valid and skipped). */
   lines: number;
   /** Valid events yielded. */
@@ -152,7 +158,8 @@ export function parseStageEventLine(
  * with bounded memory. Torn and corrupt lines are skipped and counted in `stats`. The files are listed and
  * opened when iteration starts (up to 256 of them, plus the current one), so the read is a consistent
  * snapshot even while a live writer rotates and prunes: lines written after the start may be missing, but
- * nothing in between. Files beyond that bound that vanish before being reached are listed in `stats.vanished`.
+ * nothing in between. Files beyond that bound that vanish before being reached are listed in `stats.vanished`;
+ * entries named like metrics files that are not regular files (a FIFO, ...) in `stats.skippedFiles`.
  */
 export function readEvents(runDir: string, options: ReadOptions = {}): MetricsEventStream {
   return new MetricsEventStream(runDir, options);
@@ -161,7 +168,15 @@ export function readEvents(runDir: string, options: ReadOptions = {}): MetricsEv
 /** The async iterable returned by {@link readEvents}; `stats` is complete once iteration ends. */
 export class MetricsEventStream implements AsyncIterable<ReadEvent> {
   /** Counts so far; final after the loop ends. */
-  readonly stats: ReadStats = { files: [], vanished: [], lines: 0, events: 0, skippedCount: 0, skipped: [] };
+  readonly stats: ReadStats = {
+    files: [],
+    vanished: [],
+    skippedFiles: [],
+    lines: 0,
+    events: 0,
+    skippedCount: 0,
+    skipped: [],
+  };
   private readonly maxListed: number;
   private readonly maxLineBytes: number;
 
@@ -179,6 +194,7 @@ export class MetricsEventStream implements AsyncIterable<ReadEvent> {
     const snapshot = await snapshotMetricsFiles(this.runDir, { maxOpen: EAGER_OPEN_LIMIT });
     try {
       this.stats.vanished.push(...snapshot.vanished);
+      this.stats.skippedFiles.push(...snapshot.skipped);
       for (const info of snapshot.files) {
         // Beyond the eager bound (more than 256 rotated files) a file is opened now and may have been pruned.
         const handle = await snapshot.open(info);
@@ -309,8 +325,14 @@ export async function tailEvents(runDir: string, n: number, options: ReadOptions
     sources.unshift({ name: METRICS_FILE, path: currentPath, index: null, size: currentStat!.size });
   for (const info of sources) {
     if (newestFirst.length >= n) break;
-    const handle = info.index === null ? current! : await openOrUndefined(info.path);
-    if (handle === undefined) break; // pruned: every older file is gone too
+    let handle: fs.promises.FileHandle;
+    if (info.index === null) handle = current!;
+    else {
+      const opening = await openMetricsFile(info.path);
+      if (opening.kind === 'gone') break; // pruned: every older file is gone too
+      if (opening.kind === 'not-regular') continue; // not a file the writer made: the older ones are read
+      handle = opening.handle;
+    }
     try {
       let position = (await handle.stat()).size;
       let pending = Buffer.alloc(0); // bytes before the earliest line handled so far

@@ -2,7 +2,7 @@
 // tail, one streamed pass over the NDJSON files for lifetimes, pids checked with signal 0).
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readEvents } from '@loop/metrics';
+import { readEvents, type SkippedMetricsFile } from '@loop/metrics';
 import { isProcessAlive, isValidPid } from '@loop/process-identity';
 import { readHeartbeat, readMetricsSummary, readRunRecord, readSupervisorState } from './documents.js';
 import {
@@ -32,6 +32,12 @@ export interface ReadRunHealthOptions {
    * files are then not read again. Default: one pass with `@loop/metrics`' `readEvents()` (zod on each line).
    */
   lifetimes?: LifetimeTracker;
+  /**
+   * With `lifetimes`: the entries named like metrics files that your reader skipped as not regular files
+   * (`readEvents()`' `stats.skippedFiles`, a `RunDirFollower`'s `skippedFiles()`). Default: those `readEvents()`
+   * met, or none when `lifetimes` is given.
+   */
+  skippedFiles?: readonly SkippedMetricsFile[];
 }
 
 /** Bytes of supervisor.log read from its end (restarts in the last day fit easily). */
@@ -120,14 +126,16 @@ export async function readRunHealth(runDir: string, options: ReadRunHealthOption
   ]);
   const problems: string[] = [];
   let tracker = options.lifetimes;
+  let skippedFiles = options.skippedFiles;
   if (tracker === undefined) {
     tracker = new LifetimeTracker(options.maxLifetimes ?? DEFAULT_MAX_LIFETIMES);
+    const stream = readEvents(runDir, { maxSkippedListed: 0 });
     try {
-      for await (const { event, file, line } of readEvents(runDir, { maxSkippedListed: 0 }))
-        tracker.add(event, file, line);
+      for await (const { event, file, line } of stream) tracker.add(event, file, line);
     } catch (error) {
       problems.push(`metrics files cannot be read: ${(error as Error).message}`);
     }
+    skippedFiles ??= stream.stats.skippedFiles;
   }
   const health = decideRunHealth({
     nowMs: options.nowMs ?? Date.now(),
@@ -144,6 +152,7 @@ export async function readRunHealth(runDir: string, options: ReadRunHealthOption
     },
     isAlive: options.isAlive ?? pidIsAlive,
     staleAfterMs: options.staleAfterMs,
+    skippedFiles: skippedFiles ?? [],
   });
   health.problems.push(...problems);
   return health;

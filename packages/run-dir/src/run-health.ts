@@ -1,7 +1,7 @@
 // The health of one run dir, decided from everything in it: run.json, the metrics summary, the events'
 // lifetimes, the heartbeat's age, supervisor_state.json and supervisor.log. Pure: the caller reads the files
 // and says which pids are alive; the page, `loop status` and the fleet page all show this one model.
-import type { MetricsSummary } from '@loop/metrics';
+import { describeSkippedMetricsFile, type MetricsSummary, type SkippedMetricsFile } from '@loop/metrics';
 import type { ChildExitRecord, SupervisorState } from '@loop/supervisor';
 import type { DocumentRead } from './documents.js';
 import type { HeartbeatReading } from './heartbeat-schema.js';
@@ -108,6 +108,8 @@ export interface RunHealthInput {
   isAlive: (pid: number) => boolean | null;
   /** Heartbeat age after which a running claim is stale; default: the supervisor's timeout, else 30 s. */
   staleAfterMs?: number;
+  /** Entries named like metrics files that are not regular files, skipped by the reader (its `skippedFiles`). */
+  skippedFiles?: readonly SkippedMetricsFile[];
 }
 
 /** The health of a run dir. */
@@ -149,7 +151,12 @@ export interface RunHealth {
   pnl: number | null;
   initialCash: number | null;
   supervisor: SupervisorHealth | null;
-  /** Documents that are corrupt (each with its reason): the model is built without them. */
+  /**
+   * Entries named like metrics files that are not regular files (a FIFO, socket, device or directory): skipped
+   * and not read, oldest first. Each is also a line in `problems`; they do not make a run unhealthy.
+   */
+  skippedFiles: SkippedMetricsFile[];
+  /** Documents that are corrupt (each with its reason), and skipped entries: the model is built without them. */
   problems: string[];
 }
 
@@ -288,6 +295,8 @@ export function decideRunHealth(input: RunHealthInput): RunHealth {
   note('metrics_summary.json', input.summary);
   note('heartbeat', input.heartbeat);
   note('supervisor_state.json', input.supervisor);
+  const skippedFiles = [...(input.skippedFiles ?? [])];
+  for (const file of skippedFiles) problems.push(describeSkippedMetricsFile(file));
   const run = input.run.state === 'valid' ? input.run.value : undefined;
   const summary = input.summary.state === 'valid' ? input.summary.value : undefined;
   const state = input.supervisor.state === 'valid' ? input.supervisor.value : undefined;
@@ -500,6 +509,7 @@ export function decideRunHealth(input: RunHealthInput): RunHealth {
     pnl: equity !== null && initialCash !== null ? equity - initialCash : null,
     initialCash,
     supervisor,
+    skippedFiles,
     problems,
   };
 }

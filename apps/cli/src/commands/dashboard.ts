@@ -182,6 +182,11 @@ async function renderToFile(runDir: string, out: string, tailLines: number, io: 
   const facts = [
     `${q.eventsRead} events from ${q.fileTotals.count} file${q.fileTotals.count === 1 ? '' : 's'}`,
     ...(q.skippedLines > 0 ? [`${q.skippedLines} skipped line${q.skippedLines === 1 ? '' : 's'}`] : []),
+    ...(q.skippedFiles.length > 0
+      ? [
+          `${q.skippedFiles.length} skipped (not regular files): ${q.skippedFiles.map((f) => f.name).join(', ')}`,
+        ]
+      : []),
     ...(model.summarySource === 'recomputed' && !model.empty ? ['summary recomputed'] : []),
     ...(model.empty ? ['no metrics yet'] : []),
   ];
