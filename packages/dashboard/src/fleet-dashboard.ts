@@ -54,6 +54,9 @@ export function fleetTitle(runDirs: readonly string[]): string {
   return `${runDirs.length} run dirs`;
 }
 
+/** Run dirs {@link readFleet} reads at the same time. */
+const FLEET_READ_CONCURRENCY = 4;
+
 /** Options of {@link readFleet}. */
 export interface ReadFleetOptions {
   /** Wall clock now (epoch ms); default Date.now(). */
@@ -104,16 +107,22 @@ export async function readFleet(
 ): Promise<FleetModel> {
   const nowMs = options.nowMs ?? Date.now();
   const names = runDirs.map((d) => basename(d) || d);
-  const runs: FleetRun[] = [];
-  for (const [i, runDir] of runDirs.entries()) {
-    const follower = new RunDirFollower(runDir, {}, { lifetimesOnly: true });
-    const health = await readFollowedHealth(follower, {
-      nowMs,
-      staleAfterMs: options.staleAfterMs,
-      final: true,
-    });
-    runs.push({ runDir, name: names[i]!, href: options.href?.(runDir, i) ?? null, health });
-  }
+  const runs: FleetRun[] = new Array(runDirs.length);
+  // A few run dirs at a time: while one waits on its files (a dozen small reads), another's lines are parsed.
+  let next = 0;
+  const reader = async () => {
+    for (let i = next++; i < runDirs.length; i = next++) {
+      const runDir = runDirs[i]!;
+      const follower = new RunDirFollower(runDir, {}, { lifetimesOnly: true });
+      const health = await readFollowedHealth(follower, {
+        nowMs,
+        staleAfterMs: options.staleAfterMs,
+        final: true,
+      });
+      runs[i] = { runDir, name: names[i]!, href: options.href?.(runDir, i) ?? null, health };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FLEET_READ_CONCURRENCY, runDirs.length) }, reader));
   return {
     v: FLEET_MODEL_VERSION,
     title: options.title ?? fleetTitle(runDirs),

@@ -1,7 +1,7 @@
 // End-to-end: the live fleet over real HTTP: the fleet page and its SSE stream, rows that change when their run
 // dir does (heartbeat gone stale, supervisor gave up), run dirs that appear and go under the runs root, each
 // run's own live page under /run/<name>/ with a link back, and the Host check.
-import { appendFile, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,6 +160,26 @@ describe('startFleetServer', () => {
     expect(model.health.status).toBe('completed');
     expect((await httpGet(`${server.url}run/nope/`)).status).toBe(404);
     expect((await httpGet(`${server.url}run/bot-a/nope`)).status).toBe(404);
+  });
+
+  it('reads a run dir again only when its stamp moves (bounded work per poll)', async () => {
+    const { root, server } = await fleet();
+    const runJson = join(root, 'bot-b', 'run.json');
+    const fixed = new Date('2026-01-01T00:00:00.000Z');
+    await writeFile(runJson, JSON.stringify(runRecordOf({ ended: 'halted', exit_code: 3 })));
+    await utimes(runJson, fixed, fixed);
+    await until('bot-b halted', () => statusOf(server, 'bot-b') === 'halted');
+    // The same size and mtime (and inode): the stamp does not move, so the file is not read again...
+    const text = await readFile(runJson, 'utf8');
+    await writeFile(runJson, text.replace('"halted"', '"signal"'));
+    await utimes(runJson, fixed, fixed);
+    for (let i = 0; i < 3; i++) await server.refresh();
+    expect(statusOf(server, 'bot-b')).toBe('halted');
+    // ... until it does.
+    const later = new Date(fixed.getTime() + 1_000);
+    await utimes(runJson, later, later);
+    await server.refresh();
+    expect(statusOf(server, 'bot-b')).toBe('stopped');
   });
 
   it('answers only allowed Host names (403 otherwise: DNS rebinding)', async () => {
