@@ -141,6 +141,7 @@ function decideMember(member: Member, nowMs: number, staleAfterMs: number | unde
     },
     isAlive: pidIsAlive,
     staleAfterMs,
+    skippedFiles: member.follower.skippedFiles(),
   });
   if (member.readError !== null) health.problems.push(`metrics files cannot be read: ${member.readError}`);
   return health;
