@@ -3,7 +3,7 @@
 // The model is plain data (what @loop/check's comparison gives); this module does no I/O.
 import { Eta } from 'eta';
 import { assertComparePageModel } from './model-shape.js';
-import { PAGE_STYLE } from './page-templates.js';
+import { documentHead, PAGE_STYLE } from './page-templates.js';
 import { STATIC_CSP } from './render.js';
 
 /** One row of the side-by-side table (B against A). */
@@ -67,17 +67,7 @@ const VERDICT_TEXT: Record<string, string> = {
   bounded: 'No decision differed within the steps compared (--max-steps).',
 };
 
-const COMPARE_TEMPLATE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="<%= it.csp %>">
-<meta name="referrer" content="no-referrer">
-<title>Loop compare · <%= it.title %></title>
-<style><%~ it.style %></style>
-</head>
-<body>
+const COMPARE_TEMPLATE = `${documentHead('Loop compare')}<body>
 <header>
 <h1>Loop compare</h1>
 <p>A <code><bdi><%= it.runDirA %></bdi></code> · B <code><bdi><%= it.runDirB %></bdi></code> · B is judged against A</p>

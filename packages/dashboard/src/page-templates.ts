@@ -106,18 +106,26 @@ summary{cursor:pointer;color:var(--muted);font-weight:600;margin-bottom:6px}
 }
 `;
 
-/** The whole document. */
-export const PAGE_TEMPLATE = `<!doctype html>
+/**
+ * The opening of every Loop page up to `</head>`: charset, viewport, the page's CSP (`it.csp`), no referrer,
+ * `<title>` as `titlePrefix · it.title`, the inline style (`it.style`). `titlePrefix` is a constant of ours.
+ */
+export function documentHead(titlePrefix: string): string {
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="<%= it.csp %>">
 <meta name="referrer" content="no-referrer">
-<title>Loop dashboard · <%= it.title %></title>
+<title>${titlePrefix} · <%= it.title %></title>
 <style><%~ it.style %></style>
 </head>
-<body>
+`;
+}
+
+/** The whole document. */
+export const PAGE_TEMPLATE = `${documentHead('Loop dashboard')}<body>
 <header>
 <% if (it.fleet) { %><p class="fleet-link"><a href="<%= it.fleet.href %>" id="loop-fleet-link">← Fleet: <bdi><%= it.fleet.title %></bdi></a></p>
 <% } %><h1>Loop dashboard</h1>

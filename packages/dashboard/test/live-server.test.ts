@@ -4,7 +4,13 @@ import { get, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ndjson, runDir, stageEvents, summaryOf } from '../../run-dir/test-support/run-dir-fixture.js';
+import {
+  ndjson,
+  runDir,
+  stageEvents,
+  summaryOf,
+  supervisorStateOf,
+} from '../../run-dir/test-support/run-dir-fixture.js';
 import { isLoopDashboardError } from '../src/errors.js';
 import { type DashboardServer, startDashboardServer } from '../src/index.js';
 import { isUpdate, openEvents, until } from './sse-client.js';
@@ -201,37 +207,16 @@ describe('startDashboardServer', () => {
     const iso = (ms: number) => new Date(ms).toISOString();
     await writeFile(
       join(dir, 'supervisor_state.json'),
-      JSON.stringify({
-        v: 1,
-        status: 'running',
-        supervisor_pid: process.pid,
-        command: ['loop', 'run'],
-        command_line: 'loop run',
-        restart_policy: 'on-failure',
-        max_restarts: 5,
-        backoff_base_s: 1,
-        backoff_cap_s: 60,
-        jitter: false,
-        reset_after_s: 60,
-        kill_timeout_s: 10,
-        heartbeat_file: null,
-        heartbeat_timeout_s: null,
-        prevent_restart_exit_status: [],
-        attempt: 0,
-        restarts: 0,
-        child_pid: process.pid,
-        child_started_at: iso(Date.now() - 60_000),
-        last_exit_code: null,
-        last_signal: null,
-        last_delay_ms: null,
-        next_start_at: null,
-        stop_signal: null,
-        stop_reason: null,
-        exit_code: null,
-        started_at: iso(Date.now() - 120_000),
-        updated_at: iso(Date.now() - 60_000),
-        exits: [],
-      }),
+      JSON.stringify(
+        supervisorStateOf({
+          supervisor_pid: process.pid,
+          max_restarts: 5,
+          child_pid: process.pid,
+          child_started_at: iso(Date.now() - 60_000),
+          started_at: iso(Date.now() - 120_000),
+          updated_at: iso(Date.now() - 60_000),
+        }),
+      ),
     );
     await until('an update for supervisor_state.json', () => latestHtml().includes('id="restarts"'));
     expect(latestHtml()).toContain('Supervisor <strong>running</strong>');

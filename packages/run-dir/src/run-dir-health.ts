@@ -1,5 +1,4 @@
-// The run-dir health model's place (issue 10): status, lifetimes across restarts, the supervisor's view and
-// heartbeat age, computed (never stored) from everything in the run dir. To be built here; see the README.
+// The version of the run-dir health model's shape (RunHealth, decided in run-health.ts, read by read-run-health.ts).
 
-/** Version of the health model's shape; 0 while it is only a placeholder. */
-export const RUN_DIR_HEALTH_VERSION = 0 as const;
+/** Version of the `RunHealth` shape that `decideRunHealth` and `readRunHealth` return. */
+export const RUN_DIR_HEALTH_VERSION = 1 as const;

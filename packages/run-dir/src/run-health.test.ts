@@ -1,5 +1,6 @@
 import type { SupervisorState } from '@loop/supervisor';
 import { describe, expect, it } from 'vitest';
+import { supervisorStateOf } from '../test-support/run-dir-fixture.js';
 import type { DocumentRead } from './documents.js';
 import { LifetimeTracker } from './lifetimes.js';
 import { decideRunHealth, type RunHealthInput } from './run-health.js';
@@ -69,38 +70,15 @@ function endedStats(tradingState: 'ACTIVE' | 'REDUCING' | 'HALTED', reason: stri
 function supervisorState(overrides: Partial<SupervisorState> = {}): DocumentRead<SupervisorState> {
   return {
     state: 'valid',
-    value: {
-      v: 1,
-      status: 'running',
+    value: supervisorStateOf({
       supervisor_pid: 100,
-      command: ['loop', 'run'],
-      command_line: 'loop run',
-      restart_policy: 'on-failure',
       max_restarts: 5,
-      backoff_base_s: 1,
-      backoff_cap_s: 60,
-      jitter: false,
-      reset_after_s: 60,
-      kill_timeout_s: 10,
-      heartbeat_file: null,
-      heartbeat_timeout_s: null,
-      prevent_restart_exit_status: [],
-      attempt: 0,
-      restarts: 0,
       child_pid: 4242,
       child_started_at: '2026-12-01T11:59:00.000Z',
-      last_exit_code: null,
-      last_signal: null,
-      last_delay_ms: null,
-      next_start_at: null,
-      stop_signal: null,
-      stop_reason: null,
-      exit_code: null,
       started_at: '2026-12-01T10:00:00.000Z',
       updated_at: '2026-12-01T11:59:00.000Z',
-      exits: [],
       ...overrides,
-    },
+    }),
   };
 }
 
