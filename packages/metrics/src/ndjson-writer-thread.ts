@@ -2,7 +2,15 @@
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { describeError } from './errors.js';
 import { RotatingNdjsonWriter, type RotatingNdjsonWriterOptions } from './rotating-ndjson-writer.js';
-import { Figure, Slot, ThreadState, type WriterThreadMessage } from './writer-thread-layout.js';
+import {
+  Figure,
+  RECORD_HEADER_BYTES,
+  recordBytes,
+  Slot,
+  ThreadState,
+  WRAP,
+  type WriterThreadMessage,
+} from './writer-thread-layout.js';
 
 /** What {@link ThreadedNdjsonWriter} gives the thread. */
 export interface WriterThreadData {
@@ -22,11 +30,12 @@ const data = workerData as WriterThreadData;
 const control = new Int32Array(data.control);
 const figures = new Float64Array(data.figures);
 const ring = Buffer.from(data.ring);
+const headers = new Int32Array(data.ring);
 const mask = ring.length - 1;
 const port = data.port;
 const post = (message: WriterThreadMessage) => port.postMessage(message);
 
-/** A line cut by the end of the ring or of what was handed over so far, until its newline arrives. */
+/** A line longer than a batch, arriving in pieces, until its last piece. */
 let carry = Buffer.allocUnsafe(4096);
 let carryLength = 0;
 
@@ -41,29 +50,23 @@ function keep(source: Buffer, start: number, end: number): void {
   carryLength += length;
 }
 
-/** Appends the whole lines of `ring[start..end)` to the writer; a cut line waits in `carry`. */
-function take(writer: RotatingNdjsonWriter, start: number, end: number): void {
-  let at = start;
-  if (carryLength > 0) {
-    const newline = ring.indexOf(0x0a, at);
-    if (newline === -1 || newline >= end) {
-      keep(ring, at, end);
-      return;
-    }
-    keep(ring, at, newline + 1);
-    writer.writeLineBytes(carry, 0, carryLength);
-    carryLength = 0;
-    at = newline + 1;
+/** Appends a record's lines to the writer; a piece of a long line waits in `carry` until its end comes. */
+function take(writer: RotatingNdjsonWriter, start: number, end: number, lines: number): void {
+  if (lines === 0) {
+    keep(ring, start, end);
+    return;
   }
-  while (at < end) {
-    const newline = ring.indexOf(0x0a, at);
-    if (newline === -1 || newline >= end) {
-      keep(ring, at, end);
-      return;
-    }
-    writer.writeLineBytes(ring, at, newline + 1);
-    at = newline + 1;
+  if (carryLength === 0) {
+    writer.writeLinesBytes(ring, start, end, lines);
+    return;
   }
+  // The last piece of a long line: it ends at the record's first newline.
+  const newline = ring.indexOf(0x0a, start);
+  const lineEnd = newline === -1 || newline >= end ? end : newline + 1;
+  keep(ring, start, lineEnd);
+  writer.writeLineBytes(carry, 0, carryLength);
+  carryLength = 0;
+  if (lineEnd < end) writer.writeLinesBytes(ring, lineEnd, end, lines - 1);
 }
 
 let lastError: string | null = null;
@@ -92,6 +95,19 @@ function publish(writer: RotatingNdjsonWriter): void {
 }
 
 function run(): void {
+  // The loop's thread writes by itself until it sees us loaded (a thread takes a few hundred ms to start on a
+  // busy machine); it closes its writer, then says GO, and we reopen the file where it left it.
+  Atomics.store(control, Slot.STATE, ThreadState.LOADED);
+  Atomics.notify(control, Slot.STATE);
+  while (Atomics.load(control, Slot.GO) === 0) {
+    if (Atomics.load(control, Slot.CLOSE) === 1) {
+      Atomics.store(control, Slot.CLOSED_CLEAN, 1);
+      Atomics.store(control, Slot.STATE, ThreadState.DONE);
+      Atomics.notify(control, Slot.STATE);
+      return;
+    }
+    Atomics.wait(control, Slot.GO, 0, IDLE_MS);
+  }
   let failing = false;
   let writer: RotatingNdjsonWriter;
   try {
@@ -116,12 +132,15 @@ function run(): void {
     const write = Atomics.load(control, Slot.WRITE);
     const read = control[Slot.READ]!;
     if (write !== read) {
-      const available = (write - read) >>> 0;
-      const from = read & mask;
-      const first = Math.min(available, ring.length - from);
-      take(writer, from, from + first);
-      if (available > first) take(writer, 0, available - first);
-      Atomics.store(control, Slot.READ, write);
+      const at = read & mask;
+      const bytes = headers[at >> 2]!;
+      let next: number;
+      if (bytes === WRAP) next = read + (ring.length - at);
+      else {
+        take(writer, at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + bytes, headers[(at >> 2) + 1]!);
+        next = read + recordBytes(bytes);
+      }
+      Atomics.store(control, Slot.READ, next | 0);
       if (Atomics.load(control, Slot.LOOP_WAITING) === 1) Atomics.notify(control, Slot.READ);
       continue;
     }

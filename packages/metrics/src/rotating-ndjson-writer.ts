@@ -309,6 +309,35 @@ export class RotatingNdjsonWriter implements MetricsLineWriter {
     range.source = EMPTY;
   }
 
+  /**
+   * Appends `lines` whole lines given as bytes, `source[start..end)`: in one copy when they all fit the
+   * current file's limits and the batch buffer (the common case), else line by line through
+   * {@link writeLineBytes}. The same files and figures as appending them one at a time. Never throws.
+   */
+  writeLinesBytes(source: Buffer, start: number, end: number, lines: number): void {
+    const bytes = end - start;
+    const fitsFile =
+      this.splitAt < 0 &&
+      (this.maxLines === 0 || this.fileLines + lines <= this.maxLines) &&
+      (this.maxBytes === 0 || this.fileBytes + bytes <= this.maxBytes);
+    if (fitsFile && !this.closed && (this.buffer.length - this.end >= bytes || this.flush())) {
+      if (this.buffer.length - this.end >= bytes) {
+        source.copy(this.buffer, this.end, start, end);
+        this.end += bytes;
+        this.pendingLines += lines;
+        this.fileLines += lines;
+        this.fileBytes += bytes;
+        return;
+      }
+    }
+    for (let at = start; at < end; ) {
+      const newline = source.indexOf(0x0a, at);
+      const lineEnd = newline === -1 || newline >= end ? end : newline + 1;
+      this.writeLineBytes(source, at, lineEnd);
+      at = lineEnd;
+    }
+  }
+
   private commit(bytes: number): void {
     this.end += bytes;
     this.pendingLines++;

@@ -13,6 +13,21 @@ export const WRITER_BATCH_BYTES = 64 * 1024;
  */
 export const WRITER_THREAD_BYTES = WRITER_RING_BYTES + WRITER_BATCH_BYTES;
 
+/**
+ * The ring holds records, each 8-byte aligned and contiguous: an Int32 header `[bytes, lines]`, then the
+ * bytes (`lines` whole lines; 0 for a piece of a line longer than a batch, which the next records end).
+ * A header of `bytes` = {@link WRAP} says the next record starts at the ring's beginning.
+ */
+export const RECORD_HEADER_BYTES = 8;
+
+/** Header `bytes` of a wrap marker. */
+export const WRAP = -1;
+
+/** Bytes a record of `bytes` takes in the ring. */
+export function recordBytes(bytes: number): number {
+  return RECORD_HEADER_BYTES + ((bytes + 7) & ~7);
+}
+
 /** Int32 slots of the control array. Positions count bytes modulo 2^32. */
 export const Slot = {
   /** Bytes the loop's thread has put in the ring. */
@@ -29,6 +44,8 @@ export const Slot = {
   STATE: 5,
   /** 1 when the writer thread's close() wrote every line. */
   CLOSED_CLEAN: 6,
+  /** 1 once the loop's thread has closed its own writer: the thread may open the file. */
+  GO: 7,
 } as const;
 
 /** Number of Int32 slots. */
@@ -37,6 +54,8 @@ export const CONTROL_SLOTS = 8;
 /** Values of the STATE slot. */
 export const ThreadState = {
   STARTING: 0,
+  /** Loaded, waiting for GO (until then the loop's thread writes itself). */
+  LOADED: 4,
   READY: 1,
   DONE: 2,
   /** The file could not be opened, or the thread failed: nothing more is written. */

@@ -47,13 +47,22 @@ function seeded(seed: number): () => number {
   };
 }
 
+/** Polls `condition` every 10 ms until it holds (deadline 60 s: a thread starts slowly on a loaded machine). */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('the writer thread did not take over within 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe('ThreadedNdjsonWriter', () => {
   it.each([
     ['no limits', {}],
     ['maxLines 97', { maxLines: 97 }],
     ['maxBytes 200 KiB, keep 3', { maxBytes: 200 * 1024, keep: 3 }],
     ['maxTotalBytes 2 MiB', { maxTotalBytes: 2 * 1024 * 1024 }],
-  ])('writes the same files and figures as RotatingNdjsonWriter (%s)', (_name, limits) => {
+  ])('writes the same files and figures as RotatingNdjsonWriter (%s)', async (_name, limits) => {
     const inThread = tempDir();
     const threaded = tempDir();
     const a = new RotatingNdjsonWriter({ dir: inThread, ...limits });
@@ -67,7 +76,10 @@ describe('ThreadedNdjsonWriter', () => {
         a.flush();
         b.flush();
       }
+      // The first 1,000 lines are written by the loop thread's own writer, the rest by the thread.
+      if (i === 999) await until(() => b.flush() && b.onThread);
     }
+    expect(b.onThread).toBe(true);
     expect(a.close()).toBe(true);
     expect(b.close()).toBe(true);
     expect(filesOf(threaded)).toEqual(filesOf(inThread));
@@ -75,7 +87,7 @@ describe('ThreadedNdjsonWriter', () => {
     expect(b.rotatedNumbers()).toEqual(a.rotatedNumbers());
   });
 
-  it('writes lines given to writeEncoded in order, straight from the batch', () => {
+  it('writes lines given to writeEncoded in order, straight from the batch', async () => {
     const dir = tempDir();
     const writer = new ThreadedNdjsonWriter({ dir, maxLines: 1000 });
     const encode = (n: number, out: Buffer, at: number) => {
@@ -83,6 +95,7 @@ describe('ThreadedNdjsonWriter', () => {
       if (at + text.length > out.length) return -1;
       return at + out.write(text, at);
     };
+    await until(() => writer.flush() && writer.onThread);
     for (let n = 0; n < 50_000; n++) writer.writeEncoded(n, encode, (v) => `{"n":${v}}\n`);
     writer.close();
     const numbers = ['metrics.ndjson.', 'metrics.ndjson']
