@@ -2,7 +2,7 @@
 // (a bare line-by-line JSON.parse of the same files). Each contender runs in its own child process so its
 // peak RSS is its own. Prints time, peak RSS and page size, and the ratios to the floor.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readEvents } from '@loop/metrics';
@@ -14,6 +14,7 @@ import {
   fasterOf,
   floorChunks,
   floorReadline,
+  markChildStart,
   reportChildFigures,
   writeBenchRunDir,
 } from '../../run-dir/bench/bench-run-dir.js';
@@ -38,7 +39,7 @@ async function viaMetricsReader(dir: string): Promise<{ events: number; pageByte
 }
 
 async function child(mode: string, dir: string): Promise<void> {
-  const start = performance.now();
+  const start = markChildStart();
   let events = 0;
   let pageBytes = 0;
   if (mode === 'floor-readline') events = await floorReadline(dir);
@@ -76,23 +77,32 @@ async function main(): Promise<void> {
     const modes = ['floor-readline', 'floor-chunks', 'dashboard', 'metrics-reader'];
     const best = bestOfRounds<Figures>(fileURLToPath(import.meta.url), modes, [dir], rounds);
     const floor = fasterOf(best, 'floor-readline', 'floor-chunks');
-    console.log(`best of ${rounds} rounds, each in a fresh child process; peak RSS is the worst round's`);
-    console.log('mode               time ms   x floor   peak RSS MB   page KiB   events');
+    const cpuFloor = Math.min(best.get('floor-readline')!.cpuMs, best.get('floor-chunks')!.cpuMs);
+    console.log(
+      `best of ${rounds} rounds, each in a fresh child process; peak RSS is the worst round's; load ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} on ${availableParallelism()} cores`,
+    );
+    console.log('mode               time ms   x floor    CPU ms   x floor   peak RSS MB   page KiB   events');
     for (const mode of modes) {
       const f = best.get(mode)!;
       console.log(
-        `${mode.padEnd(18)} ${f.ms.toFixed(0).padStart(7)}   ${(f.ms / floor.ms).toFixed(2).padStart(7)}   ${f.rssMb.toFixed(0).padStart(11)}   ${(f.pageBytes / 1024).toFixed(0).padStart(8)}   ${f.events}`,
+        `${mode.padEnd(18)} ${f.ms.toFixed(0).padStart(7)}   ${(f.ms / floor.ms).toFixed(2).padStart(7)}   ${f.cpuMs.toFixed(0).padStart(7)}   ${(f.cpuMs / cpuFloor).toFixed(2).padStart(7)}   ${f.rssMb.toFixed(0).padStart(11)}   ${(f.pageBytes / 1024).toFixed(0).padStart(8)}   ${f.events}`,
       );
     }
     const dash = best.get('dashboard')!;
+    // On cores busy with other work the wall time measures the queue; CPU time (user + system) is the cost.
     console.log(
-      `targets: time <= 1.5x floor (${floor.mode}): ${(dash.ms / floor.ms).toFixed(2)}x ${dash.ms / floor.ms <= 1.5 ? 'MET' : 'MISSED'}; ` +
+      `targets: time <= 1.5x floor (${floor.mode}): ${(dash.ms / floor.ms).toFixed(2)}x ${dash.ms / floor.ms <= 1.5 ? 'MET' : 'MISSED'} ` +
+        `(CPU time ${(dash.cpuMs / cpuFloor).toFixed(2)}x ${dash.cpuMs / cpuFloor <= 1.5 ? 'MET' : 'MISSED'}); ` +
         `peak RSS <= 150 MB: ${dash.rssMb.toFixed(0)} MB ${dash.rssMb <= 150 ? 'MET' : 'MISSED'}; ` +
         `page < 1 MB: ${(dash.pageBytes / 1024).toFixed(0)} KiB ${dash.pageBytes < 1024 * 1024 ? 'MET' : 'MISSED'}`,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  // `pnpm bench run`: only the 1M-event rows above.
+  if (process.argv[2] === 'run') return;
   await printFleetBench(Number(process.env.BENCH_ROUNDS ?? 5));
   await printLiveBytes();
 }

@@ -103,19 +103,34 @@ export async function floorReadline(dir: string): Promise<number> {
 export interface ChildFigures {
   mode: string;
   ms: number;
+  /**
+   * CPU time (user + system, all threads) since {@link markChildStart}, or since the process started: on a
+   * machine whose cores are busy with other work this moves far less than the wall time `ms`.
+   */
+  cpuMs: number;
   rssMb: number;
 }
 
-/** Prints a child's figures (time since `startMs`, peak RSS so far) as the last line of its stdout. */
+let cpuAtStart: NodeJS.CpuUsage | undefined;
+
+/** Marks the start of a child's measured work: returns `performance.now()` and notes the CPU time used so far. */
+export function markChildStart(): number {
+  cpuAtStart = process.cpuUsage();
+  return performance.now();
+}
+
+/** Prints a child's figures (time since `startMs`, CPU time, peak RSS so far) as the last line of its stdout. */
 export function reportChildFigures(mode: string, startMs: number, fields: Record<string, unknown>): void {
   const ms = performance.now() - startMs;
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const rssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`${JSON.stringify({ mode, ms, rssMb, ...fields })}\n`);
+  process.stdout.write(`${JSON.stringify({ mode, ms, cpuMs, rssMb, ...fields })}\n`);
 }
 
 /**
  * Runs each mode `rounds` times in turn, each in a fresh `node script child <mode> ...args`, and keeps the
- * fastest round of each mode with the worst round's peak RSS.
+ * fastest round of each mode with the least CPU time and the worst peak RSS of any round.
  */
 export function bestOfRounds<T extends ChildFigures>(
   script: string,
@@ -133,9 +148,10 @@ export function bestOfRounds<T extends ChildFigures>(
       if (result.status !== 0) throw new Error(`bench child ${mode} failed: ${result.stderr}`);
       const figures = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as T;
       const prior = best.get(mode);
-      if (!prior || figures.ms < prior.ms)
-        best.set(mode, { ...figures, rssMb: Math.max(figures.rssMb, prior?.rssMb ?? 0) });
-      else prior.rssMb = Math.max(prior.rssMb, figures.rssMb);
+      const rssMb = Math.max(figures.rssMb, prior?.rssMb ?? 0);
+      const cpuMs = Math.min(figures.cpuMs, prior?.cpuMs ?? Number.POSITIVE_INFINITY);
+      if (!prior || figures.ms < prior.ms) best.set(mode, { ...figures, rssMb, cpuMs });
+      else Object.assign(prior, { rssMb, cpuMs });
     }
   }
   return best;
