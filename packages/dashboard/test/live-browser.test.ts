@@ -160,7 +160,7 @@ describe.skipIf(!available)('live page (Chromium)', () => {
     writer.stop();
     // Rows and count read in one evaluate: an update still in flight cannot land between the two reads.
     const { rows, count } = await page.evaluate(() => ({
-      rows: [...document.querySelectorAll('#recent tr[data-stage]')].map((tr) => ({
+      rows: Array.from(document.querySelectorAll('#recent tr[data-stage]')).map((tr) => ({
         stage: tr.getAttribute('data-stage'),
         outcome: tr.getAttribute('data-outcome'),
         visible: (tr as HTMLElement).offsetParent !== null,
@@ -178,7 +178,7 @@ describe.skipIf(!available)('live page (Chromium)', () => {
     await page.selectOption('#loop-filter-stage', '');
     await page.selectOption('#loop-filter-outcome', '');
     const shown = await page.evaluate(() => {
-      const all = [...document.querySelectorAll('#recent tr[data-stage]')];
+      const all = Array.from(document.querySelectorAll('#recent tr[data-stage]'));
       return {
         all: all.length,
         visible: all.filter((tr) => (tr as HTMLElement).offsetParent !== null).length,
