@@ -73,3 +73,30 @@ it('refuses bad names and names beyond the limit: counted, warned once per kind,
   expect(warnings[0]!.message).toMatch(/counter name "orders-sent" is not Prometheus-compatible/);
   expect(warnings[1]!.message).toMatch(/counter "c" would be distinct counter name 3, above the limit of 2/);
 });
+
+it('shows invalid input on /metrics by kind: counts from before the exporter was added, then each one', async () => {
+  const metrics = openMetricsRecorder({ handleProcessExit: false, onWarning: () => {} });
+  metrics.record({ stage: 'exec', outcome: 'success' as 'ok' });
+  metrics.record({ stage: 'exec', outcome: 'success' as 'ok' });
+  const prometheus = new PrometheusExporter({ defaultMetrics: false });
+  metrics.addSink(prometheus);
+  metrics.record({ stage: 'exec', outcome: 'ok', latency_ms: Number.NaN });
+  metrics.count('bad name');
+  metrics.record({ stage: 'exec', outcome: 'maybe' as 'ok' });
+  const text = await prometheus.registry.metrics();
+  expect(text).toContain('# TYPE loop_invalid_input_total counter');
+  expect(text).toContain('loop_invalid_input_total{kind="outcome"} 3');
+  expect(text).toContain('loop_invalid_input_total{kind="latency"} 1');
+  expect(text).toContain('loop_invalid_input_total{kind="name"} 1');
+  // The same figures as the summary's invalid_input.
+  expect(metrics.summary().invalid_input).toEqual({ latency: 1, name: 1, outcome: 3 });
+  metrics.close();
+});
+
+it('bounds the kind labels of invalid_input_total for a caller that invents kinds', async () => {
+  const prometheus = new PrometheusExporter({ defaultMetrics: false });
+  for (let i = 0; i < 40; i++) prometheus.onInvalidInput(`kind${i}`, 1);
+  const text = await prometheus.registry.metrics();
+  expect(text.match(/^loop_invalid_input_total\{/gm)).toHaveLength(33);
+  expect(text).toContain('loop_invalid_input_total{kind="(other)"} 8');
+});

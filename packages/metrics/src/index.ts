@@ -16,7 +16,12 @@ export {
   StepFlushPolicy,
   type StepFlushPolicyOptions,
 } from './flush-policy.js';
-export { emitMetricsWarning, type InvalidInputKind, type MetricsWarning } from './input-report.js';
+export {
+  emitMetricsWarning,
+  type InvalidInputKind,
+  type InvalidInputSink,
+  type MetricsWarning,
+} from './input-report.js';
 export { LatencyHistogram, type LatencyHistogramOptions, type LatencyRange } from './latency-histogram.js';
 export { makeDirectory } from './make-directory.js';
 export {

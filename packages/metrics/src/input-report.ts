@@ -38,12 +38,19 @@ export function emitMetricsWarning(warning: MetricsWarning): void {
   process.emitWarning(warning.message, { type: 'LoopMetricsWarning', code: warning.code });
 }
 
+/** A sink told of each invalid input the recorder counts (e.g. the Prometheus exporter's `invalid_input_total`). */
+export interface InvalidInputSink {
+  /** `by` more invalid inputs of `kind` (1 as they happen; the totals so far when the sink is added). */
+  onInvalidInput?(kind: InvalidInputKind, by: number): void;
+}
+
 /**
  * Counts invalid input by kind and makes it visible: in strict mode as a thrown {@link MetricsError};
  * otherwise as one warning per kind (later ones are counted only, in the summary's `invalid_input`).
  */
 export class InputReporter {
   private readonly counts = new Map<InvalidInputKind, number>();
+  private readonly sinks: InvalidInputSink[] = [];
   constructor(
     /** Throw instead of counting. */
     readonly strict: boolean,
@@ -64,6 +71,13 @@ export class InputReporter {
   ): void {
     const seen = this.counts.get(kind) ?? 0;
     this.counts.set(kind, seen + 1);
+    for (const sink of this.sinks) {
+      try {
+        sink.onInvalidInput!(kind, 1);
+      } catch {
+        // A failing sink must not turn a metric into an exception in the loop.
+      }
+    }
     // Counted in strict mode too: a caller that swallows the error (an OTel span processor) still shows it.
     if (this.strict) throw new MetricsError(code, message, { context: { kind, ...context } });
     if (seen > 0) return;
@@ -73,6 +87,13 @@ export class InputReporter {
     } catch {
       // A failing warning handler must not turn a metric into an exception in the loop.
     }
+  }
+
+  /** Adds a sink told of every later invalid input, after being given the counts so far. */
+  addSink(sink: InvalidInputSink): void {
+    if (!sink.onInvalidInput) return;
+    for (const [kind, count] of this.counts) sink.onInvalidInput(kind, count);
+    this.sinks.push(sink);
   }
 
   /** Invalid inputs by kind, or undefined when there were none (the summary then leaves the key out). */

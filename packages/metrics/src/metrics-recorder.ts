@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { type Counter, type CounterSink, CustomMetrics, type Gauge } from './custom-metrics.js';
 import { describeError, MetricsError } from './errors.js';
 import { type FlushMode, StepFlushPolicy } from './flush-policy.js';
-import { InputReporter, type MetricsWarning } from './input-report.js';
+import { InputReporter, type InvalidInputSink, type MetricsWarning } from './input-report.js';
 import type { LatencyRange } from './latency-histogram.js';
 import { makeDirectory } from './make-directory.js';
 import {
@@ -269,9 +269,10 @@ export class MetricsRecorder {
   }
 
   /** Adds a sink (e.g. the Prometheus exporter) that sees every later event, counter and gauge. */
-  addSink(sink: StageEventSink & CounterSink): void {
+  addSink(sink: StageEventSink & CounterSink & InvalidInputSink): void {
     this.collector.addSink(sink);
     this.custom.addSink(sink);
+    this.reporter.addSink(sink);
   }
 
   /**

@@ -33,6 +33,9 @@ export const DEFAULT_LATENCY_BUCKETS_SECONDS = [
   0.5, 1, 2.5, 5, 10,
 ];
 
+/** Distinct `kind` labels of `invalid_input_total` (the recorder has 11 kinds; the bound guards other callers). */
+const MAX_INVALID_INPUT_KINDS = 32;
+
 const COUNTER_METRICS: Record<RunCounterName, { name: string; help: string }> = {
   processed: { name: 'steps_total', help: 'Loop steps processed.' },
   filled: { name: 'fills_total', help: 'Orders filled.' },
@@ -89,7 +92,8 @@ interface StageSeries {
  * `<prefix>stage_latency_seconds` (histogram, label `stage`), `<prefix>stage_events_total` (counter,
  * labels `stage`, `outcome`, `reason`; reason is empty when none), `<prefix>steps_total`,
  * `<prefix>fills_total`, `<prefix>rejections_total`, `<prefix>errors_total`, `<prefix>gauge{name}`,
- * `<prefix>counter_total{name}` (the recorder's custom counters), and
+ * `<prefix>counter_total{name}` (the recorder's custom counters), `<prefix>invalid_input_total{kind}` (invalid
+ * input the recorder reported), and
  * prom-client's default process metrics. Events only update plain numbers (tens of nanoseconds); the
  * samples are built when Prometheus scrapes.
  */
@@ -106,6 +110,7 @@ export class PrometheusExporter implements StageEventSink {
   };
   private readonly gauges = new Map<string, number>();
   private readonly counters = new Map<string, number>();
+  private readonly invalidInput = new Map<string, number>();
   private readonly maxReasons: number;
   private readonly reasons = new Set<string>();
 
@@ -146,6 +151,12 @@ export class PrometheusExporter implements StageEventSink {
       'Latest value of a loop gauge (position, equity, PnL, fees).',
       'gauge',
       () => [...this.gauges].map(([name, value]) => ({ value, labels: { name } })),
+    );
+    this.register(
+      `${prefix}invalid_input_total`,
+      'Invalid input the recorder reported by kind (outcome, stage, latency, ts, step, text, attrs, name, value, cardinality, timer); each kind is warned about once.',
+      'counter',
+      () => [...this.invalidInput].map(([kind, value]) => ({ value, labels: { kind } })),
     );
     this.register(
       `${prefix}counter_total`,
@@ -200,6 +211,13 @@ export class PrometheusExporter implements StageEventSink {
   /** Mirrors a custom counter increment (names are already checked and bounded by the recorder). */
   onCounter(name: string, by: number): void {
     this.counters.set(name, (this.counters.get(name) ?? 0) + by);
+  }
+
+  /** Mirrors invalid input the recorder counted (kinds are a fixed set; any other is counted as `(other)`). */
+  onInvalidInput(kind: string, by: number): void {
+    const label =
+      this.invalidInput.has(kind) || this.invalidInput.size < MAX_INVALID_INPUT_KINDS ? kind : '(other)';
+    this.invalidInput.set(label, (this.invalidInput.get(label) ?? 0) + by);
   }
 
   /** Mirrors a gauge. */

@@ -235,11 +235,11 @@ export class StageMetricsCollector {
   }
 }
 
-/** The summary's form of a slow event: latency at microsecond resolution, as the NDJSON line writes it. */
+/** The summary's form of a slow event: ts and latency at microsecond resolution, as the NDJSON line writes them. */
 function slowEventOf(event: StageEvent): SlowEvent {
   const slow: SlowEvent = {
     step: event.step,
-    ts: event.ts,
+    ts: Math.round(event.ts * 1000) / 1000,
     latency_ms: Math.round(event.latency_ms * 1000) / 1000,
     outcome: event.outcome,
   };

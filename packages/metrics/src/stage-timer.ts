@@ -182,10 +182,16 @@ export class RunningStage implements StageTimer {
     if (this.reason !== undefined) event.reason = this.reason;
     if (this.detail !== undefined) event.detail = this.detail;
     if (this.attrs !== undefined) event.attrs = this.attrs;
+    const span = this.span;
+    // The common case, no tracer: no try/finally on the hot path.
+    if (span === undefined) {
+      this.host.record(event);
+      return this.latency;
+    }
     try {
       this.host.record(event);
     } finally {
-      this.span?.end(event, thrown);
+      span.end(event, thrown);
     }
     return this.latency;
   }
@@ -218,18 +224,23 @@ export function runStage<T>(
     running.fail(thrown);
     throw thrown;
   }
-  if (isPromiseLike(result)) {
-    return Promise.resolve(result).then(
-      (value) => {
-        running.done();
-        return value;
-      },
-      (thrown: unknown) => {
-        running.fail(thrown);
-        throw thrown;
-      },
-    ) as T;
+  // Sync: settled here. A native promise is awaited as it is; another thenable is adopted first.
+  if (!isPromiseLike(result)) {
+    running.done();
+    return result;
+  }
+  return settleStage(running, result instanceof Promise ? result : Promise.resolve(result)) as T;
+}
+
+/** Records the stage when `promise` settles: `ok` (or what the scope set) on fulfilment, `error` on rejection. */
+async function settleStage<T>(running: RunningStage, promise: Promise<T>): Promise<T> {
+  let value: T;
+  try {
+    value = await promise;
+  } catch (thrown) {
+    running.fail(thrown);
+    throw thrown;
   }
   running.done();
-  return result;
+  return value;
 }
