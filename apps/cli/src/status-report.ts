@@ -1,6 +1,7 @@
 // What `loop status` prints: a pm2-like table of run-dir health, or a versioned JSON report. Pure.
 import { relative } from 'node:path';
-import { formatDuration, type RunHealth } from '@loop/run-dir';
+import { slowEventSchema } from '@loop/metrics';
+import { formatDuration, type MetricsSummary, type RunHealth } from '@loop/run-dir';
 import { z } from 'zod';
 
 /** Version of the `loop status --json` report. */
@@ -70,6 +71,18 @@ export const statusRowSchema = z.object({
   skipped_files: z.array(z.object({ name: z.string(), type: z.string() })),
   /** Documents that were corrupt and left out, and skipped entries. */
   problems: z.array(z.string()),
+  /**
+   * From metrics_summary.json (the running process; null without a valid summary): per stage its slowest events,
+   * slowest first (`{ step, ts, latency_ms, outcome, reason? }`: the exemplars behind its max and p99; `{}` in a
+   * summary older than them).
+   */
+  slowest_by_stage: z.record(z.string(), z.array(slowEventSchema)).nullable(),
+  /** Invalid input the bot recorded, by kind (`{}` when none); null without a valid summary. */
+  invalid_input: z.record(z.string(), z.number().int().nonnegative()).nullable(),
+  /** The bot's own counters by name (`{}` when none); null without a valid summary. */
+  custom_counters: z.record(z.string(), z.number().nonnegative()).nullable(),
+  /** The summary's gauges by name (position, equity and the bot's own); null without a valid summary. */
+  gauges: z.record(z.string(), z.number()).nullable(),
 });
 
 /** The `loop status --json` report. */
@@ -102,13 +115,19 @@ function livePid(pid: number | null | undefined, alive: boolean | null | undefin
   return pid == null || alive === false ? '-' : String(pid);
 }
 
-/** The JSON report of `rows` (run dir, health) at `nowMs`. */
-export function statusReport(rows: ReadonlyArray<readonly [string, RunHealth]>, nowMs: number): StatusReport {
+/**
+ * The JSON report of `rows` (run dir, health, and its valid summary or undefined) at `nowMs`. The summary adds
+ * what the health model leaves out: the slowest events, invalid input, custom counters and gauges.
+ */
+export function statusReport(
+  rows: ReadonlyArray<readonly [string, RunHealth, (MetricsSummary | undefined)?]>,
+  nowMs: number,
+): StatusReport {
   return {
     v: STATUS_REPORT_VERSION,
     generated_at: new Date(nowMs).toISOString(),
     healthy: rows.every(([, h]) => h.healthy),
-    runs: rows.map(([dir, h]) => ({
+    runs: rows.map(([dir, h, summary]) => ({
       run_dir: dir,
       status: h.status,
       healthy: h.healthy,
@@ -145,6 +164,10 @@ export function statusReport(rows: ReadonlyArray<readonly [string, RunHealth]>, 
       pnl: h.pnl,
       skipped_files: h.skippedFiles.map((f) => ({ name: f.name, type: f.type })),
       problems: h.problems,
+      slowest_by_stage: summary ? (summary.slowest_by_stage ?? {}) : null,
+      invalid_input: summary ? (summary.invalid_input ?? {}) : null,
+      custom_counters: summary ? (summary.custom_counters ?? {}) : null,
+      gauges: summary ? summary.gauges : null,
     })),
   };
 }
@@ -187,7 +210,7 @@ function statusWord(h: RunHealth): string {
  * wrap; columns are as wide as their widest cell.
  */
 export function formatStatusTable(
-  rows: ReadonlyArray<readonly [string, RunHealth]>,
+  rows: ReadonlyArray<readonly [string, RunHealth, ...unknown[]]>,
   nowMs: number,
   _options: { color: boolean } = { color: false },
 ): string {

@@ -86,6 +86,30 @@ describe('loop status', () => {
     expect(g.current_lifetime!.steps).toBeLessThan(g.steps);
     expect(report.runs[0]!.steps).toBe(500);
     expect(report.runs[2]).toMatchObject({ trading_state: 'HALTED', exit_code: 3 });
+
+    // From the summary: each stage's slowest events (exemplars), each one a line of the files; the bot's gauges.
+    const d = report.runs[0]!;
+    const summary = JSON.parse(readFileSync(join(demo, 'metrics_summary.json'), 'utf8'));
+    expect(d.slowest_by_stage).toEqual(summary.slowest_by_stage);
+    expect(Object.keys(d.slowest_by_stage!).sort()).toEqual(Object.keys(summary.stages_by_name).sort());
+    const lines = readdirSync(demo)
+      .filter((f) => f.startsWith('metrics.ndjson'))
+      .flatMap((f) => readFileSync(join(demo, f), 'utf8').split('\n').filter(Boolean))
+      .map((l) => JSON.parse(l) as { step: number; stage: string; ts: number; latency_ms: number });
+    for (const [stage, events] of Object.entries(d.slowest_by_stage!)) {
+      expect(events, stage).toHaveLength(10);
+      const latencies = events.map((e) => e.latency_ms);
+      expect(latencies, stage).toEqual([...latencies].sort((x, y) => y - x));
+      expect(latencies[0], stage).toBe(
+        Math.max(...lines.filter((l) => l.stage === stage).map((l) => l.latency_ms)),
+      );
+      for (const e of events) {
+        const line = lines.find((l) => l.stage === stage && l.step === e.step && l.ts === e.ts);
+        expect(line?.latency_ms, `${stage} step ${e.step}`).toBe(e.latency_ms);
+      }
+    }
+    expect(d.invalid_input).toEqual({});
+    expect(d.gauges).toEqual(summary.gauges);
   });
 
   it('says running, then stale once the heartbeat stops (a frozen real-clock run)', async () => {

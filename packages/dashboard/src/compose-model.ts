@@ -17,6 +17,8 @@ import {
   type DashboardModel,
   type DashboardReasonRow,
   type ReasonRow,
+  type SlowestEventRow,
+  type SlowestEvents,
   type StageRow,
 } from './model.js';
 import { flattenSettings } from './settings-rows.js';
@@ -240,11 +242,50 @@ export function composeDashboardModel(inputs: ModelInputs): DashboardModel {
         : null,
       summaryNote,
       notes,
+      ...(valid ? { invalidInput: { ...(valid.invalid_input ?? {}) } } : {}),
     },
     rates: history.rateSeries(),
     restarts: history.restarts(),
     recent: history.recentProblems(),
     book: composeBook(history, valid, runInfo.state === 'valid' ? runInfo.value : null),
+    slowest: slowestEvents(history, valid),
+    ...(valid?.custom_counters && Object.keys(valid.custom_counters).length > 0
+      ? { customCounters: { ...valid.custom_counters } }
+      : {}),
+  };
+}
+
+/**
+ * The summary's slowest events per stage (those behind the max and p99 the Stages table shows from it), each found
+ * among the latest lifetime's slowest in the files for its step's lines; without a summary list, the files' own.
+ */
+function slowestEvents(history: RunHistory, valid: MetricsSummary | null): SlowestEvents {
+  const fromFiles = history.slowestEvents();
+  const listed = valid?.slowest_by_stage;
+  if (listed === undefined || Object.keys(listed).length === 0) return { source: 'files', stages: fromFiles };
+  const byStage = new Map(fromFiles.map((s) => [s.stage, s.events]));
+  return {
+    source: 'summary',
+    stages: Object.entries(listed).map(([stage, events]) => ({
+      stage,
+      events: events.map((e): SlowestEventRow => {
+        // ts is at microsecond resolution in both; the step and ts of one lifetime name one event of a stage.
+        const found = byStage.get(stage)?.find((f) => f.step === e.step && Math.abs(f.ts - e.ts) < 0.002);
+        if (found) return found;
+        return {
+          step: e.step,
+          ts: e.ts,
+          latency_ms: e.latency_ms,
+          outcome: e.outcome,
+          ...(e.reason === undefined ? {} : { reason: e.reason }),
+          lifetime: null,
+          file: null,
+          line: null,
+          stepLines: [],
+          stepLinesOmitted: 0,
+        };
+      }),
+    })),
   };
 }
 

@@ -49,6 +49,8 @@ export {
   type ReasonRow,
   type RestartMark,
   type SkippedLine,
+  type SlowestEventRow,
+  type SlowestEvents,
   type StageLatencySeries,
   type StageRow,
   type TailEvent,

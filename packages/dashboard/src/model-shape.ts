@@ -35,6 +35,29 @@ const tailEvent = z.looseObject({
   line: count,
 });
 
+const slowestEvents = z.looseObject({
+  source: z.enum(['summary', 'files']),
+  stages: z.array(
+    z.looseObject({
+      stage: z.string(),
+      events: z.array(
+        z.looseObject({
+          step: count,
+          ts: ms,
+          latency_ms: ms,
+          outcome,
+          reason: z.string().optional(),
+          lifetime: count.nullable(),
+          file: z.string().nullable(),
+          line: count.nullable(),
+          stepLines: z.array(tailEvent),
+          stepLinesOmitted: count,
+        }),
+      ),
+    }),
+  ),
+});
+
 const fileRow = z.looseObject({ name: z.string(), lines: count, bytes: count });
 
 /** The shape of a {@link DashboardModel} as the renderer reads it (the health part is checked shallowly). */
@@ -89,6 +112,7 @@ const dashboardModelShape = z.looseObject({
       .nullable(),
     summaryNote: z.string().nullable(),
     notes: z.array(z.string()),
+    invalidInput: z.record(z.string(), count).optional(),
   }),
   health: z
     .looseObject({
@@ -98,6 +122,8 @@ const dashboardModelShape = z.looseObject({
       lifetimes: z.looseObject({ list: z.array(z.looseObject({})) }),
     })
     .optional(),
+  slowest: slowestEvents.optional(),
+  customCounters: z.record(z.string(), z.number().finite()).optional(),
 });
 
 /** What a value is, for the error message: `a RunHistory`, `null`, `an array`, `a string`. */

@@ -11,6 +11,7 @@ import type {
   RestartMark,
   RunHealth,
   SkippedLine,
+  SlowStepEvent,
   StageLatencySeries,
   StageRow,
   TailEvent,
@@ -27,10 +28,39 @@ export type {
   ReasonRow,
   RestartMark,
   SkippedLine,
+  SlowStepEvent,
   StageLatencySeries,
   StageRow,
   TailEvent,
 };
+
+/**
+ * One of a stage's slowest events: its figures and, when the NDJSON files hold it, its lifetime, file and line
+ * and its step's lines (every stage of that step). A summary exemplar the files no longer hold (pruned) has
+ * `lifetime`, `file` and `line` null and no step lines.
+ */
+export interface SlowestEventRow {
+  step: number;
+  ts: number;
+  latency_ms: number;
+  outcome: TailEvent['outcome'];
+  reason?: string;
+  lifetime: number | null;
+  file: string | null;
+  line: number | null;
+  stepLines: TailEvent[];
+  stepLinesOmitted: number;
+}
+
+/** The events behind each stage's max and p99, slowest first, and where the list came from. */
+export interface SlowestEvents {
+  /**
+   * `summary`: metrics_summary.json's `slowest_by_stage` (the running process), found in the files;
+   * `files`: the slowest events of the latest lifetime in the NDJSON files (no usable summary list).
+   */
+  source: 'summary' | 'files';
+  stages: Array<{ stage: string; events: SlowestEventRow[] }>;
+}
 
 /** A reason row with its share of its stage's events in the NDJSON files (0..1), when the files have them. */
 export type DashboardReasonRow = ReasonRow & { share?: number };
@@ -101,6 +131,11 @@ export interface DataQuality {
   summaryNote: string | null;
   /** Sentences the page shows in its data-quality section (e.g. "the summary was corrupt and was recomputed"). */
   notes: string[];
+  /**
+   * Invalid input the bot recorded, by kind (the summary's `invalid_input`: unknown outcome, NaN latency, bad
+   * name, ...); `{}` when none; absent without a valid summary (and in models made before it existed).
+   */
+  invalidInput?: Record<string, number>;
 }
 
 /** The dashboard's input, built from a run dir. */
@@ -151,4 +186,8 @@ export interface DashboardModel {
    * time the model was built; absent in models made before it existed.
    */
   health?: RunHealth;
+  /** The bot's own counters by name (the summary's `custom_counters`); absent without a valid summary or any counter. */
+  customCounters?: Record<string, number>;
+  /** The slowest events of each stage with their steps' lines (absent in models made before it existed). */
+  slowest?: SlowestEvents;
 }

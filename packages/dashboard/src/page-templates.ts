@@ -184,6 +184,12 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <% it.overviewCards.forEach(function (c) { %><div class="card <%= c.kind %>" data-metric="<%= c.key %>"><div class="label"><%= c.label %></div><div class="value"><%= c.value %></div></div>
 <% }) %></div>
 <p class="meta"><%~ it.nb(it.overviewMeta) %></p>
+<% if (it.customCounters.length > 0) { %><h3 id="custom-counters-title">The bot's own counters (metrics_summary.json)</h3>
+<div class="table-wrap" tabindex="0" id="custom-counters"><table aria-labelledby="custom-counters-title">
+<thead><tr><th scope="col">Counter</th><th scope="col" class="num">Value</th></tr></thead>
+<tbody>
+<% it.customCounters.forEach(function (c) { %><tr data-counter="<%= c.name %>"><th scope="row" class="code"><bdi><%= c.name %></bdi></th><td class="num"><%= c.value %></td></tr>
+<% }) %></tbody></table></div><% } %>
 </section>
 <% const x = it.sections; %>
 <section id="rates" aria-labelledby="rates-title">
@@ -213,12 +219,24 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <div class="table-wrap" tabindex="0"><table>
 <thead><tr><th scope="col">Stage</th><th scope="col" class="num">Count</th><th scope="col" class="num">p50 ms</th><th scope="col" class="num">p95 ms</th><th scope="col" class="num">p99 ms</th><th scope="col" class="num">max ms</th><th scope="col" class="num">mean ms</th><th scope="col" class="num">ok</th><th scope="col" class="num">rejected</th><th scope="col" class="num">error</th></tr></thead>
 <tbody>
-<% it.stages.forEach(function (s) { %><tr data-stage="<%= s.stage %>"><th scope="row" class="code"><bdi><%= s.stage %></bdi></th><td class="num"><%= s.count %></td><td class="num"><%= s.p50 %></td><td class="num"><%= s.p95 %></td><td class="num"><%= s.p99 %></td><td class="num"><%= s.max %></td><td class="num"><%= s.mean %></td><td class="num"><%= s.ok %></td><td class="num"><%= s.rejected %></td><td class="num"><%= s.error %></td></tr>
+<% it.stages.forEach(function (s) { %><tr data-stage="<%= s.stage %>"><th scope="row" class="code"><bdi><%= s.stage %></bdi></th><td class="num"><%= s.count %></td><td class="num"><%= s.p50 %></td><td class="num"><%= s.p95 %></td><% if (s.slowest) { %><td class="num"><a href="<%= s.slowest %>" title="the slowest events of this stage"><%= s.p99 %></a></td><td class="num"><a href="<%= s.slowest %>" title="the slowest events of this stage"><%= s.max %></a></td><% } else { %><td class="num"><%= s.p99 %></td><td class="num"><%= s.max %></td><% } %><td class="num"><%= s.mean %></td><td class="num"><%= s.ok %></td><td class="num"><%= s.rejected %></td><td class="num"><%= s.error %></td></tr>
 <% }) %></tbody></table></div>
 <h3>Outcomes per stage</h3>
 <%~ it.outcomesChart %>
 <% } %>
 </section>
+<% if (it.slowest) { const w = it.slowest; %>
+<section id="slowest" aria-labelledby="slowest-title">
+<h2 id="slowest-title">Slowest events</h2>
+<p class="meta"><%= w.meta %> A stage's p99 and max in the Stages table link here.</p>
+<% w.stages.forEach(function (s) { %><h3 id="<%= s.id %>"><bdi class="code"><%= s.stage %></bdi>: the <%= s.events.length %> slowest</h3>
+<div class="table-wrap" tabindex="0"><table aria-labelledby="<%= s.id %>" data-slowest-stage="<%= s.stage %>">
+<thead><tr><th scope="col" class="num">#</th><th scope="col" class="num">ms</th><th scope="col">Outcome</th><th scope="col">Time (UTC)</th><th scope="col" class="num">Lifetime</th><th scope="col" class="num">Step</th><th scope="col">The step's lines (stage, outcome, ms, reason, source)</th></tr></thead>
+<tbody>
+<% s.events.forEach(function (e) { %><tr data-slow-step="<%= e.step %>"><td class="num"><%= e.rank %></td><td class="num"><strong><%= e.latency %></strong></td><td><span class="outcome <%= e.outcome %>"><span aria-hidden="true"><%= e.symbol %></span> <%= e.outcome %></span><% if (e.reason) { %> <bdi class="code"><%= e.reason %></bdi><% } %></td><td class="nowrap"><%= e.time %></td><td class="num"><%= e.lifetime %></td><td class="num"><%= e.step %></td><td class="text"><% e.lines.forEach(function (l) { %><div class="example" data-line="<%= l.source %>"<% if (l.self) { %> data-self="true"<% } %>><% if (l.self) { %><strong><% } %><bdi class="code"><%= l.stage %></bdi> <span class="outcome <%= l.outcome %>"><span aria-hidden="true"><%= l.symbol %></span> <%= l.outcome %></span> <%= l.latency %> ms<% if (l.reason) { %> <bdi class="code"><%= l.reason %></bdi><% } %><% if (l.self) { %></strong><% } %> <span class="muted nowrap">(<bdi><%= l.source %></bdi>)</span></div><% }) %><% if (e.note) { %><div class="muted"><%= e.note %></div><% } %></td></tr>
+<% }) %></tbody></table></div>
+<% }) %></section>
+<% } %>
 <section id="reasons" aria-labelledby="reasons-title">
 <h2 id="reasons-title">Errors &amp; Rejections by reason</h2>
 <% if (x.reasons.length === 0) { %><p class="muted">No rejections or errors with a reason.</p><% } else { %>
@@ -305,6 +323,13 @@ export const BODY_TEMPLATE = `<% if (it.empty) { %>
 <thead><tr><th scope="col">Entry</th><th scope="col">Why</th></tr></thead>
 <tbody>
 <% it.skippedFiles.forEach(function (f) { %><tr data-skipped-file="<%= f.name %>"><td class="text"><bdi><%= f.name %></bdi></td><td class="text"><bdi><%= f.what %></bdi></td></tr>
+<% }) %></tbody></table></div><% } %>
+<% if (it.invalidInput.length > 0) { %><h3 id="invalid-input-title">Invalid input the bot recorded, by kind (metrics_summary.json)</h3>
+<p class="meta">Recorded as well as possible and warned about once per kind; <code>strict: true</code> makes each a thrown error.</p>
+<div class="table-wrap" tabindex="0" id="invalid-input"><table aria-labelledby="invalid-input-title">
+<thead><tr><th scope="col">Kind</th><th scope="col" class="num">Count</th></tr></thead>
+<tbody>
+<% it.invalidInput.forEach(function (k) { %><tr data-invalid-input="<%= k.kind %>"><th scope="row" class="code"><bdi><%= k.kind %></bdi></th><td class="num"><%= k.count %></td></tr>
 <% }) %></tbody></table></div><% } %>
 <% it.qualityNotes.forEach(function (note) { %><p class="note"><bdi><%~ it.nb(note) %></bdi></p>
 <% }) %>

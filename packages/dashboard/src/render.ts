@@ -12,6 +12,7 @@ import { assertDashboardModel } from './model-shape.js';
 import { checkOptionsObject, checkText, invalidOption } from './option-checks.js';
 import { BODY_TEMPLATE, PAGE_STYLE, PAGE_TEMPLATE } from './page-templates.js';
 import { OUTCOME_SYMBOLS, sectionsView } from './sections-view.js';
+import { slowestAnchor, slowestView } from './slowest-view.js';
 import { outcomesChart } from './svg-charts.js';
 
 /** Content-Security-Policy of the static page: no script, no request of any kind. */
@@ -102,6 +103,11 @@ function bodyView(model: DashboardModel, hoverTitles: boolean) {
       ? ` Counters from metrics_summary.json (process started ${formatTime(overview.processStart)}, updated ${formatTime(overview.updatedAt)})${lifetimes > 1 ? `: the current process only, the last of ${formatCount(lifetimes)} lifetimes in the files (Health counts steps and errors across all of them)` : ''}.`
       : ' Counters recomputed from the NDJSON files.';
   const q = model.quality;
+  // The stages whose max and p99 link to their slowest events: by name, to the anchor of their list.
+  const slowestLinks = new Map<string, string>();
+  model.slowest?.stages.forEach((s, i) => {
+    if (s.events.length > 0) slowestLinks.set(s.stage, `#${slowestAnchor(i)}`);
+  });
   return {
     /** Free text to HTML with its numbers, dates and codes kept on one line (used by the template with `<%~ %>`). */
     nb: keepWhole,
@@ -136,7 +142,9 @@ function bodyView(model: DashboardModel, hoverTitles: boolean) {
       ok: formatCount(s.ok),
       rejected: formatCount(s.rejected),
       error: formatCount(s.error),
+      slowest: slowestLinks.get(s.stage) ?? null,
     })),
+    slowest: slowestView(model),
     outcomesChart: outcomesChart(model.stages),
     tail: model.tail.map((e) => ({
       time: formatTime(e.ts, { millis: true }),
@@ -171,7 +179,21 @@ function bodyView(model: DashboardModel, hoverTitles: boolean) {
             { key: 'write-errors', label: 'Write errors', value: formatCount(q.writer.write_errors) },
           ]
         : []),
+      ...(q.invalidInput
+        ? [
+            {
+              key: 'invalid-input',
+              label: 'Invalid input',
+              value: formatCount(Object.values(q.invalidInput).reduce((sum, n) => sum + n, 0)),
+            },
+          ]
+        : []),
     ],
+    invalidInput: Object.entries(q.invalidInput ?? {}).map(([kind, n]) => ({ kind, count: formatCount(n) })),
+    customCounters: Object.entries(model.customCounters ?? {}).map(([name, value]) => ({
+      name,
+      value: formatGauge(value),
+    })),
     ...fileRows(q),
     skipped: q.skippedSamples,
     // A model from before skippedFiles existed has none.

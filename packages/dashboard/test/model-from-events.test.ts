@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   ndjson,
   runDir,
+  runRecordOf,
   STAGES,
   stageEvents,
   summaryOf,
@@ -20,25 +21,8 @@ import { RESULTS, useBrowser } from './chromium.js';
 
 const { available: hasChromium, browser, cleanups } = useBrowser('model-from-events.test');
 
-/** A run.json as `loop run` writes it (ended, simulated): valid against @loop/run-dir's run record schema. */
-const RUN_RECORD = {
-  v: 1,
-  command: 'loop run',
-  status: 'ended',
-  ended: 'completed',
-  exit_code: 0,
-  clock: 'simulated',
-  seed: 42,
-  exchange: 'paper',
-  pid: null,
-  started_at: new Date(T0).toISOString(),
-  started_at_ms: T0,
-  ended_at: new Date(T0 + 3_600_000).toISOString(),
-  ended_at_ms: T0 + 3_600_000,
-  versions: { '@loop/cli': '0.1.0' },
-  settings: { seed: 42, steps: 120, clock: 'simulated' },
-  feed: { kind: 'synthetic', interval_ms: 60_000 },
-};
+/** A run.json as `loop run` writes it (ended, simulated): the shared fixture's, valid against the run record schema. */
+const RUN_RECORD = runRecordOf();
 
 /**
  * The model without its source fields, the ones buildModelFromEvents documents as differing: `runDir`, the

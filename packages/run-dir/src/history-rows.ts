@@ -57,6 +57,17 @@ export interface TailEvent {
 }
 
 /**
+ * One of a stage's slowest events (an exemplar behind its max and p99), with its process lifetime (1 = the first
+ * in the files), where it was read, and every line of its step (all stages, file order; at most 16 kept).
+ */
+export interface SlowStepEvent extends TailEvent {
+  lifetime: number;
+  stepLines: TailEvent[];
+  /** Lines of the step beyond the 16 kept. */
+  stepLinesOmitted: number;
+}
+
+/**
  * p50, p95 and p99 of one stage per time bucket and process lifetime:
  * `[bucketStartMs, p50Ms, p95Ms, count, p99Ms, lifetime]`. A bucket in which a restart happened has one point
  * per lifetime, so a chart can end one lifetime's line and start the next one's without joining them.

@@ -60,6 +60,7 @@ export type {
   ReasonRow,
   RestartMark,
   SkippedLine,
+  SlowStepEvent,
   StageLatencySeries,
   StageRow,
   TailEvent,

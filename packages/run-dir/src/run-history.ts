@@ -20,11 +20,13 @@ import type {
   ReasonRow,
   RestartMark,
   SkippedLine,
+  SlowStepEvent,
   StageLatencySeries,
   StageRow,
   TailEvent,
 } from './history-rows.js';
 import { LifetimeBoundary } from './lifetimes.js';
+import { SlowestSteps } from './slowest-steps.js';
 import {
   DEFAULT_STAGE_AGGREGATE_LIMITS,
   OTHER_REASONS,
@@ -57,6 +59,8 @@ export interface RunHistoryLimits extends StageAggregateLimits {
   maxRestartMarks: number;
   /** Example details are cut to this many characters (default 300). */
   maxDetailChars: number;
+  /** Slowest events kept per stage, with their step's lines, for the latest lifetime (default 10; 0: none). */
+  slowestPerStage: number;
 }
 
 /** Default {@link RunHistoryLimits}. */
@@ -72,6 +76,7 @@ export const DEFAULT_RUN_HISTORY_LIMITS: Readonly<RunHistoryLimits> = Object.fre
   recentPositionChanges: 20,
   maxRestartMarks: 200,
   maxDetailChars: 300,
+  slowestPerStage: 10,
 });
 
 /** Process lifetimes one time bucket keeps apart; a crash loop beyond it folds into the bucket's last one. */
@@ -192,6 +197,7 @@ export class RunHistory {
   private worstDrawdown: { value: number; ts: number } | null = null;
   private readonly changes: PositionChange[] = [];
   private changeCount = 0;
+  private readonly slowest: SlowestSteps;
 
   /** @throws LoopRunDirError `LOOP_RUN_DIR_OPTION_INVALID` for an unknown limit or one not a whole number in range. */
   constructor(limits: Partial<RunHistoryLimits> = {}) {
@@ -200,6 +206,7 @@ export class RunHistory {
     this.tailRing = new EventRing(this.limits.tailLines);
     this.rejectionRing = new EventRing(this.limits.recentProblems);
     this.errorRing = new EventRing(this.limits.recentProblems);
+    this.slowest = new SlowestSteps(this.limits.slowestPerStage);
   }
 
   /** Adds one valid event read from `file` at `line`. The event object is kept in the tail: do not mutate it. */
@@ -244,6 +251,7 @@ export class RunHistory {
       else this.addAttrs(event, bucket, file, line);
     }
     this.tailRing.push(event, file, line);
+    this.slowest.add(event, file, line, boundary.newStep);
   }
 
   /** Counts a skipped line and keeps it as a sample while there is room. */
@@ -420,6 +428,14 @@ export class RunHistory {
     return { changes: this.changes.map((c) => ({ ...c })), total: this.changeCount };
   }
 
+  /**
+   * Per stage (first seen first), the `slowestPerStage` slowest events of the latest process lifetime, slowest
+   * first (earlier first among equal latencies, as the summary's `slowest_by_stage`), each with its step's lines.
+   */
+  slowestEvents(): Array<{ stage: string; events: SlowStepEvent[] }> {
+    return this.slowest.rows();
+  }
+
   /** The last `tailLines` events, oldest first. */
   tail(): TailEvent[] {
     return this.tailRing.rows();
@@ -440,6 +456,7 @@ export class RunHistory {
   }
 
   private startLifetime(ts: number): void {
+    this.slowest.startLifetime(this.boundary.number);
     this.equityPeak = Number.NEGATIVE_INFINITY;
     this.lifetimePosition = 0;
     if (this.boundary.number === 1) return;

@@ -1,6 +1,6 @@
 // `loop status`: one row per run dir (status, pids, uptime, restarts, heartbeat age, counts, p99, equity), as
 // `pm2 status` does; `--json` for scripts; `--watch` redraws in place. Exit 0 all healthy, 1 not, 2 bad input.
-import { type RunHealth, readRunHealth } from '@loop/run-dir';
+import { type MetricsSummary, type RunHealth, readMetricsSummary, readRunHealth } from '@loop/run-dir';
 import { z } from 'zod';
 import type { Command, CommandIo } from '../command.js';
 import { usageError } from '../errors.js';
@@ -54,12 +54,17 @@ const schema = z.object({
   'stale-after-s': numberFlag({ min: 0, exclusiveMin: true, max: 31_536_000 }).optional(),
 });
 
-async function collect(
-  dirs: readonly string[],
-  staleAfterMs: number | undefined,
-): Promise<Array<[string, RunHealth]>> {
-  const rows: Array<[string, RunHealth]> = [];
-  for (const dir of dirs) rows.push([dir, await readRunHealth(dir, { staleAfterMs })]);
+type StatusRow = [string, RunHealth, MetricsSummary | undefined];
+
+async function collect(dirs: readonly string[], staleAfterMs: number | undefined): Promise<StatusRow[]> {
+  const rows: StatusRow[] = [];
+  for (const dir of dirs) {
+    const [health, summary] = await Promise.all([
+      readRunHealth(dir, { staleAfterMs }),
+      readMetricsSummary(dir),
+    ]);
+    rows.push([dir, health, summary.state === 'valid' ? summary.value : undefined]);
+  }
   return rows;
 }
 
@@ -75,11 +80,11 @@ async function status(argv: string[], io: CommandIo): Promise<number> {
     throw usageError('loop status: --run-dir or --runs-root is required');
   const dirs = await runDirsOf('status', given, flags['runs-root']);
   const staleAfterMs = flags['stale-after-s'] === undefined ? undefined : flags['stale-after-s'] * 1000;
-  const render = (rows: Array<[string, RunHealth]>, nowMs: number) =>
+  const render = (rows: StatusRow[], nowMs: number) =>
     flags.json
       ? `${JSON.stringify(statusReport(rows, nowMs), null, 2)}\n`
       : formatStatusTable(rows, nowMs, { color: false });
-  const exitOf = (rows: Array<[string, RunHealth]>) => (rows.every(([, h]) => h.healthy) ? 0 : 1);
+  const exitOf = (rows: StatusRow[]) => (rows.every(([, h]) => h.healthy) ? 0 : 1);
 
   if (!flags.watch) {
     const rows = await collect(dirs, staleAfterMs);
