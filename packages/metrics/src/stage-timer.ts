@@ -229,18 +229,15 @@ export function runStage<T>(
     running.done();
     return result;
   }
-  return settleStage(running, result instanceof Promise ? result : Promise.resolve(result)) as T;
-}
-
-/** Records the stage when `promise` settles: `ok` (or what the scope set) on fulfilment, `error` on rejection. */
-async function settleStage<T>(running: RunningStage, promise: Promise<T>): Promise<T> {
-  let value: T;
-  try {
-    value = await promise;
-  } catch (thrown) {
-    running.fail(thrown);
-    throw thrown;
-  }
-  running.done();
-  return value;
+  const promise = result instanceof Promise ? result : Promise.resolve(result);
+  return promise.then(
+    (value: unknown) => {
+      running.done();
+      return value;
+    },
+    (thrown: unknown) => {
+      running.fail(thrown);
+      throw thrown;
+    },
+  ) as T;
 }
