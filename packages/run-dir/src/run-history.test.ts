@@ -232,6 +232,22 @@ describe('RunHistory across restarts, rates, reasons, drawdown and fills', () =>
       [1, 1, 1, 101, 2],
     ]);
   });
+
+  it('keeps the newest changes in order however often the ring wraps, and hands out copies', () => {
+    const history = new RunHistory({ recentPositionChanges: 3 });
+    for (let s = 1; s <= 5; s++) step(history, T0 + s * 1000, s, { position: s, equity: 100 });
+    const early = history.positionChanges();
+    for (let s = 6; s <= 11; s++) step(history, T0 + s * 1000, s, { position: s, equity: 100 });
+    expect(early.changes.map((c) => c.step)).toEqual([3, 4, 5]);
+    const late = history.positionChanges();
+    expect(late.total).toBe(11);
+    expect(late.changes.map((c) => [c.step, c.position, c.change])).toEqual([
+      [9, 9, 1],
+      [10, 10, 1],
+      [11, 11, 1],
+    ]);
+    expect(new RunHistory({ recentPositionChanges: 0 }).positionChanges()).toEqual({ changes: [], total: 0 });
+  });
 });
 
 describe('RunHistory percentiles', () => {

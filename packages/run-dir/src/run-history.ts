@@ -195,7 +195,10 @@ export class RunHistory {
   private equityPeak = Number.NEGATIVE_INFINITY;
   private lifetimePosition = 0;
   private worstDrawdown: { value: number; ts: number } | null = null;
+  /** The last `recentPositionChanges` position changes: a ring whose rows are reused once full (copied on read). */
   private readonly changes: PositionChange[] = [];
+  /** Where the next change goes in {@link changes} once the ring is full (its oldest row). */
+  private changeNext = 0;
   private changeCount = 0;
   private readonly slowest: SlowestSteps;
 
@@ -425,7 +428,10 @@ export class RunHistory {
 
   /** The last `recentPositionChanges` position changes, oldest first, and how many there were in all. */
   positionChanges(): { changes: PositionChange[]; total: number } {
-    return { changes: this.changes.map((c) => ({ ...c })), total: this.changeCount };
+    const ring = this.changes;
+    const changes: PositionChange[] = [];
+    for (let i = 0; i < ring.length; i++) changes.push({ ...ring[(this.changeNext + i) % ring.length]! });
+    return { changes, total: this.changeCount };
   }
 
   /**
@@ -551,18 +557,34 @@ export class RunHistory {
     const position = attrs[POSITION_ATTR];
     if (typeof position === 'number' && position !== this.lifetimePosition) {
       const price = attrs[PRICE_ATTR];
-      this.changes.push({
-        ts: event.ts,
-        step: event.step,
-        lifetime: this.boundary.number,
-        change: position - this.lifetimePosition,
-        position,
-        price: typeof price === 'number' ? price : null,
-        equity: typeof equity === 'number' ? equity : null,
-        file,
-        line,
-      });
-      if (this.changes.length > this.limits.recentPositionChanges) this.changes.shift();
+      const ring = this.changes;
+      const capacity = this.limits.recentPositionChanges;
+      if (ring.length < capacity) {
+        ring.push({
+          ts: event.ts,
+          step: event.step,
+          lifetime: this.boundary.number,
+          change: position - this.lifetimePosition,
+          position,
+          price: typeof price === 'number' ? price : null,
+          equity: typeof equity === 'number' ? equity : null,
+          file,
+          line,
+        });
+      } else if (capacity > 0) {
+        // Full: the oldest row takes the new change (no allocation per change on a long history).
+        const row = ring[this.changeNext]!;
+        row.ts = event.ts;
+        row.step = event.step;
+        row.lifetime = this.boundary.number;
+        row.change = position - this.lifetimePosition;
+        row.position = position;
+        row.price = typeof price === 'number' ? price : null;
+        row.equity = typeof equity === 'number' ? equity : null;
+        row.file = file;
+        row.line = line;
+        this.changeNext = this.changeNext + 1 === capacity ? 0 : this.changeNext + 1;
+      }
       this.changeCount += 1;
       this.lifetimePosition = position;
     }

@@ -83,6 +83,38 @@ describe('RunHistory.slowestEvents', () => {
     expect(s0.stepLinesOmitted).toBe(4);
   });
 
+  it("lists only a slow event's own step, after longer steps whose lines were not kept", () => {
+    // Steps 2-3 keep nothing (slowestPerStage 1: their events are not slower), so their lines are dropped; step 4
+    // has two lines and its second is the slowest `b`: its step lines are those two, nothing of the longer steps.
+    const line = (step: number, stage: string, latency: number): StageEventLine => ({
+      v: 1,
+      ts: 1_000 * step,
+      step,
+      stage,
+      outcome: 'ok',
+      latency_ms: latency,
+    });
+    const history = historyOf(
+      [
+        ...['a', 'b', 'c', 'd', 'e'].map((stage) => line(1, stage, 5)),
+        ...['a', 'b', 'c', 'd', 'e'].map((stage) => line(2, stage, 1)),
+        ...['a', 'b', 'c', 'd', 'e', 'f'].map((stage) => line(3, stage, 1)),
+        line(4, 'a', 1),
+        line(4, 'b', 8),
+      ],
+      { slowestPerStage: 1 },
+    );
+    const b = history.slowestEvents().find((s) => s.stage === 'b')!.events[0]!;
+    expect([b.step, b.latency_ms]).toEqual([4, 8]);
+    expect(b.stepLines.map((l) => [l.step, l.stage, l.line])).toEqual([
+      [4, 'a', 17],
+      [4, 'b', 18],
+    ]);
+    const a = history.slowestEvents().find((s) => s.stage === 'a')!.events[0]!;
+    expect(a.stepLines.map((l) => l.stage)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(history.slowestEvents().find((s) => s.stage === 'f')!.events[0]!.stepLines).toHaveLength(6);
+  });
+
   it('keeps nothing with slowestPerStage 0', () => {
     expect(
       historyOf(

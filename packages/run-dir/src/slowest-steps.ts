@@ -8,29 +8,34 @@ import type { SlowStepEvent, TailEvent } from './history-rows.js';
 /** Lines of one step kept with a slow event (a step has one line per stage; more are counted, not kept). */
 export const MAX_STEP_LINES = 16;
 
-/** One step's lines as read, shared by every kept event of that step. */
+/**
+ * One step's lines as read, shared by every kept event of that step. The arrays are reused from step to step
+ * while no kept event points at them: only the first `count` entries are this step's (the rest are left over
+ * from an earlier step, at most MAX_STEP_LINES references, overwritten as the step goes on).
+ */
 class StepLines {
   readonly events: StageEventLine[] = [];
   readonly files: string[] = [];
   readonly lines: number[] = [];
+  count = 0;
   omitted = 0;
   /** A kept event points at these lines: the next step needs new ones. */
   referenced = false;
 
   push(event: StageEventLine, file: string, line: number): void {
-    if (this.events.length === MAX_STEP_LINES) {
+    const at = this.count;
+    if (at === MAX_STEP_LINES) {
       this.omitted += 1;
       return;
     }
-    this.events.push(event);
-    this.files.push(file);
-    this.lines.push(line);
+    this.events[at] = event;
+    this.files[at] = file;
+    this.lines[at] = line;
+    this.count = at + 1;
   }
 
   clear(): void {
-    this.events.length = 0;
-    this.files.length = 0;
-    this.lines.length = 0;
+    this.count = 0;
     this.omitted = 0;
   }
 }
@@ -98,7 +103,9 @@ export class SlowestSteps {
 
   #row(kept: KeptEvent): SlowStepEvent {
     const step = kept.step;
-    const stepLines: TailEvent[] = step.events.map((e, i) => tailEvent(e, step.files[i]!, step.lines[i]!));
+    const stepLines: TailEvent[] = [];
+    for (let i = 0; i < step.count; i++)
+      stepLines.push(tailEvent(step.events[i]!, step.files[i]!, step.lines[i]!));
     return {
       ...tailEvent(kept.event, kept.file, kept.line),
       lifetime: this.#lifetime,
