@@ -6,9 +6,7 @@ import { Eta } from 'eta';
 import { formatCount, formatMs, formatTime } from './display-format.js';
 import { FLEET_BODY_TEMPLATE, FLEET_STYLE, FLEET_TEMPLATE } from './fleet-templates.js';
 import { BADGE } from './health-view.js';
-import { escapeJsonForScript } from './html-escape.js';
-import { LIVE_CLIENT_SCRIPT } from './live-client.js';
-import { liveCsp, STATIC_CSP } from './render.js';
+import { liveCsp, liveView, STATIC_CSP } from './render.js';
 
 /** Version of {@link FleetModel}'s shape. */
 export const FLEET_MODEL_VERSION = 1 as const;
@@ -167,18 +165,7 @@ export function renderFleetPage(model: FleetModel, options: FleetRenderOptions =
     csp: live ? liveCsp(live.nonce) : STATIC_CSP,
     style: FLEET_STYLE,
     modeText: live ? 'live' : `static page rendered at ${formatTime(model.generatedAtMs)}`,
-    live: live
-      ? {
-          nonce: live.nonce,
-          updated: live.updated ?? '—',
-          script: LIVE_CLIENT_SCRIPT,
-          configJson: escapeJsonForScript({
-            eventsPath: live.eventsPath,
-            runDir: model.title,
-            lastEventId: live.lastEventId ?? null,
-          }),
-        }
-      : null,
+    live: liveView(live, model.title),
   });
 }
 

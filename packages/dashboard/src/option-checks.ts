@@ -85,24 +85,34 @@ function checkNumber(
   }
 }
 
-/** The checks of `startDashboardServer`'s options (the run dir's existence is checked after these). */
-export function checkDashboardServerOptions(options: unknown): void {
-  const caller = 'startDashboardServer';
+/** Throws unless `options` is an object; returns it as a record of option values. */
+function checkOptionsRecord(caller: string, options: unknown, needs: string): Record<string, unknown> {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw invalidOption(
       caller,
-      `options must be an object with runDir, got ${describeValue(options)}`,
+      `options must be an object with ${needs}, got ${describeValue(options)}`,
       'options',
     );
   }
-  const o = options as Record<string, unknown>;
-  checkText(caller, 'runDir', o.runDir);
+  return options as Record<string, unknown>;
+}
+
+/**
+ * The checks both live servers share (address, intervals, Host allow-list, history limits), in this order;
+ * `ownNumbers` (name -> least value) are checked after `staleAfterMs`, before `allowHosts`.
+ */
+function checkServerOptions(
+  caller: string,
+  o: Record<string, unknown>,
+  ownNumbers: Readonly<Record<string, number>> = {},
+): void {
   if (o.host !== undefined) checkText(caller, 'host', o.host);
   checkNumber(caller, 'port', o.port, 0, true, 65_535);
   checkNumber(caller, 'heartbeatMs', o.heartbeatMs, 1);
   checkNumber(caller, 'pollMs', o.pollMs, 1);
   checkNumber(caller, 'debounceMs', o.debounceMs, 0);
   checkNumber(caller, 'staleAfterMs', o.staleAfterMs, 0);
+  for (const [name, min] of Object.entries(ownNumbers)) checkNumber(caller, name, o[name], min);
   if (
     o.allowHosts !== undefined &&
     (!Array.isArray(o.allowHosts) || o.allowHosts.some((h) => typeof h !== 'string'))
@@ -112,17 +122,18 @@ export function checkDashboardServerOptions(options: unknown): void {
   checkHistoryLimits(caller, o.tailLines, o.limits);
 }
 
+/** The checks of `startDashboardServer`'s options (the run dir's existence is checked after these). */
+export function checkDashboardServerOptions(options: unknown): void {
+  const caller = 'startDashboardServer';
+  const o = checkOptionsRecord(caller, options, 'runDir');
+  checkText(caller, 'runDir', o.runDir);
+  checkServerOptions(caller, o);
+}
+
 /** Checks the options of `startFleetServer` (see {@link checkDashboardServerOptions}). */
 export function checkFleetServerOptions(options: unknown): void {
   const caller = 'startFleetServer';
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw invalidOption(
-      caller,
-      `options must be an object with runDirs or runsRoot, got ${describeValue(options)}`,
-      'options',
-    );
-  }
-  const o = options as Record<string, unknown>;
+  const o = checkOptionsRecord(caller, options, 'runDirs or runsRoot');
   if (o.runDirs !== undefined) {
     if (!Array.isArray(o.runDirs) || o.runDirs.some((d) => typeof d !== 'string' || d.length === 0))
       throw invalidOption(caller, 'runDirs must be an array of run dir paths', 'runDirs');
@@ -132,18 +143,5 @@ export function checkFleetServerOptions(options: unknown): void {
     throw invalidOption(caller, 'give runDirs (one or more) or runsRoot', 'runDirs');
   if (o.title !== undefined) checkText(caller, 'title', o.title);
   if (o.currency !== undefined) checkText(caller, 'currency', o.currency);
-  if (o.host !== undefined) checkText(caller, 'host', o.host);
-  checkNumber(caller, 'port', o.port, 0, true, 65_535);
-  checkNumber(caller, 'heartbeatMs', o.heartbeatMs, 1);
-  checkNumber(caller, 'pollMs', o.pollMs, 1);
-  checkNumber(caller, 'debounceMs', o.debounceMs, 0);
-  checkNumber(caller, 'staleAfterMs', o.staleAfterMs, 0);
-  checkNumber(caller, 'idleRunPageMs', o.idleRunPageMs, 0);
-  if (
-    o.allowHosts !== undefined &&
-    (!Array.isArray(o.allowHosts) || o.allowHosts.some((h) => typeof h !== 'string'))
-  ) {
-    throw invalidOption(caller, 'allowHosts must be an array of host names', 'allowHosts');
-  }
-  checkHistoryLimits(caller, o.tailLines, o.limits);
+  checkServerOptions(caller, o, { idleRunPageMs: 0 });
 }

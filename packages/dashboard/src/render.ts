@@ -25,6 +25,25 @@ export function liveCsp(nonce: string): string {
   return `${STATIC_CSP}; script-src 'nonce-${nonce}'; connect-src 'self'`;
 }
 
+/**
+ * What a page's template needs of live mode (the nonce, the status line's time, the client script and its
+ * config, escaped for `<script>`), or null for a static page. Shared by the run page and the fleet page.
+ */
+export function liveView(live: RenderOptions['live'], runDir: string) {
+  return live
+    ? {
+        nonce: live.nonce,
+        updated: live.updated ?? '—',
+        script: LIVE_CLIENT_SCRIPT,
+        configJson: escapeJsonForScript({
+          eventsPath: live.eventsPath,
+          runDir,
+          lastEventId: live.lastEventId ?? null,
+        }),
+      }
+    : null;
+}
+
 /** Options of {@link renderDashboard}. */
 export interface RenderOptions {
   /**
@@ -243,17 +262,6 @@ export function renderDashboard(model: DashboardModel, options: RenderOptions = 
     style: PAGE_STYLE,
     fleet: fleet ? { href: fleet.href, title: fleet.title } : null,
     body: bodyView(model, live === undefined),
-    live: live
-      ? {
-          nonce: live.nonce,
-          updated: live.updated ?? '—',
-          script: LIVE_CLIENT_SCRIPT,
-          configJson: escapeJsonForScript({
-            eventsPath: live.eventsPath,
-            runDir: model.runDir,
-            lastEventId: live.lastEventId ?? null,
-          }),
-        }
-      : null,
+    live: liveView(live, model.runDir),
   });
 }
