@@ -5,14 +5,12 @@
 // again each poll from what is held, so heartbeat ages stay true and a writer that stops turns stale.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { basename, resolve } from 'node:path';
 import {
   decideRunHealth,
   findRunDirs,
   pidIsAlive,
   type RunHealth,
-  type RunHistoryLimits,
   readHeartbeat,
   readMetricsSummary,
   readRunRecord,
@@ -29,44 +27,27 @@ import {
   renderFleetPage,
   sortFleetRuns,
 } from './fleet-page.js';
-import { bodyDelta } from './live-delta.js';
+import { closeServer, type Listening, listenOn } from './http-listen.js';
+import { coalescingRefresh, liveBody } from './live-body.js';
 import { admitLiveRequest, answerRunRoute, livePageHeaders, notFound } from './live-routes.js';
-import { type RunFeed, startRunFeed, updateMessage } from './live-run-feed.js';
+import { type RunFeed, startRunFeed } from './live-run-feed.js';
+import type { LiveServerOptions } from './live-server-options.js';
 import { checkFleetServerOptions } from './option-checks.js';
 import { stampRunDir } from './run-dir-changes.js';
 import { RunDirFollower } from './run-dir-follower.js';
-import { SseStream } from './sse-stream.js';
 
-/** Options of {@link startFleetServer}. */
-export interface FleetServerOptions {
+/** Options of {@link startFleetServer}: those of the run page's live server (see {@link LiveServerOptions}), and: */
+export interface FleetServerOptions extends LiveServerOptions {
   /** Run dirs shown whatever happens to them (a row says when one is gone). */
   runDirs?: readonly string[];
   /** Every run dir directly under this folder, looked for again on each poll: new ones appear, removed ones go. */
   runsRoot?: string;
   /** The fleet's title; default the runs root's name, else {@link fleetTitle}. */
   title?: string;
-  /** Address to bind (default `127.0.0.1`). */
-  host?: string;
-  /** Port (default 0: any free port). */
-  port?: number;
-  /** Host names answered besides IP addresses and `localhost` (as {@link startDashboardServer}'s). */
-  allowHosts?: readonly string[];
-  /** Recent events on each run's page (default 50). */
-  tailLines?: number;
-  /** Interval of SSE heartbeat comments (default 15 s). */
-  heartbeatMs?: number;
-  /** How often every run dir is stamped and the rows decided again (default 1 s). */
-  pollMs?: number;
-  /** A run's own page: changes closer together than this make one update (default 500 ms). */
-  debounceMs?: number;
-  /** Heartbeat age after which a running run dir is stale (default: its supervisor's timeout, else 30 s). */
-  staleAfterMs?: number;
   /** The account currency's label in the equity column (default `quote currency`). */
   currency?: string;
   /** A run's page with no open stream for this long stops following its run dir (default 60 s). */
   idleRunPageMs?: number;
-  /** Limits of each run's page model (see `buildModel`). */
-  limits?: Partial<Omit<RunHistoryLimits, 'tailLines'>>;
 }
 
 /** A running live fleet. */
@@ -280,51 +261,17 @@ export async function startFleetServer(options: FleetServerOptions): Promise<Fle
 
   await update();
   model = model!;
-  let body = renderFleetBody(model, { currency: options.currency });
-  let lines = body.split('\n');
-  let changedAt = Date.now();
-  const boot = randomBytes(4).toString('hex');
-  let version = 1;
-  const eventId = () => `${boot}-${version}`;
-  const status = () => ({
-    updated: `${new Date(changedAt).toISOString().slice(11, 19)} UTC`,
-    stale: false,
-  });
-  const stream = new SseStream({
-    heartbeatMs,
-    eventId,
-    full: () => ({ event: 'model', data: JSON.stringify({ html: body, ...status() }) }),
-  });
+  const live = liveBody({ body: renderFleetBody(model, { currency: options.currency }), heartbeatMs });
 
   let closed = false;
-  let running: Promise<void> | null = null;
-  let again = false;
-  const refresh = async (): Promise<void> => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        if (closed) return;
-        await update();
-        const next = renderFleetBody(model, { currency: options.currency });
-        if (next === body) continue;
-        changedAt = Date.now();
-        const nextLines = next.split('\n');
-        const base = eventId();
-        const delta = bodyDelta(lines, nextLines);
-        body = next;
-        lines = nextLines;
-        version += 1;
-        stream.broadcast(updateMessage(base, delta, body, status()));
-      } while (again);
-    })().finally(() => {
-      running = null;
-    });
-    return running;
-  };
+  const { refresh, settled } = coalescingRefresh(
+    async () => {
+      await update();
+      const next = renderFleetBody(model, { currency: options.currency });
+      if (next !== live.body()) live.publish(next);
+    },
+    () => closed,
+  );
   let polling = false;
   const poll = setInterval(() => {
     if (polling || closed) return;
@@ -388,7 +335,7 @@ export async function startFleetServer(options: FleetServerOptions): Promise<Fle
       const nonce = randomBytes(16).toString('base64');
       const html = renderFleetPage(model, {
         ...(options.currency === undefined ? {} : { currency: options.currency }),
-        live: { nonce, eventsPath: '/events', lastEventId: eventId(), updated: status().updated },
+        live: { nonce, eventsPath: '/events', lastEventId: live.eventId(), updated: live.status().updated },
       });
       res.writeHead(200, livePageHeaders(nonce)).end(html);
       return;
@@ -398,7 +345,7 @@ export async function startFleetServer(options: FleetServerOptions): Promise<Fle
       res.end(JSON.stringify(rootError === null ? model : { ...model, rootError }));
       return;
     }
-    if (path === '/events') return stream.open(req, res);
+    if (path === '/events') return live.events(req, res);
     const run = /^\/run\/([^/]+)(?:\/(.*))?$/.exec(path);
     if (run !== null) {
       let name: string;
@@ -412,32 +359,21 @@ export async function startFleetServer(options: FleetServerOptions): Promise<Fle
     }
     notFound(res);
   });
+  let listening: Listening;
   try {
-    await new Promise<void>((done, fail) => {
-      server.once('error', fail);
-      server.listen(port, host, () => {
-        server.off('error', fail);
-        done();
-      });
-    });
-  } catch (cause) {
+    listening = await listenOn(server, host, port);
+  } catch (error) {
     closed = true;
     clearInterval(poll);
-    stream.close();
-    throw new LoopDashboardError(
-      'LOOP_DASHBOARD_SERVE_FAILED',
-      `cannot listen on ${host}:${port}: ${(cause as Error).message}`,
-      { cause, context: { host, port } },
-    );
+    live.close();
+    throw error;
   }
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${shownHost}:${address.port}/`,
-    port: address.port,
-    eventId,
+    url: listening.url,
+    port: listening.port,
+    eventId: live.eventId,
     model: () => model,
     runPath: (runDir) => {
       const member = members.get(resolve(runDir));
@@ -448,15 +384,12 @@ export async function startFleetServer(options: FleetServerOptions): Promise<Fle
       closing ??= (async () => {
         closed = true;
         clearInterval(poll);
-        stream.close();
+        live.close();
         const feeds = [...runPages.values()].map((p) => p.feed.then((f) => f.close()).catch(() => undefined));
         runPages.clear();
-        await new Promise<void>((done) => {
-          server.close(() => done());
-          server.closeAllConnections();
-        });
+        await closeServer(server);
         await Promise.all(feeds);
-        await running;
+        await settled();
       })();
       return closing;
     },

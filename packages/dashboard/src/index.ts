@@ -34,6 +34,7 @@ export {
 } from './fleet-page.js';
 export { escapeHtml, escapeJsonForScript } from './html-escape.js';
 export { type DashboardServer, type DashboardServerOptions, startDashboardServer } from './live-server.js';
+export type { LiveServerOptions } from './live-server-options.js';
 export {
   type AttrSeries,
   type BookModel,

@@ -2,44 +2,18 @@
 // This module composes the parts: the run dir followed live (live-run-feed.ts: change detection, incremental
 // read, model, SSE stream) and the routes (live-routes.ts).
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { RunHistoryLimits } from '@loop/run-dir';
 import { assertRunDir } from './build-model.js';
-import { LoopDashboardError } from './errors.js';
+import { closeServer, type Listening, listenOn } from './http-listen.js';
 import { liveRequestHandler } from './live-routes.js';
 import { startRunFeed } from './live-run-feed.js';
+import type { LiveServerOptions } from './live-server-options.js';
 import type { DashboardModel } from './model.js';
 import { checkDashboardServerOptions } from './option-checks.js';
 
 /** Options of {@link startDashboardServer}. */
-export interface DashboardServerOptions {
+export interface DashboardServerOptions extends LiveServerOptions {
+  /** The run dir to follow (it must exist). */
   runDir: string;
-  /** Address to bind (default `127.0.0.1`; the page is not meant to be exposed). */
-  host?: string;
-  /** Port (default 0: any free port; see {@link DashboardServer.url}). */
-  port?: number;
-  /**
-   * Host names answered besides IP addresses and `localhost` (a leading dot allows subdomains). Any other
-   * `Host` gets 403, so a web page cannot read the model through DNS rebinding.
-   */
-  allowHosts?: readonly string[];
-  /** Recent events listed (default 50). */
-  tailLines?: number;
-  /** Interval of SSE heartbeat comments, which keep proxies from closing an idle stream (default 15 s). */
-  heartbeatMs?: number;
-  /** Interval of the polling fallback, for file systems where fs.watch misses changes (default 1 s). */
-  pollMs?: number;
-  /**
-   * Changes closer together than this are read as one update (default 500 ms). Each update sends only the lines
-   * of the page that changed, so this bounds what a busy loop costs every open page: at most two updates a second.
-   */
-  debounceMs?: number;
-  /**
-   * Heartbeat age after which a run that claims to run is `stale` (the page says "writer stale"); default the
-   * supervisor's `--heartbeat-timeout`, else 30 s (see `@loop/run-dir`'s `decideRunHealth`).
-   */
-  staleAfterMs?: number;
-  limits?: Partial<Omit<RunHistoryLimits, 'tailLines'>>;
 }
 
 /** A running live dashboard. */
@@ -79,39 +53,25 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       events: feed.events,
     }),
   );
+  let listening: Listening;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (cause) {
+    listening = await listenOn(server, host, port);
+  } catch (error) {
     await feed.close();
-    throw new LoopDashboardError(
-      'LOOP_DASHBOARD_SERVE_FAILED',
-      `cannot listen on ${host}:${port}: ${(cause as Error).message}`,
-      { cause, context: { host, port } },
-    );
+    throw error;
   }
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${shownHost}:${address.port}/`,
-    port: address.port,
+    url: listening.url,
+    port: listening.port,
     eventId: feed.eventId,
     model: feed.model,
     refresh: feed.refresh,
     close() {
       closing ??= (async () => {
         const feedClosed = feed.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        await closeServer(server);
         await feedClosed;
       })();
       return closing;
