@@ -124,6 +124,34 @@ export function tempDir(): string {
   return dir;
 }
 
+/** The samples of a scrape of `http://127.0.0.1:<port>/metrics` (comments dropped): `name{labels}` -> value. */
+export async function scrape(port: number): Promise<Map<string, number>> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+  const samples = new Map<string, number>();
+  for (const line of (await response.text()).split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    samples.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return samples;
+}
+
+/** Polls the endpoint until `check` holds on a scrape; returns that scrape. */
+export async function scrapeUntil(
+  port: number,
+  what: string,
+  check: (samples: Map<string, number>) => boolean,
+  timeoutMs = 30_000,
+): Promise<Map<string, number>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const samples = await scrape(port).catch(() => undefined);
+    if (samples !== undefined && check(samples)) return samples;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
 /** Polls `check` every `everyMs` (20 ms) until it holds; throws after `timeoutMs`. */
 export async function waitFor(check: () => boolean, timeoutMs = 15_000, everyMs = 20): Promise<void> {
   const deadline = Date.now() + timeoutMs;

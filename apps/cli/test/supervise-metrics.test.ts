@@ -2,39 +2,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, type Live, startLoop, tempDir, waitFor } from './harness.js';
+import { freePort, type Live, scrape, scrapeUntil, startLoop, tempDir, waitFor } from './harness.js';
 
 /** `loop supervise --run-dir <runDir> ...flags -- sh -c <script>`, live. */
 const superviseSh = (runDir: string, flags: string[], script: string): Live =>
   startLoop(['supervise', '--run-dir', runDir, ...flags, '--', 'sh', '-c', script]);
-
-/** The samples of a scrape (comments dropped): `name{labels}` -> value. */
-async function scrape(port: number): Promise<Map<string, number>> {
-  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
-  const samples = new Map<string, number>();
-  for (const line of (await response.text()).split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    samples.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return samples;
-}
-
-/** Polls the endpoint until `check` holds on a scrape; returns that scrape. */
-async function scrapeUntil(
-  port: number,
-  what: string,
-  check: (samples: Map<string, number>) => boolean,
-  timeoutMs = 30_000,
-): Promise<Map<string, number>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const samples = await scrape(port).catch(() => undefined);
-    if (samples !== undefined && check(samples)) return samples;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('loop supervise --metrics-port', () => {
   it('serves child up, uptime, heartbeat age and restarts, each labelled with the bot; a SIGKILLed child shows as its signal', async () => {

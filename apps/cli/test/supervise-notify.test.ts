@@ -7,13 +7,12 @@ import { join } from 'node:path';
 import type { Notification } from '@loop/supervisor';
 import { parseNotification } from '@loop/supervisor/notification-schema';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Live, startLoop, tempDir, waitFor } from './harness.js';
+import { freePort, type Live, scrape, scrapeUntil, startLoop, tempDir, waitFor } from './harness.js';
 
 interface Received {
   method: string;
   path: string;
   body: string;
-  atMs: number;
 }
 
 /** A local receiver on a free 127.0.0.1 port; `respond` decides each answer (default 200). */
@@ -27,7 +26,7 @@ async function receiver(
       body += chunk.toString();
     });
     req.on('end', () => {
-      got.push({ method: req.method ?? '', path: req.url ?? '', body, atMs: Date.now() });
+      got.push({ method: req.method ?? '', path: req.url ?? '', body });
       respond(req, res);
     });
   });
@@ -199,21 +198,27 @@ describe("loop supervise --ping-url (dead-man's switch)", () => {
     const dir = tempDir();
     const runDir = join(dir, 'sol-1');
     const hc = await receiver();
+    const port = await freePort();
     const live = superviseSh(
       runDir,
-      ['--ping-url', `${hc.url}/ping/abc`, '--ping-interval-s', '0.3'],
+      ['--ping-url', `${hc.url}/ping/abc`, '--ping-interval-s', '0.3', '--metrics-port', String(port)],
       `echo $$ > "${runDir}/child.pid"; while :; do touch "${runDir}/heartbeat"; sleep 0.1; done`,
     );
     await waitFor(() => hc.got.length >= 3, 20_000);
     expect(hc.got.every((r) => r.method === 'GET' && r.path === '/ping/abc')).toBe(true);
     const pid = Number(readFileSync(join(runDir, 'child.pid'), 'utf8'));
+    const skipped = 'loop_supervisor_pings_skipped_total{bot="sol-1"}';
+    expect((await scrape(port)).get(skipped)).toBe(0);
     process.kill(pid, 'SIGSTOP');
-    const stoppedAt = Date.now();
-    // Stale after 3 intervals (0.9 s); then nothing for as long as it hangs.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
-    const quietFrom = stoppedAt + 1500;
-    const duringHang = hc.got.filter((r) => r.atMs > quietFrom);
-    expect(duringHang).toEqual([]);
+    // The heartbeat is stale after 3 intervals (0.9 s): the switch skips an interval. A skip happens only with no
+    // ping under way, so every ping sent before it has reached the receiver by then.
+    const firstSkip = (await scrapeUntil(port, 'a skipped ping', (s) => (s.get(skipped) ?? 0) >= 1)).get(
+      skipped,
+    )!;
+    const pingsBeforeHang = hc.got.length;
+    // Nothing while it hangs: three more intervals skipped, and not one ping.
+    await scrapeUntil(port, 'three more skipped pings', (s) => (s.get(skipped) ?? 0) >= firstSkip + 3);
+    expect(hc.got.length).toBe(pingsBeforeHang);
     process.kill(pid, 'SIGCONT');
     const before = hc.got.length;
     await waitFor(() => hc.got.length >= before + 2, 20_000);

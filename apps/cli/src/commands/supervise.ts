@@ -442,6 +442,10 @@ async function supervise(argv: string[], io: CommandIo): Promise<number> {
               help: "Dead-man's switch pings that failed or timed out.",
               value: pinger?.counts.failed ?? 0,
             },
+            loop_supervisor_pings_skipped_total: {
+              help: "Dead-man's switch intervals with no ping: the command was down or its heartbeat stale.",
+              value: pinger?.counts.skipped ?? 0,
+            },
           }),
         },
         {
