@@ -3,7 +3,13 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FLUSH_BATCH_STEPS, readEvents, type StageEventLine, WRITER_THREAD_BYTES } from '@loop/metrics';
+import {
+  FLUSH_BATCH_STEPS,
+  readEvents,
+  type StageEventLine,
+  WRITER_THREAD_BYTES,
+  WRITER_THREAD_LINES,
+} from '@loop/metrics';
 import { describe, expect, it } from 'vitest';
 import { freePort, loop, readRunDir, startLoop, tempDir } from './harness.js';
 
@@ -77,8 +83,8 @@ describe('loop run --metrics-flush', () => {
 
   // Each SIGKILL test reads the steps done from /metrics (counted when a step ends), kills, and checks that
   // the files hold every step up to that count less the mode's bound, whole lines in order. batch: the
-  // last 1,000 steps plus what the writer thread holds unwritten (at most WRITER_THREAD_BYTES, converted to
-  // steps at this run's bytes a step).
+  // last 1,000 steps plus what the writer thread holds unwritten (at most WRITER_THREAD_LINES lines in its
+  // ring, 4 a step, and WRITER_THREAD_BYTES in its buffer, converted to steps at this run's bytes a step).
   it.each([
     ['step', 0, 0, false],
     ['interval', 0, 2000, false],
@@ -129,7 +135,9 @@ describe('loop run --metrics-flush', () => {
       const bytesOnDisk = readdirSync(dir)
         .filter((name) => name.startsWith('metrics.ndjson'))
         .reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
-      const threadSteps = threadBytes ? Math.ceil(WRITER_THREAD_BYTES / (bytesOnDisk / stepsOnDisk)) : 0;
+      const threadSteps = threadBytes
+        ? Math.ceil(WRITER_THREAD_LINES / 4) + Math.ceil(WRITER_THREAD_BYTES / (bytesOnDisk / stepsOnDisk))
+        : 0;
       expect(stepsOnDisk).toBeGreaterThanOrEqual(stepsDone - lostSteps - threadSteps);
       expect(readFileSync(join(dir, 'metrics.ndjson')).at(-1) ?? 0x0a).toBe(0x0a);
     },

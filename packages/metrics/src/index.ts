@@ -104,4 +104,4 @@ export {
 } from './stage-timer.js';
 export { readSummary, SUMMARY_FILE } from './summary-file.js';
 export { WRITER_LOCK_FILE } from './writer-lock.js';
-export { WRITER_THREAD_BYTES } from './writer-thread-layout.js';
+export { WRITER_THREAD_BYTES, WRITER_THREAD_LINES } from './writer-thread-layout.js';

@@ -56,13 +56,14 @@ export interface MetricsRecorderOptions {
   /** When {@link MetricsRecorder.endStep} writes the batch (what a SIGKILL can lose); default `step`. */
   flush?: FlushMode;
   /**
-   * Write `metrics.ndjson` from a worker thread: the loop's thread only encodes lines and, when the flush
-   * mode says, copies the batch into a shared ring; write(2), rotation, pruning and fsync happen on the
-   * writer thread (same files, same figures, same disk-full handling). A full ring makes the loop wait,
-   * nothing is dropped. Used with `flush: 'batch'` or `'interval'` only (`step` stays synchronous, so a
-   * SIGKILL still loses at most the step in progress); a SIGKILL can then also lose what the thread has not
-   * written yet, at most `WRITER_THREAD_BYTES` (320 KiB). Ignored with `fileSystem`, and when run from
-   * TypeScript sources (the thread's entry is the built `.js`). Default false.
+   * Write `metrics.ndjson` from a worker thread: the loop's thread puts each stage event's fields (numbers,
+   * and ids of its names) into a shared ring, and the writer thread encodes the lines (the same bytes),
+   * writes, rotates, prunes and fsyncs (same files, same figures, same disk-full handling). A full ring makes
+   * the loop wait, nothing is dropped. Used with `flush: 'batch'` or `'interval'` only (`step` stays
+   * synchronous, so a SIGKILL still loses at most the step in progress); a SIGKILL can then also lose what
+   * the thread has not written yet, at most `WRITER_THREAD_LINES` (2,048) lines in the ring and
+   * `WRITER_THREAD_BYTES` (64 KiB) in its buffer. Ignored with `fileSystem`, and when run from TypeScript
+   * sources (the thread's entry is the built `.js`). Default false.
    */
   writerThread?: boolean;
   /**
@@ -141,6 +142,8 @@ export class MetricsRecorder {
   private readonly input: StageEventCheck;
   private readonly custom: CustomMetrics;
   private readonly timing: StageTimingHost;
+  /** The writer when it is the writer thread's loop-side half: stage events go to it as their fields. */
+  private readonly threaded: ThreadedNdjsonWriter | undefined;
 
   constructor(options: MetricsRecorderOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -189,9 +192,8 @@ export class MetricsRecorder {
         options.fileSystem === undefined &&
         writerThreadAvailable();
       try {
-        this.writer = threaded
-          ? new ThreadedNdjsonWriter(writerOptions)
-          : new RotatingNdjsonWriter(writerOptions);
+        this.threaded = threaded ? new ThreadedNdjsonWriter(writerOptions) : undefined;
+        this.writer = this.threaded ?? new RotatingNdjsonWriter(writerOptions);
       } catch (error) {
         this.lock.release();
         throw error;
@@ -213,7 +215,9 @@ export class MetricsRecorder {
   record(input: StageEventInput): void {
     const event = this.input.check(input);
     this.collector.record(event);
-    if (this.writer !== undefined) this.writer.writeEncoded(event, encodeStageEvent, formatStageEventLine);
+    if (this.threaded !== undefined) this.threaded.writeStageEvent(event);
+    else if (this.writer !== undefined)
+      this.writer.writeEncoded(event, encodeStageEvent, formatStageEventLine);
   }
 
   /**

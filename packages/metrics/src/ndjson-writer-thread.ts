@@ -1,9 +1,17 @@
-// The NDJSON writer thread's entry: takes encoded lines out of the shared ring and runs a RotatingNdjsonWriter.
+// The NDJSON writer thread's entry: takes stage events and lines out of the shared ring, encodes the events'
+// lines (the loop thread's encoder, the same bytes) and runs a RotatingNdjsonWriter.
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { describeError } from './errors.js';
 import { RotatingNdjsonWriter, type RotatingNdjsonWriterOptions } from './rotating-ndjson-writer.js';
+import { formatStageEventLine, type StageEvent } from './stage-event.js';
+import { encodeStageEvent } from './stage-event-encoder.js';
 import {
+  ENTRIES,
+  Entry,
+  EVENT_BYTES,
+  EVENT_EXTRA_BYTES,
   Figure,
+  OUTCOME_CODES,
   RECORD_HEADER_BYTES,
   recordBytes,
   Slot,
@@ -31,6 +39,8 @@ const control = new Int32Array(data.control);
 const figures = new Float64Array(data.figures);
 const ring = Buffer.from(data.ring);
 const headers = new Int32Array(data.ring);
+const doubles = new Float64Array(data.ring);
+const chars = new Uint16Array(data.ring);
 const mask = ring.length - 1;
 const port = data.port;
 const post = (message: WriterThreadMessage) => port.postMessage(message);
@@ -69,6 +79,108 @@ function take(writer: RotatingNdjsonWriter, start: number, end: number, lines: n
   if (lineEnd < end) writer.writeLinesBytes(ring, lineEnd, end, lines - 1);
 }
 
+/** The strings and attribute key sets the loop's thread defined, by id. */
+const strings: string[] = [];
+interface Shape {
+  keys: string[];
+  /** One attrs object per key set, refilled for each event (the encoder reads it at once). */
+  attrs: Record<string, number>;
+}
+const shapes: Shape[] = [];
+/** One event object, refilled for each EVENT entry; its eight properties keep one order. */
+const event: StageEvent = {
+  ts: 0,
+  step: 0,
+  stage: '',
+  outcome: 'ok',
+  latency_ms: 0,
+  reason: undefined,
+  detail: undefined,
+  attrs: undefined,
+};
+
+/** Writes the lines of a record of entries `[start, end)`; returns how many lines it held. */
+function takeEntries(writer: RotatingNdjsonWriter, start: number, end: number): number {
+  let lines = 0;
+  let at = start;
+  while (at < end) {
+    const i = at >> 2;
+    const head = headers[i]!;
+    switch (head & 0xff) {
+      case Entry.EVENT: {
+        const d = at >> 3;
+        event.stage = strings[headers[i + 1]!]!;
+        event.outcome = OUTCOME_CODES[(head >> 8) & 3]!;
+        event.ts = doubles[d + 1]!;
+        event.step = doubles[d + 2]!;
+        event.latency_ms = doubles[d + 3]!;
+        at += EVENT_BYTES;
+        if ((head & (1 << 10)) === 0) {
+          event.reason = undefined;
+          event.attrs = undefined;
+        } else {
+          const reason = headers[i + 8]!;
+          const shape = headers[i + 9]!;
+          event.reason = reason < 0 ? undefined : strings[reason];
+          const n = head >>> 16;
+          if (shape < 0) event.attrs = undefined;
+          else {
+            const { keys, attrs } = shapes[shape]!;
+            for (let k = 0; k < n; k++) attrs[keys[k]!] = doubles[d + 5 + k]!;
+            event.attrs = attrs;
+          }
+          at += EVENT_EXTRA_BYTES + 8 * n;
+        }
+        writer.writeEncoded(event, encodeStageEvent, formatStageEventLine);
+        lines++;
+        break;
+      }
+      case Entry.TEXT: {
+        const bytes = headers[i + 1]!;
+        const count = headers[i + 2]!;
+        writer.writeLinesBytes(ring, at + 16, at + 16 + bytes, count);
+        lines += count;
+        at += 16 + ((bytes + 7) & ~7);
+        break;
+      }
+      case Entry.STRING: {
+        const length = headers[i + 2]!;
+        const from = (at + 16) >> 1;
+        let text = '';
+        for (let c = 0; c < length; c += 1024) {
+          text += String.fromCharCode(...chars.subarray(from + c, from + Math.min(length, c + 1024)));
+        }
+        strings[headers[i + 1]!] = text;
+        at += 16 + ((2 * length + 7) & ~7);
+        break;
+      }
+      case Entry.SHAPE: {
+        const count = headers[i + 2]!;
+        const keys: string[] = [];
+        const attrs: Record<string, number> = {};
+        for (let k = 0; k < count; k++) {
+          const key = strings[headers[i + 4 + k]!]!;
+          keys.push(key);
+          // defineProperty: a key such as `__proto__` becomes a property, as it was in the caller's attrs.
+          Object.defineProperty(attrs, key, {
+            value: 0,
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          });
+        }
+        shapes[headers[i + 1]!] = { keys, attrs };
+        at += 16 + ((4 * count + 7) & ~7);
+        break;
+      }
+      default:
+        throw new Error(`unknown ring entry ${head & 0xff} at ${at}`);
+    }
+  }
+  return lines;
+}
+
+let linesTaken = 0;
 let lastError: string | null = null;
 let rotatedCount = -1;
 let lastRotated: number | undefined;
@@ -137,9 +249,16 @@ function run(): void {
       let next: number;
       if (bytes === WRAP) next = read + (ring.length - at);
       else {
-        take(writer, at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + bytes, headers[(at >> 2) + 1]!);
+        const lines = headers[(at >> 2) + 1]!;
+        const start = at + RECORD_HEADER_BYTES;
+        if (lines === ENTRIES) linesTaken = (linesTaken + takeEntries(writer, start, start + bytes)) | 0;
+        else {
+          take(writer, start, start + bytes, lines);
+          linesTaken = (linesTaken + lines) | 0;
+        }
         next = read + recordBytes(bytes);
       }
+      Atomics.store(control, Slot.LINES_TAKEN, linesTaken);
       Atomics.store(control, Slot.READ, next | 0);
       if (Atomics.load(control, Slot.LOOP_WAITING) === 1) Atomics.notify(control, Slot.READ);
       continue;

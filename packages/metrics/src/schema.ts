@@ -1,9 +1,9 @@
 // The versioned on-disk formats of a run dir's metrics: one NDJSON line per stage event, and the summary.
 // The dashboard and any other reader validate with these schemas; bump the version on a breaking change.
 import { z } from 'zod';
+import { METRICS_SCHEMA_VERSION } from './schema-version.js';
 
-/** Version of the NDJSON line and summary formats written by this package. */
-export const METRICS_SCHEMA_VERSION = 1 as const;
+export { METRICS_SCHEMA_VERSION };
 
 /** The three outcomes a stage invocation can have. */
 export const stageOutcomeSchema = z.enum(['ok', 'rejected', 'error']);

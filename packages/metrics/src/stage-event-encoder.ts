@@ -10,7 +10,7 @@
 // checks leave that slack. The caches only memoize pure functions of their key: the bytes never depend on
 // what was encoded before.
 import { numberText } from './number-text.js';
-import { METRICS_SCHEMA_VERSION } from './schema.js';
+import { METRICS_SCHEMA_VERSION } from './schema-version.js';
 import type { StageEvent } from './stage-event.js';
 
 /** A run of bytes as little-endian 32-bit words (the last one padded): `length` bytes in `count` words. */

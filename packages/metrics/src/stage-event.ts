@@ -1,6 +1,7 @@
 // A stage event as the caller records it, and its one-line NDJSON form (hand-written for speed, schema-exact).
 import { microsAsMsText, numberText, wholeText } from './number-text.js';
-import { METRICS_SCHEMA_VERSION, type StageEventLine } from './schema.js';
+import type { StageEventLine } from './schema.js';
+import { METRICS_SCHEMA_VERSION } from './schema-version.js';
 
 /**
  * One stage invocation, as passed to `record()`: an NDJSON line without its version. All times come from

@@ -1,4 +1,5 @@
-// The loop thread's side of the NDJSON writer thread: lines are encoded here, written (and rotated) there.
+// The loop thread's side of the NDJSON writer thread: stage events go into a shared ring as their fields
+// (the thread encodes the lines), other lines as bytes; the thread writes and rotates.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +14,17 @@ import {
   type WriterHealthChange,
   type WriterStats,
 } from './rotating-ndjson-writer.js';
+import { formatStageEventLine, type StageEvent } from './stage-event.js';
+import { encodeStageEvent } from './stage-event-encoder.js';
 import {
   CONTROL_SLOTS,
+  ENTRIES,
+  ENTRIES_RECORD_BYTES,
+  ENTRIES_RECORD_LINES,
+  Entry,
+  EVENT_BYTES,
+  EVENT_EXTRA_BYTES,
+  EVENT_MAX_ATTRS,
   FIGURE_SLOTS,
   Figure,
   RECORD_HEADER_BYTES,
@@ -24,6 +34,7 @@ import {
   WRAP,
   WRITER_BATCH_BYTES,
   WRITER_RING_BYTES,
+  WRITER_THREAD_LINES,
   type WriterThreadMessage,
 } from './writer-thread-layout.js';
 
@@ -33,17 +44,34 @@ const THREAD_ENTRY = new URL('./ndjson-writer-thread.js', import.meta.url);
 /** Longest wait for the thread to open the file, or to write everything at close, before giving up on it. */
 const THREAD_DEADLINE_MS = 60_000;
 
+/** Largest EVENT entry. */
+const MAX_EVENT_BYTES = EVENT_BYTES + EVENT_EXTRA_BYTES + 8 * EVENT_MAX_ATTRS;
+/** Header of a TEXT, STRING or SHAPE entry. */
+const ENTRY_HEADER_BYTES = 16;
+/** Longest line that goes in a record of entries; longer ones get text records of their own. */
+const MAX_TEXT_ENTRY_BYTES = ENTRIES_RECORD_BYTES - ENTRY_HEADER_BYTES;
+/** Most strings (stage names, reasons, attribute keys) and attribute key sets sent by id; beyond, events go as text. */
+const MAX_STRINGS = 4096;
+const MAX_SHAPES = 256;
+/** Longest string sent by id (the line schema's limit for stages and reasons). */
+const MAX_STRING_LENGTH = 256;
+
 /** True when the writer thread can be started: the built entry exists (not when run from TypeScript sources). */
 export function writerThreadAvailable(): boolean {
   return THREAD_ENTRY.protocol === 'file:' && fs.existsSync(fileURLToPath(THREAD_ENTRY));
 }
 
+const align8 = (n: number) => (n + 7) & ~7;
+
 /**
  * A {@link MetricsLineWriter} whose file work (write(2), rotation, pruning, fsync, disk-full handling) runs
- * on a worker thread, with the same code and guarantees as {@link RotatingNdjsonWriter}: the loop's thread
- * only encodes lines into a batch and, at each flush, copies the batch into a shared ring (pino's
- * thread-stream design). Order is kept; a full ring makes the loop's thread wait, nothing is dropped for
- * speed. `close()` waits until every line is written. Figures come back through shared memory.
+ * on a worker thread, with the same code and guarantees as {@link RotatingNdjsonWriter} (pino's
+ * thread-stream design). The loop's thread writes straight into a shared ring: a stage event
+ * ({@link writeStageEvent}) as its fields (numbers, and ids of its stage, reason and attribute names), which
+ * the thread encodes into the very bytes `encodeStageEvent` gives; any other line as its bytes. Order is
+ * kept; the ring holds at most {@link WRITER_THREAD_LINES} lines the thread has not taken; a full ring makes
+ * the loop's thread wait, nothing is dropped for speed. `close()` waits until every line is written.
+ * Figures come back through shared memory.
  *
  * Until the thread has started (a few hundred ms on a busy machine), the loop's thread writes with a
  * {@link RotatingNdjsonWriter} of its own, so the loop never waits for the thread to start; at the first
@@ -52,17 +80,33 @@ export function writerThreadAvailable(): boolean {
  */
 export class ThreadedNdjsonWriter implements MetricsLineWriter {
   readonly file: string;
+  /** Scratch for lines encoded by a caller's encoder, and pieces of lines too long for a record. */
   private readonly batch = Buffer.allocUnsafe(WRITER_BATCH_BYTES);
-  private end = 0;
-  /** Whole lines in the batch. */
-  private lines = 0;
   private readonly control: Int32Array;
   private readonly figures: Float64Array;
   private readonly ring: Buffer;
-  private readonly headers: Int32Array;
+  private readonly ints: Int32Array;
+  private readonly doubles: Float64Array;
+  private readonly chars: Uint16Array;
   private readonly mask: number;
   /** Bytes put in the ring so far (mod 2^32), as the WRITE slot holds them. */
   private written = 0;
+  /** Lines put in the ring so far (mod 2^32). */
+  private linesPut = 0;
+  /** The open record of entries: its header's offset (-1: none), where the next entry goes, its end. */
+  private recordAt = -1;
+  private recordEnd = 0;
+  private recordLimit = 0;
+  private recordLines = 0;
+  /** Bytes skipped to the ring's start before the open record (its wrap marker). */
+  private recordSkip = 0;
+  /** Offset of the open record's last entry when it is TEXT (lines are appended to it); -1 otherwise. */
+  private textAt = -1;
+  /** Ids of the strings and attribute key sets the thread knows. */
+  private readonly strings = new Map<string, number>();
+  private readonly shapes: string[][] = [];
+  /** An event's attribute keys while its entry is written. */
+  private readonly keys: string[] = new Array(EVENT_MAX_ATTRS).fill('');
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly onHealthChange: ((change: WriterHealthChange) => void) | undefined;
@@ -101,7 +145,9 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
     this.control = new Int32Array(control);
     this.figures = new Float64Array(figures);
     this.ring = Buffer.from(ring);
-    this.headers = new Int32Array(ring);
+    this.ints = new Int32Array(ring);
+    this.doubles = new Float64Array(ring);
+    this.chars = new Uint16Array(ring);
     this.mask = WRITER_RING_BYTES - 1;
     const channel = new MessageChannel();
     this.port = channel.port1;
@@ -160,24 +206,22 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
       this.droppedHere++;
       return;
     }
-    const bytes = Buffer.byteLength(line);
-    if (bytes > this.batch.length - this.end) {
-      this.handOver();
-      if (bytes > this.batch.length) {
-        // Longer than a batch: handed over in batch-sized pieces, the last one ending the line.
-        const data = Buffer.from(line);
-        for (let at = 0; at < data.length; at += this.batch.length) {
-          const end = Math.min(at + this.batch.length, data.length);
-          this.put(data, at, end, end === data.length ? 1 : 0);
-        }
+    let bytes = line.length * 3;
+    if (bytes > MAX_TEXT_ENTRY_BYTES || !this.textRoom(bytes)) {
+      bytes = Buffer.byteLength(line);
+      if (bytes > MAX_TEXT_ENTRY_BYTES) {
+        this.writeLong(Buffer.from(line));
+        return;
+      }
+      if (!this.textRoom(bytes)) {
+        this.droppedHere++;
         return;
       }
     }
-    this.end += this.batch.write(line, this.end);
-    this.lines++;
+    this.textWritten(this.ring.write(line, this.recordEnd));
   }
 
-  /** As {@link RotatingNdjsonWriter.writeEncoded}: `encode` writes the line straight into the batch. */
+  /** As {@link RotatingNdjsonWriter.writeEncoded}: the line is encoded into a scratch buffer, then put in the ring. */
   writeEncoded<T>(
     value: T,
     encode: (value: T, out: Buffer, at: number) => number,
@@ -191,21 +235,96 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
       this.droppedHere++;
       return;
     }
-    let next = encode(value, this.batch, this.end);
-    if (next < 0) {
-      this.handOver();
-      next = encode(value, this.batch, 0);
-      if (next < 0) {
-        this.writeLine(text(value));
-        return;
-      }
-    }
-    this.end = next;
-    this.lines++;
+    const end = encode(value, this.batch, 0);
+    if (end < 0) this.writeLine(text(value));
+    else this.writeBytes(this.batch, end);
   }
 
   /**
-   * Hands the batch to the writer thread, which writes it at once. Returns false while writes fail (as
+   * Appends the line of a stage event, byte for byte what `encodeStageEvent` writes: on the thread, its
+   * fields go into the ring and the thread encodes the line (an event with a detail or a text attribute
+   * goes as its line). Keep the event unchanged until this returns only. Never throws.
+   */
+  writeStageEvent(event: StageEvent): void {
+    if (this.direct !== undefined) {
+      this.direct.writeEncoded(event, encodeStageEvent, formatStageEventLine);
+      return;
+    }
+    if (this.closed) {
+      this.droppedHere++;
+      return;
+    }
+    if (event.detail !== undefined) {
+      this.writeEncoded(event, encodeStageEvent, formatStageEventLine);
+      return;
+    }
+    const stage = this.strings.get(event.stage);
+    const reason = event.reason === undefined ? -1 : this.strings.get(event.reason);
+    if (stage === undefined || reason === undefined) {
+      this.defineThenWrite(event);
+      return;
+    }
+    if (this.textAt >= 0) this.endText();
+    let at = this.recordEnd;
+    if (
+      this.recordAt < 0 ||
+      this.recordLines >= ENTRIES_RECORD_LINES ||
+      at + MAX_EVENT_BYTES > this.recordLimit
+    ) {
+      if (!this.openRecord()) {
+        this.droppedHere++;
+        return;
+      }
+      at = this.recordEnd;
+    }
+    const i = at >> 2;
+    const d = at >> 3;
+    const doubles = this.doubles;
+    const ints = this.ints;
+    doubles[d + 1] = event.ts;
+    doubles[d + 2] = event.step;
+    doubles[d + 3] = event.latency_ms;
+    const outcome = event.outcome === 'ok' ? 0 : event.outcome === 'rejected' ? 1 : 2;
+    const attrs = event.attrs;
+    let size = EVENT_BYTES;
+    let head = Entry.EVENT | (outcome << 8);
+    if (attrs !== undefined) {
+      // The values go straight to their place; the keys are matched against the known key sets after.
+      const keys = this.keys;
+      let n = 0;
+      for (const key in attrs) {
+        const value = attrs[key];
+        if (typeof value !== 'number' || n === EVENT_MAX_ATTRS) {
+          this.writeEncoded(event, encodeStageEvent, formatStageEventLine);
+          return;
+        }
+        keys[n] = key;
+        doubles[d + 5 + n] = value;
+        n++;
+      }
+      const shape = this.shapeOf(keys, n);
+      if (shape < 0) {
+        this.defineThenWrite(event);
+        return;
+      }
+      ints[i + 8] = reason;
+      ints[i + 9] = shape;
+      head |= (1 << 10) | (n << 16);
+      size = EVENT_BYTES + EVENT_EXTRA_BYTES + 8 * n;
+    } else if (reason !== -1) {
+      ints[i + 8] = reason;
+      ints[i + 9] = -1;
+      head |= 1 << 10;
+      size = EVENT_BYTES + EVENT_EXTRA_BYTES;
+    }
+    ints[i] = head;
+    ints[i + 1] = stage;
+    this.recordEnd = at + size;
+    this.recordLines++;
+  }
+
+  /**
+   * Hands the open record to the writer thread, which writes it at once. Returns false while writes fail (as
    * the thread last said); the lines stay queued there and are retried.
    */
   flush(): boolean {
@@ -221,7 +340,7 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
     return this.figures[Figure.FAILING] !== 1;
   }
 
-  /** Hands over the batch, waits until the thread has written every line and closed the file. */
+  /** Hands over the open record, waits until the thread has written every line and closed the file. */
   close(): boolean {
     if (this.closed) return true;
     this.closed = true;
@@ -265,6 +384,187 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
     return this.rotated;
   }
 
+  /** The id of a known key set equal to `keys[0..n)`, or -1. */
+  private shapeOf(keys: string[], n: number): number {
+    const shapes = this.shapes;
+    next: for (let s = 0; s < shapes.length; s++) {
+      const known = shapes[s]!;
+      if (known.length !== n) continue;
+      for (let k = 0; k < n; k++) if (known[k] !== keys[k]) continue next;
+      return s;
+    }
+    return -1;
+  }
+
+  /**
+   * Tells the thread the event's strings and key set it does not know yet (STRING and SHAPE entries ahead
+   * of the event), then writes the event; as its line when the tables are full or a name is too long.
+   */
+  private defineThenWrite(event: StageEvent): void {
+    const names: string[] = [event.stage];
+    if (event.reason !== undefined) names.push(event.reason);
+    let keys: string[] | undefined;
+    if (event.attrs !== undefined) {
+      keys = [];
+      for (const key in event.attrs) {
+        if (typeof event.attrs[key] !== 'number' || keys.length === EVENT_MAX_ATTRS) {
+          this.writeEncoded(event, encodeStageEvent, formatStageEventLine);
+          return;
+        }
+        keys.push(key);
+      }
+      names.push(...keys);
+    }
+    const fresh = [...new Set(names.filter((name) => !this.strings.has(name)))];
+    const newShape = keys !== undefined && this.shapeOf(keys, keys.length) < 0;
+    if (
+      fresh.some((name) => name.length > MAX_STRING_LENGTH) ||
+      this.strings.size + fresh.length > MAX_STRINGS ||
+      (newShape && this.shapes.length >= MAX_SHAPES)
+    ) {
+      this.writeEncoded(event, encodeStageEvent, formatStageEventLine);
+      return;
+    }
+    for (const name of fresh) {
+      if (!this.entryRoom(ENTRY_HEADER_BYTES + align8(2 * name.length))) {
+        this.droppedHere++;
+        return;
+      }
+      const at = this.recordEnd;
+      const id = this.strings.size;
+      this.ints[at >> 2] = Entry.STRING;
+      this.ints[(at >> 2) + 1] = id;
+      this.ints[(at >> 2) + 2] = name.length;
+      this.ints[(at >> 2) + 3] = 0;
+      const chars = (at + ENTRY_HEADER_BYTES) >> 1;
+      for (let c = 0; c < name.length; c++) this.chars[chars + c] = name.charCodeAt(c);
+      this.recordEnd = at + ENTRY_HEADER_BYTES + align8(2 * name.length);
+      this.strings.set(name, id);
+    }
+    if (keys !== undefined && newShape) {
+      if (!this.entryRoom(ENTRY_HEADER_BYTES + align8(4 * keys.length))) {
+        this.droppedHere++;
+        return;
+      }
+      const at = this.recordEnd;
+      const i = at >> 2;
+      this.ints[i] = Entry.SHAPE;
+      this.ints[i + 1] = this.shapes.length;
+      this.ints[i + 2] = keys.length;
+      this.ints[i + 3] = 0;
+      for (let k = 0; k < keys.length; k++) this.ints[i + 4 + k] = this.strings.get(keys[k]!)!;
+      this.recordEnd = at + ENTRY_HEADER_BYTES + align8(4 * keys.length);
+      this.shapes.push(keys);
+    }
+    this.writeStageEvent(event);
+  }
+
+  /** Room for an entry of `bytes` in the open record (opening one if needed); false when dropped. */
+  private entryRoom(bytes: number): boolean {
+    if (this.textAt >= 0) this.endText();
+    if (this.recordAt >= 0 && this.recordEnd + bytes <= this.recordLimit) return true;
+    return this.openRecord();
+  }
+
+  /** Room for `bytes` more bytes of one line in a TEXT entry (started if needed); false when dropped. */
+  private textRoom(bytes: number): boolean {
+    if (this.recordAt >= 0 && this.recordLines < ENTRIES_RECORD_LINES) {
+      if (this.textAt >= 0 && this.recordEnd + bytes <= this.recordLimit) return true;
+      if (this.textAt >= 0) this.endText();
+      if (this.recordEnd + ENTRY_HEADER_BYTES + bytes > this.recordLimit && !this.openRecord()) return false;
+    } else if (!this.openRecord()) return false;
+    const i = this.recordEnd >> 2;
+    this.ints[i] = Entry.TEXT;
+    this.ints[i + 1] = 0;
+    this.ints[i + 2] = 0;
+    this.ints[i + 3] = 0;
+    this.textAt = this.recordEnd;
+    this.recordEnd += ENTRY_HEADER_BYTES;
+    return true;
+  }
+
+  /** One line of `bytes` was written at the end of the open TEXT entry. */
+  private textWritten(bytes: number): void {
+    const i = this.textAt >> 2;
+    this.ints[i + 1]! += bytes;
+    this.ints[i + 2]!++;
+    this.recordEnd += bytes;
+    this.recordLines++;
+  }
+
+  /** Appends the line in `source[0..end)`. */
+  private writeBytes(source: Buffer, end: number): void {
+    if (end > MAX_TEXT_ENTRY_BYTES) {
+      this.writeLong(source.subarray(0, end));
+      return;
+    }
+    if (!this.textRoom(end)) {
+      this.droppedHere++;
+      return;
+    }
+    source.copy(this.ring, this.recordEnd, 0, end);
+    this.textWritten(end);
+  }
+
+  /** Closes the open TEXT entry: the next entry starts 8-byte aligned. */
+  private endText(): void {
+    this.recordEnd = align8(this.recordEnd);
+    this.textAt = -1;
+  }
+
+  /** A line too long for a record of entries: text records of its own, batch-sized pieces, the last one ending it. */
+  private writeLong(data: Buffer): void {
+    this.handOver();
+    const piece = this.batch.length;
+    for (let at = 0; at < data.length; at += piece) {
+      const end = Math.min(at + piece, data.length);
+      this.put(data, at, end, end === data.length ? 1 : 0);
+    }
+  }
+
+  /** Hands the open record over (if any) and opens a new one at the ring's write position; false when dropped. */
+  private openRecord(): boolean {
+    this.handOver();
+    const capacity = this.ring.length;
+    let at = this.written & this.mask;
+    const size = RECORD_HEADER_BYTES + ENTRIES_RECORD_BYTES;
+    // A record never wraps: if it does not fit before the ring's end, a marker sends the thread back to 0.
+    const skip = capacity - at < size ? capacity - at : 0;
+    if (!this.waitForRoom(skip + size, ENTRIES_RECORD_LINES)) return false;
+    if (skip > 0) {
+      this.ints[at >> 2] = WRAP;
+      at = 0;
+    }
+    this.recordSkip = skip;
+    this.recordAt = at;
+    this.recordEnd = at + RECORD_HEADER_BYTES;
+    this.recordLimit = this.recordEnd + ENTRIES_RECORD_BYTES;
+    this.recordLines = 0;
+    this.textAt = -1;
+    return true;
+  }
+
+  /** Publishes the open record of entries to the thread. */
+  private handOver(): void {
+    if (this.recordAt < 0) return;
+    if (this.textAt >= 0) this.endText();
+    const at = this.recordAt;
+    const bytes = this.recordEnd - at - RECORD_HEADER_BYTES;
+    this.ints[at >> 2] = bytes;
+    this.ints[(at >> 2) + 1] = ENTRIES;
+    this.recordAt = -1;
+    this.publish(this.recordSkip + recordBytes(bytes), this.recordLines);
+  }
+
+  /** Advances the WRITE position past what was just put in the ring, and wakes the thread if it sleeps. */
+  private publish(bytes: number, lines: number): void {
+    const control = this.control;
+    this.written = (this.written + bytes) | 0;
+    this.linesPut = (this.linesPut + lines) | 0;
+    Atomics.store(control, Slot.WRITE, this.written);
+    if (Atomics.load(control, Slot.WRITER_SLEEPING) === 1) Atomics.notify(control, Slot.WRITE);
+  }
+
   /** The thread is loaded and the file is healthy: close ours, let the thread reopen it. */
   private handToThread(direct: RotatingNdjsonWriter): void {
     direct.close();
@@ -299,52 +599,43 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
     return state;
   }
 
-  /** Copies the batch into the ring as one record. */
-  private handOver(): void {
-    if (this.end === 0) return;
-    this.put(this.batch, 0, this.end, this.lines);
-    this.end = 0;
-    this.lines = 0;
-  }
-
   /**
-   * Puts `source[start..end)` (`lines` whole lines) in the ring as one contiguous record, waiting for room
-   * when the ring is full (the loop waits; nothing is dropped unless the thread is gone).
+   * Puts `source[start..end)` (`lines` whole lines) in the ring as one contiguous text record, waiting for
+   * room when the ring is full (the loop waits; nothing is dropped unless the thread is gone).
    */
   private put(source: Buffer, start: number, end: number, lines: number): void {
-    const control = this.control;
     const capacity = this.ring.length;
     const size = recordBytes(end - start);
     let at = this.written & this.mask;
-    // A record never wraps: if it does not fit before the ring's end, a marker sends the thread back to 0.
     const skip = capacity - at < size ? capacity - at : 0;
-    if (!this.waitForRoom(skip + size)) {
+    if (!this.waitForRoom(skip + size, lines)) {
       this.droppedHere += lines;
       return;
     }
     if (skip > 0) {
-      this.headers[at >> 2] = WRAP;
+      this.ints[at >> 2] = WRAP;
       at = 0;
     }
-    this.headers[at >> 2] = end - start;
-    this.headers[(at >> 2) + 1] = lines;
+    this.ints[at >> 2] = end - start;
+    this.ints[(at >> 2) + 1] = lines;
     source.copy(this.ring, at + RECORD_HEADER_BYTES, start, end);
-    this.written = (this.written + skip + size) | 0;
-    Atomics.store(control, Slot.WRITE, this.written);
-    if (Atomics.load(control, Slot.WRITER_SLEEPING) === 1) Atomics.notify(control, Slot.WRITE);
+    this.publish(skip + size, lines);
   }
 
-  /** Waits until the ring has `bytes` free; false if the thread is gone. */
-  private waitForRoom(bytes: number): boolean {
+  /** Waits until the ring has `bytes` free and room for `lines` more lines; false if the thread is gone. */
+  private waitForRoom(bytes: number, lines: number): boolean {
     const control = this.control;
     const capacity = this.ring.length;
-    if (capacity - ((this.written - Atomics.load(control, Slot.READ)) >>> 0) >= bytes) return true;
+    const fits = (read: number) =>
+      capacity - ((this.written - read) >>> 0) >= bytes &&
+      ((this.linesPut - Atomics.load(control, Slot.LINES_TAKEN)) >>> 0) + lines <= WRITER_THREAD_LINES;
+    if (fits(Atomics.load(control, Slot.READ))) return true;
     const deadline = Date.now() + THREAD_DEADLINE_MS;
     Atomics.store(control, Slot.LOOP_WAITING, 1);
     try {
       for (;;) {
         const read = Atomics.load(control, Slot.READ);
-        if (capacity - ((this.written - read) >>> 0) >= bytes) return true;
+        if (fits(read)) return true;
         const state = Atomics.load(control, Slot.STATE);
         if (state === ThreadState.FAILED || state === ThreadState.DONE || Date.now() > deadline) return false;
         Atomics.notify(control, Slot.WRITE);

@@ -4,24 +4,67 @@ import type { WriterHealthChange } from './rotating-ndjson-writer.js';
 /** Bytes of the ring the loop's thread hands encoded lines over in (a power of two). */
 export const WRITER_RING_BYTES = 256 * 1024;
 
-/** Batch buffer of the writer thread's `RotatingNdjsonWriter` (and of the loop thread's side). */
+/** Batch buffer of the writer thread's `RotatingNdjsonWriter` (and the loop thread's scratch for long lines). */
 export const WRITER_BATCH_BYTES = 64 * 1024;
 
 /**
- * The most bytes of lines the writer thread can hold that are not yet in the file: a full ring plus its own
- * batch buffer. A SIGKILL can lose them on top of what the flush mode leaves unflushed.
+ * The most lines the ring holds that the writer thread has not taken yet: the loop's thread waits for room
+ * beyond it. With {@link WRITER_THREAD_BYTES}, what a SIGKILL can lose on top of the flush mode's bound.
  */
-export const WRITER_THREAD_BYTES = WRITER_RING_BYTES + WRITER_BATCH_BYTES;
+export const WRITER_THREAD_LINES = 2048;
+
+/**
+ * The most bytes of lines the writer thread itself holds unwritten (its batch buffer). A SIGKILL can lose
+ * them and the ring's {@link WRITER_THREAD_LINES} lines on top of what the flush mode leaves unflushed.
+ */
+export const WRITER_THREAD_BYTES = WRITER_BATCH_BYTES;
 
 /**
  * The ring holds records, each 8-byte aligned and contiguous: an Int32 header `[bytes, lines]`, then the
- * bytes (`lines` whole lines; 0 for a piece of a line longer than a batch, which the next records end).
- * A header of `bytes` = {@link WRAP} says the next record starts at the ring's beginning.
+ * bytes: `lines` whole lines of text (0 for a piece of a line longer than a batch, which the next records
+ * end), or, when `lines` is {@link ENTRIES}, a sequence of entries (below). A header of `bytes` =
+ * {@link WRAP} says the next record starts at the ring's beginning.
  */
 export const RECORD_HEADER_BYTES = 8;
 
 /** Header `bytes` of a wrap marker. */
 export const WRAP = -1;
+
+/** Header `lines` of a record of entries. */
+export const ENTRIES = -2;
+
+/** Most payload bytes of a record of entries (a line longer than fits goes as a text record of its own). */
+export const ENTRIES_RECORD_BYTES = 16 * 1024;
+
+/** Most lines in a record of entries. */
+export const ENTRIES_RECORD_LINES = 256;
+
+/**
+ * Entries of a record, each 8-byte aligned, starting with an Int32 whose low byte is the {@link Entry}:
+ * - EVENT: a stage event's fields; the writer thread encodes its line (`encodeStageEvent`, the same bytes).
+ *   Int32 `[type | outcome << 8 | extra << 10 | attrs << 16, stageId]`, Float64 ts, step, latency_ms; with
+ *   `extra`: Int32 `[reasonId (-1: none), shapeId (-1: none)]` and one Float64 per attribute value.
+ * - TEXT: Int32 `[type, bytes, lines, 0]`, then `lines` whole lines (padded to 8).
+ * - STRING: Int32 `[type, id, length, 0]`, then the string's UTF-16 code units (exact for any string).
+ * - SHAPE: Int32 `[type, id, keys, 0]`, then `keys` Int32 string ids: an attrs object's keys in order.
+ * Ids count from 0 in the order the loop's thread defines them; a definition comes before its first use.
+ */
+export const Entry = {
+  EVENT: 1,
+  TEXT: 2,
+  STRING: 3,
+  SHAPE: 4,
+} as const;
+
+/** Bytes of an EVENT entry without and with its extra part (plus 8 per attribute). */
+export const EVENT_BYTES = 32;
+export const EVENT_EXTRA_BYTES = 8;
+
+/** Most attributes an EVENT entry carries (an event with more goes as TEXT). */
+export const EVENT_MAX_ATTRS = 8;
+
+/** Outcome codes of an EVENT entry. */
+export const OUTCOME_CODES = ['ok', 'rejected', 'error'] as const;
 
 /** Bytes a record of `bytes` takes in the ring. */
 export function recordBytes(bytes: number): number {
@@ -46,10 +89,12 @@ export const Slot = {
   CLOSED_CLEAN: 6,
   /** 1 once the loop's thread has closed its own writer: the thread may open the file. */
   GO: 7,
+  /** Lines the writer thread has taken out of the ring (mod 2^32): the loop's thread bounds lines in flight. */
+  LINES_TAKEN: 8,
 } as const;
 
 /** Number of Int32 slots. */
-export const CONTROL_SLOTS = 8;
+export const CONTROL_SLOTS = 9;
 
 /** Values of the STATE slot. */
 export const ThreadState = {

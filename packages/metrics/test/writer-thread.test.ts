@@ -7,6 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RotatingNdjsonWriter } from '../dist/rotating-ndjson-writer.js';
+import { formatStageEventLine, type StageEvent } from '../dist/stage-event.js';
+import { encodeStageEvent } from '../dist/stage-event-encoder.js';
 import { ThreadedNdjsonWriter } from '../dist/threaded-ndjson-writer.js';
 import { readEvents, readSummary } from '../src/index.js';
 import { packageDir } from './numbered-writer-child.js';
@@ -110,6 +112,80 @@ describe('ThreadedNdjsonWriter', () => {
     expect(numbers).toEqual(Array.from({ length: 50_000 }, (_, i) => i));
     expect(writer.getStats()).toMatchObject({ lines_written: 50_000, rotations: 49, lines_dropped: 0 });
   });
+
+  it.each([
+    ['no limits', {}],
+    ['maxBytes 300 KiB, keep 4', { maxBytes: 300 * 1024, keep: 4 }],
+  ])(
+    'writes stage events sent as fields to the same bytes as the encoder on the loop thread (%s)',
+    async (_name, limits) => {
+      const inThread = tempDir();
+      const threaded = tempDir();
+      const a = new RotatingNdjsonWriter({ dir: inThread, ...limits });
+      const b = new ThreadedNdjsonWriter({ dir: threaded, ...limits });
+      await until(() => b.flush() && b.onThread);
+      const random = seeded(7);
+      const awkward = ['', 'ünï "q"\\', '\ud800 lone', '😀', 'x'.repeat(256), 'x'.repeat(300)];
+      const book = { position: 0, equity: 0, price: 0 };
+      for (let i = 0; i < 60_000; i++) {
+        const r = random();
+        const event: StageEvent = {
+          ts: i % 997 === 0 ? -1.5 : 1_704_067_200_000 + i * 250 + random(),
+          step: i % 991 === 0 ? 2 ** 53 : i >> 2,
+          // New names all along (past the 4,096 the thread is told of by id), awkward ones now and then.
+          stage:
+            r < 0.02
+              ? `stage-${i}`
+              : r < 0.025
+                ? awkward[i % awkward.length]!
+                : ['strategy', 'risk', 'exec', 'position'][i % 4]!,
+          outcome: (['ok', 'rejected', 'error'] as const)[i % 3]!,
+          latency_ms: i % 1009 === 0 ? 1e13 : random() * 10 ** Math.floor(random() * 6 - 2),
+          reason: undefined,
+          detail: undefined,
+          attrs: undefined,
+        };
+        if (i % 5 === 0) event.reason = i % 15 === 0 ? awkward[i % awkward.length] : `R${i % 7}`;
+        if (i % 89 === 0) event.detail = `position=${i} "quoted" ü ${'d'.repeat(i % 5000)}`;
+        if (i % 4 === 3) {
+          // The same object refilled (as `loop run` does), and now and then other key sets.
+          book.position = Math.round((random() - 0.5) * 10) / 10;
+          book.equity = 100_000 + (random() - 0.5) * 1000;
+          book.price = -0;
+          event.attrs = book;
+          if (i % 31 === 3) event.attrs = { ...book, trading_state: 'HALTED' };
+          if (i % 37 === 3) event.attrs = { 2: 1, ['__proto__']: 5, a: 1.5e-7, 1: -3 };
+          if (i % 41 === 3)
+            event.attrs = Object.fromEntries(Array.from({ length: 9 }, (_, k) => [`k${k}`, k]));
+          if (i % 43 === 3) event.attrs = { [`shape${i}`]: i, position: 1 };
+          if (i % 47 === 3) event.attrs = {};
+        }
+        a.writeEncoded(event, encodeStageEvent, formatStageEventLine);
+        b.writeStageEvent(event);
+        // Other lines in between, some longer than a record of the ring, than the batch, than the ring.
+        if (i % 1000 === 500) {
+          const line = lineOf(i, random);
+          a.writeLine(line);
+          b.writeLine(line);
+        }
+        if (i % 20_000 === 10_000) {
+          const line = `{"long":"${'z'.repeat(i % 3 === 0 ? 300_000 : 20_000)}"}\n`;
+          a.writeLine(line);
+          b.writeLine(line);
+        }
+        if (i % 4000 === 3999) {
+          a.flush();
+          b.flush();
+        }
+      }
+      expect(a.close()).toBe(true);
+      expect(b.close()).toBe(true);
+      expect(filesOf(threaded)).toEqual(filesOf(inThread));
+      expect(b.getStats()).toEqual(a.getStats());
+      expect(a.getStats().lines_written).toBe(60_000 + 60 + 3);
+    },
+    120_000,
+  );
 
   it('throws LOOP_METRICS_OPEN_FAILED at once when the file cannot be opened', () => {
     const dir = tempDir();
