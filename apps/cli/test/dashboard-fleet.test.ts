@@ -258,14 +258,14 @@ describe('loop dashboard over a fleet', () => {
       ['corrupt', 'unknown'],
       ['healthy', 'completed'],
     ]);
-    // Each row links to that run's own live page, served by the same server, which links back.
+    // Each row links to that run's own live page, served by the same server, which links back (relative links).
     for (const row of rows) {
-      expect(row.href).toBe(`/run/${row.name}/`);
+      expect(row.href).toBe(`run/${row.name}/`);
       const runPage = await httpGet(new URL(row.href!, url).href);
       expect(runPage.status, row.name).toBe(200);
       expect(runPage.body).toContain(`${row.name}</title>`);
-      expect(runPage.body).toContain(`"eventsPath":"/run/${row.name}/events"`);
-      expect(runPage.body).toContain('<a href="/" id="loop-fleet-link">');
+      expect(runPage.body).toContain('"eventsPath":"events"');
+      expect(runPage.body).toContain('<a href="../../" id="loop-fleet-link">');
     }
     const model = JSON.parse((await httpGet(`${url}run/halted/model.json`)).body) as {
       health: { status: string };
@@ -318,8 +318,8 @@ describe('loop dashboard over a fleet', () => {
     expect(run.stdout()).toContain('serving the fleet of 2 run dirs live at');
     const rows = rowsOf((await httpGet(url)).body);
     expect(rows.map((r) => [r.name, r.href])).toEqual([
-      ['halted', '/run/halted/'],
-      ['healthy', '/run/healthy/'],
+      ['halted', 'run/halted/'],
+      ['healthy', 'run/healthy/'],
     ]);
     run.child.kill('SIGTERM');
     expect((await run.done).exitCode).toBe(0);

@@ -131,8 +131,10 @@ function decideMember(member: Member, nowMs: number, staleAfterMs: number | unde
 /**
  * Serves the live fleet page of `runDirs` and/or every run dir under `runsRoot`: `GET /` the page, `GET /events`
  * its SSE stream, `GET /fleet.json` the model, and each run's own live page under `/run/<name>/` (with
- * `events` and `model.json` below it), which links back to `/`. Rows update in place; a run dir that appears
- * under the runs root gets a row, one that is removed loses it. The Host check is the live server's.
+ * `events` and `model.json` below it), which links back to the fleet page. Every link and stream is named relative
+ * to its page (rows `run/<name>/`, back `../../`, streams `events`; `/run/<name>` redirects to `/run/<name>/`), so
+ * the fleet works behind a reverse proxy on a sub-path. Rows update in place; a run dir that appears under the
+ * runs root gets a row, one that is removed loses it. The Host check is the live server's.
  *
  * @throws LoopDashboardError `LOOP_DASHBOARD_RUN_DIR_MISSING` (the runs root is not a directory),
  *   `LOOP_DASHBOARD_SERVE_FAILED`, `LOOP_DASHBOARD_OPTION_INVALID`
@@ -217,7 +219,7 @@ export async function startFleetServer(options: FleetServerOptions): Promise<Fle
     const runs: FleetRun[] = [...members.values()].map((m) => ({
       runDir: m.runDir,
       name: basename(m.runDir) || m.runDir,
-      href: `/run/${encodeURIComponent(m.name)}/`,
+      href: `run/${encodeURIComponent(m.name)}/`,
       health: decideMember(m, nowMs, options.staleAfterMs),
     }));
     return { v: FLEET_MODEL_VERSION, title, generatedAtMs: nowMs, runs: sortFleetRuns(runs) };
@@ -324,7 +326,7 @@ export async function startFleetServer(options: FleetServerOptions): Promise<Fle
       rest,
       req,
       res,
-      { base: `/run/${encodeURIComponent(name)}/`, fleet: { href: '/', title } },
+      { fleet: { href: '../../', title } },
     );
   };
 
@@ -335,7 +337,7 @@ export async function startFleetServer(options: FleetServerOptions): Promise<Fle
       const nonce = randomBytes(16).toString('base64');
       const html = renderFleetPage(model, {
         ...(options.currency === undefined ? {} : { currency: options.currency }),
-        live: { nonce, eventsPath: '/events', lastEventId: live.eventId(), updated: live.status().updated },
+        live: { nonce, eventsPath: 'events', lastEventId: live.eventId(), updated: live.status().updated },
       });
       res.writeHead(200, livePageHeaders(nonce)).end(html);
       return;
@@ -348,6 +350,11 @@ export async function startFleetServer(options: FleetServerOptions): Promise<Fle
     if (path === '/events') return live.events(req, res);
     const run = /^\/run\/([^/]+)(?:\/(.*))?$/.exec(path);
     if (run !== null) {
+      // The run page names its stream and the fleet page relative to itself: it must be at `<name>/`.
+      if (run[2] === undefined) {
+        res.writeHead(308, { Location: `${run[1]}/` }).end();
+        return;
+      }
       let name: string;
       try {
         name = decodeURIComponent(run[1]!);

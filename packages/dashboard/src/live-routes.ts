@@ -62,21 +62,22 @@ export function notFound(res: ServerResponse): void {
 
 /**
  * Answers one run's routes below its base path (`/` or `/run/<name>/`): `rest` is the path after it (`''`,
- * `index.html`, `model.json`, `events`). `fleet` puts a link back to the fleet page in the page's header.
+ * `index.html`, `model.json`, `events`). `fleet` puts a link back to the fleet page in the page's header. The
+ * page names its stream relative to itself (`events`), so it works behind a reverse proxy on a sub-path.
  */
 export function answerRunRoute(
   routes: LiveRoutes,
   rest: string,
   req: IncomingMessage,
   res: ServerResponse,
-  page: { base: string; fleet?: { href: string; title: string } | undefined },
+  page: { fleet?: { href: string; title: string } | undefined } = {},
 ): void {
   if (rest === '' || rest === 'index.html') {
     const nonce = randomBytes(16).toString('base64');
     const html = renderDashboard(routes.model(), {
       live: {
         nonce,
-        eventsPath: `${page.base}events`,
+        eventsPath: 'events',
         lastEventId: routes.eventId(),
         updated: routes.updated(),
       },
@@ -104,6 +105,6 @@ export function liveRequestHandler(routes: LiveRoutes): (req: IncomingMessage, r
     if (!admitLiveRequest(req, res, routes.allowHosts)) return;
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (!path.startsWith('/')) return notFound(res);
-    answerRunRoute(routes, path.slice(1), req, res, { base: '/' });
+    answerRunRoute(routes, path.slice(1), req, res);
   };
 }

@@ -15,6 +15,7 @@ import {
 } from '../../run-dir/test-support/run-dir-fixture.js';
 import { isLoopDashboardError } from '../src/errors.js';
 import { type FleetServer, startFleetServer } from '../src/index.js';
+import { startPrefixProxy } from './prefix-proxy.js';
 import { openEvents, until } from './sse-client.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -86,7 +87,7 @@ describe('startFleetServer', () => {
     expect(html).toContain('id="loop-live-status" role="status" aria-live="polite"');
     expect(rowOf(html, 'bot-a')).toBe('running');
     expect(rowOf(html, 'bot-b')).toBe('completed');
-    expect(html).toContain('<a href="/run/bot-a/">');
+    expect(html).toContain('<a href="run/bot-a/">');
 
     const stream = await openEvents(server.url);
     cleanups.push(async () => stream.close());
@@ -133,8 +134,8 @@ describe('startFleetServer', () => {
     const { root, server } = await fleet();
     const page = await httpGet(`${server.url}run/bot-a/`);
     expect(page.status).toBe(200);
-    expect(page.body).toContain('<a href="/" id="loop-fleet-link">← Fleet: <bdi>');
-    expect(page.body).toContain('"eventsPath":"/run/bot-a/events"');
+    expect(page.body).toContain('<a href="../../" id="loop-fleet-link">← Fleet: <bdi>');
+    expect(page.body).toContain('"eventsPath":"events"');
     expect(server.runPath(join(root, 'bot-a'))).toBe('/run/bot-a/');
 
     const stream = await openEvents(server.url, undefined, 'run/bot-a/events');
@@ -160,6 +161,58 @@ describe('startFleetServer', () => {
     expect(model.health.status).toBe('completed');
     expect((await httpGet(`${server.url}run/nope/`)).status).toBe(404);
     expect((await httpGet(`${server.url}run/bot-a/nope`)).status).toBe(404);
+  });
+
+  it('works behind a reverse proxy on a sub-path: every link and stream resolves below it', async () => {
+    const { root, server } = await fleet();
+    const proxy = await startPrefixProxy(server.url);
+    cleanups.push(() => proxy.close());
+    const eventsOf = (html: string) => /"eventsPath":"([^"]+)"/.exec(html)?.[1];
+
+    // The fleet page, its stream (live through the proxy: a row that changes arrives), its row links.
+    const fleetPage = await fetch(proxy.url);
+    expect(fleetPage.status).toBe(200);
+    const fleetHtml = await fleetPage.text();
+    const fleetEvents = new URL(eventsOf(fleetHtml)!, proxy.url).href;
+    expect(fleetEvents).toBe(`${proxy.url}events`);
+    const fleetStream = await openEvents(fleetEvents, undefined, '');
+    cleanups.push(async () => fleetStream.close());
+    await until(
+      'the fleet page over the proxy',
+      () => rowOf(fleetStream.pages.at(-1), 'bot-a') === 'running',
+    );
+    const old = new Date(Date.now() - 120_000);
+    await utimes(join(root, 'bot-a', 'heartbeat'), old, old);
+    await until('bot-a stale over the proxy', () => rowOf(fleetStream.pages.at(-1), 'bot-a') === 'stale');
+
+    const href = /<a href="([^"]+)"><bdi>bot-a<\/bdi>/.exec(fleetHtml)?.[1];
+    const runUrl = new URL(href!, proxy.url).href;
+    expect(runUrl).toBe(`${proxy.url}run/bot-a/`);
+    const runPage = await fetch(runUrl);
+    expect(runPage.status).toBe(200);
+    const runHtml = await runPage.text();
+    expect(runHtml).toContain('<h2>Stages</h2>');
+
+    // The run page's stream, and its link back to the fleet page.
+    const runEvents = new URL(eventsOf(runHtml)!, runUrl).href;
+    expect(runEvents).toBe(`${proxy.url}run/bot-a/events`);
+    const runStream = await openEvents(runEvents, undefined, '');
+    cleanups.push(async () => runStream.close());
+    await until('the run page over the proxy', () => runStream.pages.length > 0);
+    expect(runStream.pages[0]).toContain('<h2>Stages</h2>');
+    const back = /<a href="([^"]+)" id="loop-fleet-link">/.exec(runHtml)?.[1];
+    const backUrl = new URL(back!, runUrl).href;
+    expect(backUrl).toBe(proxy.url);
+    expect(rowOf(await (await fetch(backUrl)).text(), 'bot-b')).toBe('completed');
+
+    // A run page asked for without its trailing slash is redirected (relatively) to it, and its stream is found
+    // from there; `index.html` is the same page.
+    const unslashed = await fetch(`${proxy.url}run/bot-a`);
+    expect(unslashed.status).toBe(200);
+    expect(unslashed.url).toBe(runUrl);
+    const indexUrl = `${proxy.url}run/bot-a/index.html`;
+    expect(new URL(eventsOf(await (await fetch(indexUrl)).text())!, indexUrl).href).toBe(runEvents);
+    expect(proxy.outside).toEqual([]);
   });
 
   it('reads a run dir again only when its stamp moves (bounded work per poll)', async () => {

@@ -13,6 +13,7 @@ import {
 } from '../../run-dir/test-support/run-dir-fixture.js';
 import { isLoopDashboardError } from '../src/errors.js';
 import { type DashboardServer, startDashboardServer } from '../src/index.js';
+import { startPrefixProxy } from './prefix-proxy.js';
 import { isUpdate, openEvents, until } from './sse-client.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -52,6 +53,24 @@ describe('startDashboardServer', () => {
     expect(html.match(/<script/g)).toHaveLength(2); // the JSON config block and the nonce'd script
     expect((await fetch(`${server.url}nope`)).status).toBe(404);
     expect((await fetch(server.url, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('works behind a reverse proxy on a sub-path: the page finds its stream below it', async () => {
+    const { server } = await serve(ndjson(stageEvents(3)));
+    const proxy = await startPrefixProxy(server.url);
+    cleanups.push(() => proxy.close());
+    for (const pageUrl of [proxy.url, `${proxy.url}index.html`]) {
+      const page = await fetch(pageUrl);
+      expect(page.status).toBe(200);
+      const eventsPath = /"eventsPath":"([^"]+)"/.exec(await page.text())?.[1];
+      const events = new URL(eventsPath!, pageUrl).href;
+      expect(events).toBe(`${proxy.url}events`);
+      const stream = await openEvents(events, undefined, '');
+      cleanups.push(async () => stream.close());
+      await until('the page over the proxy', () => stream.pages.length > 0);
+      expect(stream.pages[0]).toContain('<h2>Stages</h2>');
+    }
+    expect(proxy.outside).toEqual([]);
   });
 
   it('streams model events with ids, honours Last-Event-ID, sends heartbeats, and follows appends and rotation', async () => {
