@@ -1,5 +1,7 @@
 // The fleet page's eta template and stylesheet, kept as TypeScript strings like the run page's. `<%= %>`
-// (escaped) for every value; `<%~ %>` only for the CSP, the stylesheet and the live script's JSON.
+// (escaped) for every value; `<%~ %>` only for the CSP, the stylesheet and the live script's JSON. The head, the
+// live status and the page's end are the run page's.
+import { DOCUMENT_END_TEMPLATE, documentHead, LIVE_STATUS_TEMPLATE } from './page-templates.js';
 
 /** Inline stylesheet of the fleet page: the run page's colours and badges; the table scrolls inside its box. */
 export const FLEET_STYLE = `
@@ -41,31 +43,15 @@ a{color:var(--link)}
 `;
 
 /** The fleet page. */
-export const FLEET_TEMPLATE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="<%= it.csp %>">
-<meta name="referrer" content="no-referrer">
-<title>Fleet: <%= it.title %></title>
-<style><%~ it.style %></style>
-</head>
-<body>
+export const FLEET_TEMPLATE = `${documentHead('Fleet:')}<body>
 <header>
 <h1>Fleet: <bdi><%= it.title %></bdi></h1>
-<p><%= it.modeText %><% if (it.live) { %> · <span id="loop-live-status" role="status" aria-live="polite" data-state="connecting">connecting…</span> · updated <span id="loop-live-updated"><%= it.live.updated %></span><% } %></p>
+<p><%= it.modeText %>${LIVE_STATUS_TEMPLATE}</p>
 </header>
 <main id="loop-main">
 <%~ include('@fleet-body', it) %>
 </main>
-<% if (it.live) { %>
-<script type="application/json" id="loop-live-config"><%~ it.live.configJson %></script>
-<script nonce="<%= it.live.nonce %>"><%~ it.live.script %></script>
-<% } %>
-</body>
-</html>
-`;
+${DOCUMENT_END_TEMPLATE}`;
 
 /** Everything inside the fleet page's <main>: what the live fleet re-renders and sends as line deltas. */
 export const FLEET_BODY_TEMPLATE = `<section id="fleet-summary" aria-labelledby="fleet-summary-title">

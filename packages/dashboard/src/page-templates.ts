@@ -108,9 +108,11 @@ summary{cursor:pointer;color:var(--muted);font-weight:600;margin-bottom:6px}
 
 /**
  * The opening of every Loop page up to `</head>`: charset, viewport, the page's CSP (`it.csp`), no referrer,
- * `<title>` as `titlePrefix · it.title`, the inline style (`it.style`). `titlePrefix` is a constant of ours.
+ * `<title>` as `titlePrefix · it.title` (or `titlePrefix it.title` when the prefix ends with a colon), the
+ * inline style (`it.style`). `titlePrefix` is a constant of ours.
  */
 export function documentHead(titlePrefix: string): string {
+  const separator = titlePrefix.endsWith(':') ? ' ' : ' · ';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -118,29 +120,38 @@ export function documentHead(titlePrefix: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="<%= it.csp %>">
 <meta name="referrer" content="no-referrer">
-<title>${titlePrefix} · <%= it.title %></title>
+<title>${titlePrefix}${separator}<%= it.title %></title>
 <style><%~ it.style %></style>
 </head>
 `;
 }
 
-/** The whole document. */
-export const PAGE_TEMPLATE = `${documentHead('Loop dashboard')}<body>
-<header>
-<% if (it.fleet) { %><p class="fleet-link"><a href="<%= it.fleet.href %>" id="loop-fleet-link">← Fleet: <bdi><%= it.fleet.title %></bdi></a></p>
-<% } %><h1>Loop dashboard</h1>
-<p>Run dir <code class="path"><bdi><%= it.runDir %></bdi></code> · <%= it.modeText %><% if (it.live) { %> · <span id="loop-live-status" role="status" aria-live="polite" data-state="connecting">connecting…</span> · updated <span id="loop-live-updated"><%= it.live.updated %></span><% } %></p>
-</header>
-<main id="loop-main">
-<%~ include('@body', it.body) %>
-</main>
-<% if (it.live) { %>
+/**
+ * A live page's status in its header, after the mode text: connected or reconnecting (`aria-live`) and when the
+ * page last changed; nothing on a static page. The ids are what live-client.ts looks for.
+ */
+export const LIVE_STATUS_TEMPLATE = `<% if (it.live) { %> · <span id="loop-live-status" role="status" aria-live="polite" data-state="connecting">connecting…</span> · updated <span id="loop-live-updated"><%= it.live.updated %></span><% } %>`;
+
+/** The end of every page: on a live page, the client's config and its nonce'd script first. */
+export const DOCUMENT_END_TEMPLATE = `<% if (it.live) { %>
 <script type="application/json" id="loop-live-config"><%~ it.live.configJson %></script>
 <script nonce="<%= it.live.nonce %>"><%~ it.live.script %></script>
 <% } %>
 </body>
 </html>
 `;
+
+/** The whole document. */
+export const PAGE_TEMPLATE = `${documentHead('Loop dashboard')}<body>
+<header>
+<% if (it.fleet) { %><p class="fleet-link"><a href="<%= it.fleet.href %>" id="loop-fleet-link">← Fleet: <bdi><%= it.fleet.title %></bdi></a></p>
+<% } %><h1>Loop dashboard</h1>
+<p>Run dir <code class="path"><bdi><%= it.runDir %></bdi></code> · <%= it.modeText %>${LIVE_STATUS_TEMPLATE}</p>
+</header>
+<main id="loop-main">
+<%~ include('@body', it.body) %>
+</main>
+${DOCUMENT_END_TEMPLATE}`;
 
 /** Everything inside <main>; rendered alone for live updates. */
 export const BODY_TEMPLATE = `<% if (it.empty) { %>
