@@ -44,6 +44,13 @@ const THREAD_ENTRY = new URL('./ndjson-writer-thread.js', import.meta.url);
 /** Longest wait for the thread to open the file, or to write everything at close, before giving up on it. */
 const THREAD_DEADLINE_MS = 60_000;
 
+/**
+ * Lines waiting in the ring before a record handed over as it fills wakes a sleeping writer thread (a flush
+ * always does): each wake-up is a system call on both threads, so the thread is woken for a few records at
+ * once, with room left in the ring for the loop to go on meanwhile.
+ */
+const WAKE_LINES = WRITER_THREAD_LINES / 2;
+
 /** Largest EVENT entry. */
 const MAX_EVENT_BYTES = EVENT_BYTES + EVENT_EXTRA_BYTES + 8 * EVENT_MAX_ATTRS;
 /** Header of a TEXT, STRING or SHAPE entry. */
@@ -336,6 +343,7 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
     }
     if (this.closed) return this.closedClean;
     this.handOver();
+    this.wake();
     this.drain();
     return this.figures[Figure.FAILING] !== 1;
   }
@@ -556,13 +564,26 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
     this.publish(this.recordSkip + recordBytes(bytes), this.recordLines);
   }
 
-  /** Advances the WRITE position past what was just put in the ring, and wakes the thread if it sleeps. */
+  /**
+   * Advances the WRITE position past what was just put in the ring; wakes the thread if it sleeps and
+   * {@link WAKE_LINES} lines wait for it.
+   */
   private publish(bytes: number, lines: number): void {
     const control = this.control;
     this.written = (this.written + bytes) | 0;
     this.linesPut = (this.linesPut + lines) | 0;
     Atomics.store(control, Slot.WRITE, this.written);
-    if (Atomics.load(control, Slot.WRITER_SLEEPING) === 1) Atomics.notify(control, Slot.WRITE);
+    if (
+      Atomics.load(control, Slot.WRITER_SLEEPING) === 1 &&
+      ((this.linesPut - Atomics.load(control, Slot.LINES_TAKEN)) | 0) >= WAKE_LINES
+    ) {
+      Atomics.notify(control, Slot.WRITE);
+    }
+  }
+
+  /** Wakes the thread if it sleeps (a flush: what was handed over is written now). */
+  private wake(): void {
+    if (Atomics.load(this.control, Slot.WRITER_SLEEPING) === 1) Atomics.notify(this.control, Slot.WRITE);
   }
 
   /** The thread is loaded and the file is healthy: close ours, let the thread reopen it. */
