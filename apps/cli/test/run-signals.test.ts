@@ -1,9 +1,8 @@
 // SIGINT and SIGTERM end a real-clock run cleanly: the current step finishes, run.json records the end, exit 0.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { loop, readRunJson, tempDir, waitFor } from './harness.js';
+import { loop, readRunJson, startLoop, tempDir, waitFor } from './harness.js';
 
 function status(dir: string): string | undefined {
   try {
@@ -18,13 +17,24 @@ describe('loop run: signals', () => {
     '%s finishes the step, records the end and exits 0',
     async (signal) => {
       const dir = join(tempDir(), signal);
-      const child = loop(['run', '--run-dir', dir, '--clock', 'real', '--step-interval-ms', '20']);
+      const live = startLoop([
+        ...['run', '--run-dir', dir, '--clock', 'real', '--step-interval-ms', '20'],
+        ...['--progress-every-s', '0.05'],
+      ]);
+      const child = live.child;
       await waitFor(() => status(dir) === 'running' && existsSync(join(dir, 'heartbeat')));
       const firstBeat = statSync(join(dir, 'heartbeat')).mtimeMs;
-      await sleep(600);
-      expect(statSync(join(dir, 'heartbeat')).mtimeMs).toBeGreaterThan(firstBeat); // the watchdog sees it alive
+      // Ten steps or more (its progress lines say), and the watchdog sees it alive: the heartbeat is touched again.
+      const stepsShown = () =>
+        Math.max(
+          0,
+          ...[...live.output().matchAll(/^loop run: step ([\d,]+)/gm)].map((m) =>
+            Number(m[1]!.replace(/,/g, '')),
+          ),
+        );
+      await waitFor(() => stepsShown() >= 10 && statSync(join(dir, 'heartbeat')).mtimeMs > firstBeat, 30_000);
       child.kill(signal);
-      const r = await child;
+      const r = await live.done;
       expect(r.exitCode, String(r.stderr)).toBe(0);
       expect(r.stdout).toMatch(/^loop run: stopped by a signal after \d+ steps \(real clock /);
       const run = readRunJson(dir);

@@ -1,7 +1,6 @@
 // End-to-end: `loop supervise --heartbeat-timeout-s N -- loop run ...` works out of the box, hang included.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { isProcessAlive } from '@loop/supervisor';
 import { parseSupervisorState } from '@loop/supervisor/state-schema';
 import { expect, it } from 'vitest';
@@ -35,8 +34,10 @@ it('restarts a `loop run` whose heartbeat stops (frozen with SIGSTOP), and stops
   );
   const first = state().child_pid!;
   killAfterTest(first);
-  // Beating: the watchdog leaves it alone for longer than its timeout.
-  await sleep(2000);
+  // Beating: the watchdog leaves it alone while its heartbeat moves on (two seconds of beats, by the file's clock).
+  const beat = () => statSync(join(runDir, 'heartbeat')).mtimeMs;
+  const firstBeat = beat();
+  await waitFor(() => beat() >= firstBeat + 2000, 60_000);
   expect(state().child_pid).toBe(first);
   process.kill(first, 'SIGSTOP');
   await waitFor(
@@ -55,7 +56,8 @@ it('restarts a `loop run` whose heartbeat stops (frozen with SIGSTOP), and stops
     new RegExp(`child_exit pid=${first} (code=0 signal=-|code=- signal=SIGKILL) .*reason=watchdog`),
   );
   // The new run beats again, then a SIGTERM ends it the way `loop run` ends: cleanly, exit 0.
-  await sleep(500);
+  const beatBeforeSecond = beat();
+  await waitFor(() => beat() > beatBeforeSecond, 60_000);
   supervisor.child.kill('SIGTERM');
   expect((await supervisor.done).exitCode).toBe(0);
   expect(isProcessAlive(second)).toBe(false);
