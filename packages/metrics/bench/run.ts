@@ -215,6 +215,40 @@ function recordLatency(): {
   };
 }
 
+/**
+ * record() per call with the writer thread (`writerThread: true`, as `loop run` uses it): the event's fields
+ * go into the ring, the thread encodes and writes. The thread's entry is built JavaScript, so this uses the
+ * built package (`dist/`); undefined when it is not built.
+ */
+async function threadedRecordLatency(timerNs: number): Promise<{ p50: number; p99: number } | undefined> {
+  const built = new URL('../dist/index.js', import.meta.url);
+  if (!fs.existsSync(fileURLToPath(built))) return undefined;
+  const { openMetricsRecorder: openBuilt } = (await import(built.href)) as typeof import('../src/index.js');
+  const recorder = openBuilt({
+    runDir: dirFor('latency-thread'),
+    rotate: { maxLines: 250_000 },
+    flush: 'batch',
+    writerThread: true,
+    handleProcessExit: false,
+    flushIntervalMs: 0,
+    summaryIntervalMs: 0,
+  });
+  // Until the thread has started, the loop's thread writes by itself: measure once the thread has taken over.
+  const deadline = Date.now() + 60_000;
+  while (!(recorder.writer as { onThread?: boolean }).onThread && Date.now() < deadline) {
+    recorder.record(events[0]!);
+    recorder.flush();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const samples = 200_000;
+  const times = perCall(samples, timerNs, (i) => {
+    recorder.record(events[i & mask]!);
+    if ((i & 3) === 3) recorder.endStep();
+  });
+  recorder.close();
+  return { p50: times[samples >> 1]!, p99: times[Math.floor(samples * 0.99)]! };
+}
+
 function histogramCosts(n: number): Record<string, number> {
   const latencies = new Float64Array(4096);
   for (let i = 0; i < latencies.length; i++) latencies[i] = ((i * 7919) % 20_000) / 1000; // 0..20 ms
@@ -383,6 +417,12 @@ async function main(): Promise<void> {
       `batch copy + limits ${fmt(Math.max(0, latency.p50 - latency.collectorP50 - latency.formatP50), 0)} ns`,
   );
   console.log(`  with --metrics-flush step (a write(2) every 4th call): p50 ${fmt(latency.stepP50, 0)} ns`);
+  const threaded = await threadedRecordLatency(latency.timerNs);
+  console.log(
+    threaded === undefined
+      ? '  with the writer thread: not measured (build the package first: the thread runs dist/)'
+      : `  with the writer thread (writerThread: true, as loop run; fields into the ring, the thread encodes): p50 ${fmt(threaded.p50, 0)} ns, p99 ${fmt(threaded.p99, 0)} ns`,
+  );
   console.log(
     `  mean over 1M back-to-back calls (endStep every 4): ${fmt(latency.batchMean, 0)} ns wall, ${fmt(latency.batchCpuMean, 0)} ns CPU`,
   );

@@ -132,11 +132,12 @@ describe('ThreadedNdjsonWriter', () => {
         const event: StageEvent = {
           ts: i % 997 === 0 ? -1.5 : 1_704_067_200_000 + i * 250 + random(),
           step: i % 991 === 0 ? 2 ** 53 : i >> 2,
-          // New names all along (past the 4,096 the thread is told of by id), awkward ones now and then.
+          // New names all along (~4,800: past the 4,096 the thread is told of by id), awkward ones now and then;
+          // ~350 key sets below (past the 256 sent by id).
           stage:
-            r < 0.02
+            r < 0.08
               ? `stage-${i}`
-              : r < 0.025
+              : r < 0.085
                 ? awkward[i % awkward.length]!
                 : ['strategy', 'risk', 'exec', 'position'][i % 4]!,
           outcome: (['ok', 'rejected', 'error'] as const)[i % 3]!,
