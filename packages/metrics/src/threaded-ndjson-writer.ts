@@ -213,17 +213,18 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
       this.droppedHere++;
       return;
     }
+    // Room for the most bytes the line can take (3 a UTF-16 unit); its exact length only when that is a lot.
     let bytes = line.length * 3;
-    if (bytes > MAX_TEXT_ENTRY_BYTES || !this.textRoom(bytes)) {
+    if (bytes > MAX_TEXT_ENTRY_BYTES) {
       bytes = Buffer.byteLength(line);
       if (bytes > MAX_TEXT_ENTRY_BYTES) {
         this.writeLong(Buffer.from(line));
         return;
       }
-      if (!this.textRoom(bytes)) {
-        this.droppedHere++;
-        return;
-      }
+    }
+    if (!this.textRoom(bytes)) {
+      this.droppedHere++;
+      return;
     }
     this.textWritten(this.ring.write(line, this.recordEnd));
   }
