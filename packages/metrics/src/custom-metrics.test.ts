@@ -47,6 +47,32 @@ it('counts custom counters (also through count(name)) into the summary file and 
   expect(text).toContain('loop_steps_total 1');
 });
 
+it('keeps one value per gauge however it is set: the latest wins, listed in the order first set', async () => {
+  const metrics = openMetricsRecorder({ handleProcessExit: false, onWarning: () => {} });
+  const prometheus = new PrometheusExporter({ defaultMetrics: false });
+  metrics.addSink(prometheus);
+  const price = metrics.gauge('price');
+  const equity = metrics.gauge('equity');
+  expect(price.value).toBeUndefined();
+  metrics.setGauge('equity', 5);
+  for (let i = 0; i < 1000; i++) {
+    price.set(100 + i / 8);
+    equity.set(10_000 - i);
+  }
+  price.set(Number.POSITIVE_INFINITY);
+  metrics.setGauge('price', 42.5);
+  expect(price.value).toBe(42.5);
+  expect(equity.value).toBe(9_001);
+  expect(Object.entries(metrics.summary().gauges)).toEqual([
+    ['equity', 9_001],
+    ['price', 42.5],
+  ]);
+  const text = await prometheus.registry.metrics();
+  expect(text).toContain('loop_gauge{name="price"} 42.5');
+  expect(text).toContain('loop_gauge{name="equity"} 9001');
+  expect(metrics.summary().invalid_input).toEqual({ value: 1 });
+});
+
 it('refuses bad names and names beyond the limit: counted, warned once per kind, nothing kept', () => {
   const warnings: MetricsWarning[] = [];
   const metrics = openMetricsRecorder({

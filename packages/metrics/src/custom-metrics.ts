@@ -1,6 +1,6 @@
 // Counters and gauges by name, for what a bot counts beyond stage events: validated names, bounded cardinality.
 import type { InputReporter } from './input-report.js';
-import type { StageMetricsCollector } from './stage-metrics-collector.js';
+import type { GaugeSlot, StageMetricsCollector } from './stage-metrics-collector.js';
 
 /** A counter or gauge name: Prometheus-compatible (`[a-zA-Z_][a-zA-Z0-9_]*`), at most 128 characters. */
 export const METRIC_NAME_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]{0,127}$/;
@@ -117,9 +117,14 @@ export class CustomMetrics {
     return false;
   }
 
+  /** @internal The collector's slot for gauge `name`, made with its first value. */
+  gaugeSlot(name: string, value: number): GaugeSlot {
+    return this.collector.gaugeSlot(name, value);
+  }
+
   /** @internal */
-  setCollectorGauge(name: string, value: number): void {
-    this.collector.setGauge(name, value);
+  setGaugeSlot(slot: GaugeSlot, value: number): void {
+    this.collector.setGaugeSlot(slot, value);
   }
 
   private acceptName(name: string, kind: 'counter' | 'gauge', size: number): boolean {
@@ -163,16 +168,27 @@ class CounterHandle implements Counter {
 }
 
 class GaugeHandle implements Gauge {
-  value: number | undefined = undefined;
+  /** The collector's slot, from the first set on: later sets store the value in place. */
+  private slot: GaugeSlot | undefined = undefined;
   constructor(
     readonly name: string,
     private readonly owner: CustomMetrics,
     private readonly accepted: boolean,
   ) {}
 
+  get value(): number | undefined {
+    return this.slot?.value;
+  }
+
   set(value: number): void {
-    if (!this.accepted || !this.owner.checkAmount(this.name, value, 'gauge')) return;
-    this.value = value;
-    this.owner.setCollectorGauge(this.name, value);
+    if (!this.accepted) return;
+    // Finite number: value - value is 0 (NaN for NaN and the infinities, and for what is not a number).
+    if (!(typeof value === 'number' && value - value === 0)) {
+      this.owner.checkAmount(this.name, value, 'gauge');
+      return;
+    }
+    const slot = this.slot;
+    if (slot !== undefined) this.owner.setGaugeSlot(slot, value);
+    else this.slot = this.owner.gaugeSlot(this.name, value);
   }
 }

@@ -49,6 +49,15 @@ interface StageAggregate {
   slowest: SlowestEvents<SlowEvent>;
 }
 
+/**
+ * A gauge's latest value, in an object of its own: a gauge handle keeps it and sets it in place (no map
+ * lookup, no boxed number a set).
+ */
+export interface GaugeSlot {
+  readonly name: string;
+  value: number;
+}
+
 /** What the summary adds from outside the collector: times, pid, writer figures. */
 export interface SummaryContext {
   /** Caller's clock now, ms since the epoch. */
@@ -77,7 +86,7 @@ export class StageMetricsCollector {
   stageEventsCount = 0;
   private readonly stages = new Map<string, StageAggregate>();
   private readonly counters = { processed: 0, filled: 0, rejected: 0, errors: 0 };
-  private readonly gauges = new Map<string, number>();
+  private readonly gauges = new Map<string, GaugeSlot>();
   private readonly ring: (StageEvent | undefined)[];
   private ringNext = 0;
   private readonly range: LatencyRange;
@@ -142,9 +151,31 @@ export class StageMetricsCollector {
   /** Sets a gauge (position, equity, ...) to its latest value. Non-finite values are ignored. */
   setGauge(name: string, value: number): void {
     if (!Number.isFinite(value)) return;
-    this.gauges.set(name, value);
+    const slot = this.gauges.get(name);
+    if (slot === undefined) this.gaugeSlot(name, value);
+    else this.setGaugeSlot(slot, value);
+  }
+
+  /**
+   * @internal Makes gauge `name`'s slot with its first (finite) value, or returns the slot it has; a gauge
+   * handle keeps it for {@link setGaugeSlot}. The summary lists gauges in the order they were first set.
+   */
+  gaugeSlot(name: string, value: number): GaugeSlot {
+    let slot = this.gauges.get(name);
+    if (slot === undefined) {
+      // A double from the start, so later sets store in place.
+      slot = { name, value: Number.NaN };
+      this.gauges.set(name, slot);
+    }
+    this.setGaugeSlot(slot, value);
+    return slot;
+  }
+
+  /** @internal Sets a gauge by its slot (a finite value): the hot path of a gauge handle. */
+  setGaugeSlot(slot: GaugeSlot, value: number): void {
+    slot.value = value;
     const sinks = this.sinks;
-    for (let i = 0; i < sinks.length; i++) sinks[i]!.onGauge?.(name, value);
+    for (let i = 0; i < sinks.length; i++) sinks[i]!.onGauge?.(slot.name, value);
   }
 
   /** The last `n` recorded events (at most the ring's capacity), oldest first. */
@@ -205,7 +236,7 @@ export class StageMetricsCollector {
       outcomes_by_stage: outcomesByStage,
       reasons_by_stage: reasonsByStage,
       ...(this.slowestPerStage > 0 && this.stages.size > 0 ? { slowest_by_stage: slowestByStage } : {}),
-      gauges: Object.fromEntries(this.gauges),
+      gauges: Object.fromEntries([...this.gauges.values()].map((slot) => [slot.name, slot.value])),
       histogram: { lowest_us: this.range.lowestUs, highest_us: this.range.highestUs, clamped },
       writer: { ...(context.writer ?? NO_WRITER) },
     };
