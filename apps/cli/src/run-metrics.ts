@@ -12,6 +12,7 @@ import {
   type MetricsRecorder,
   openMetricsRecorder,
   type StageEvent,
+  WRITER_THREAD_LINES,
 } from '@loop/metrics';
 import { type MetricsServer, PrometheusExporter, startMetricsServer } from '@loop/metrics/prometheus';
 import { EXEC_STAGE, execStepAttrs, TRADING_STATE_ATTR, TRADING_STATE_REASON_ATTR } from '@loop/run-dir';
@@ -64,7 +65,8 @@ export const metricsFlagSpecs: FlagSpecs = {
     valueName: FLUSH_MODES.join('|'),
     description:
       `when lines reach metrics.ndjson, i.e. what a SIGKILL can lose: step = each step (the step in progress), ` +
-      `interval = every ${FLUSH_INTERVAL_MS} ms (the last ${FLUSH_INTERVAL_MS} ms), batch = every ${FLUSH_BATCH_STEPS.toLocaleString('en-US')} steps (the last ${FLUSH_BATCH_STEPS.toLocaleString('en-US')} steps)`,
+      `interval = every ${FLUSH_INTERVAL_MS} ms (the last ${FLUSH_INTERVAL_MS} ms), batch = every ${FLUSH_BATCH_STEPS.toLocaleString('en-US')} steps (the last ${FLUSH_BATCH_STEPS.toLocaleString('en-US')} steps); ` +
+      `interval and batch also lose what the writer thread holds unwritten: at most ${WRITER_THREAD_LINES.toLocaleString('en-US')} lines`,
     defaultText: 'step with --clock real, batch with --clock simulated',
   },
   'metrics-fsync': {
