@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { listMetricsFiles, readEvents, tailEvents } from './metrics-reader.js';
 import { RotatingNdjsonWriter } from './rotating-ndjson-writer.js';
 import { formatStageEventLine } from './stage-event.js';
@@ -191,5 +191,82 @@ describe('tailEvents', () => {
     writeRun(7, 3);
     expect((await tailEvents(dir, 100)).events.map((e) => e.event.step)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect((await tailEvents(dir, 0)).events).toEqual([]);
+  });
+
+  describe('while a writer rotates and prunes the file it opened first, before the listing', () => {
+    /** Files of 10 lines as the writer makes them: `.1` .. `.rotated`, then the current file. */
+    function writeFiles(rotated: number, currentLines: number): { step: number; index: number } {
+      let step = 0;
+      for (let index = 1; index <= rotated; index++) {
+        const lines = Array.from({ length: 10 }, () => eventLine(step++));
+        fs.writeFileSync(path.join(dir, `metrics.ndjson.${index}`), lines.join(''));
+      }
+      const lines = Array.from({ length: currentLines }, () => eventLine(step++));
+      fs.writeFileSync(path.join(dir, 'metrics.ndjson'), lines.join(''));
+      return { step, index: rotated + 1 };
+    }
+
+    /**
+     * What a fast writer does between the reader's open and listing: rotates the current file `times` times
+     * (10 lines each, then 5 in the new current file) and prunes all but the newest 2 rotated files, the file
+     * the reader opened among them.
+     */
+    function rotateAndPrune(state: { step: number; index: number }, times: number): void {
+      const current = path.join(dir, 'metrics.ndjson');
+      for (let t = 0; t < times; t++) {
+        fs.renameSync(current, path.join(dir, `metrics.ndjson.${state.index++}`));
+        const lines = Array.from({ length: t === times - 1 ? 5 : 10 }, () => eventLine(state.step++));
+        fs.writeFileSync(current, lines.join(''));
+      }
+      for (let index = 1; index < state.index - 2; index++)
+        fs.rmSync(path.join(dir, `metrics.ndjson.${index}`), { force: true });
+    }
+
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    it('lists again, so the files read are contiguous newest first', async () => {
+      const state = writeFiles(3, 10); // .1 .2 .3 hold 0-29, the current file 30-39
+      const readdir = fs.promises.readdir;
+      let calls = 0;
+      vi.spyOn(fs.promises, 'readdir').mockImplementation(((...args: Parameters<typeof readdir>) => {
+        // After the current file (30-39) is opened: it becomes .4, then .5 (40-49), .6 (50-59), current 60-64;
+        // .1 to .4 are pruned, so its inode is in no listed entry.
+        if (calls++ === 0) rotateAndPrune(state, 3);
+        return readdir(...args);
+      }) as typeof readdir);
+      const { events } = await tailEvents(dir, 25);
+      expect(events.map((e) => e.event.step)).toEqual(Array.from({ length: 25 }, (_, i) => 40 + i));
+      expect(calls).toBe(2);
+      expect(events.map((e) => e.file)).toEqual([
+        ...Array(10).fill('metrics.ndjson.5'),
+        ...Array(10).fill('metrics.ndjson.6'),
+        ...Array(5).fill('metrics.ndjson'),
+      ]);
+    });
+
+    it('reads the file it opened alone when the writer outruns every listing', async () => {
+      const state = writeFiles(3, 10);
+      const readdir = fs.promises.readdir;
+      let calls = 0;
+      let lastOpened: number[] = [];
+      vi.spyOn(fs.promises, 'readdir').mockImplementation(((...args: Parameters<typeof readdir>) => {
+        calls++;
+        // The current file's steps, as just opened by the reader, before the writer moves on again.
+        const text = fs.readFileSync(path.join(dir, 'metrics.ndjson'), 'utf8');
+        lastOpened = text
+          .trimEnd()
+          .split('\n')
+          .map((line) => JSON.parse(line).step as number);
+        rotateAndPrune(state, 3);
+        return readdir(...args);
+      }) as typeof readdir);
+      const { events } = await tailEvents(dir, 25);
+      expect(lastOpened.length).toBeGreaterThan(0);
+      expect(events.map((e) => e.event.step)).toEqual(lastOpened);
+      expect(calls).toBe(5);
+      expect(new Set(events.map((e) => e.file))).toEqual(new Set(['metrics.ndjson']));
+    });
   });
 });

@@ -303,26 +303,16 @@ export interface TailResult {
 /**
  * The last `n` valid events of a run dir, oldest first, reading files backwards in 64 KiB chunks (the
  * current file, then rotated ones newest first) so only the tail is read. Line numbers are negative,
- * counted from the end of each file.
+ * counted from the end of each file. Safe while a live writer rotates and prunes: the events are contiguous
+ * (no gap, none twice); the current file is opened before the rotated files are listed, and the listing is
+ * taken again if that file was rotated and pruned meanwhile.
  */
 export async function tailEvents(runDir: string, n: number, options: ReadOptions = {}): Promise<TailResult> {
   const maxListed = options.maxSkippedListed ?? 100;
   const result: TailResult = { events: [], skippedCount: 0, skipped: [] };
   if (!(n > 0)) return result;
   const newestFirst: ReadEvent[] = [];
-  // The current file first, opened before listing; a rotated file with its inode is that same file renamed
-  // by a live writer meanwhile, so it and anything newer are skipped (see readEvents).
-  const currentPath = path.join(path.resolve(runDir), METRICS_FILE);
-  const current = await openOrUndefined(currentPath);
-  const currentStat = current ? await current.stat() : undefined;
-  let rotated = (await listWithIds(runDir)).filter((f) => f.index !== null);
-  const renamed = rotated.findIndex(
-    (f) => currentStat && f.ino === currentStat.ino && f.dev === currentStat.dev,
-  );
-  if (renamed >= 0) rotated = rotated.slice(0, renamed);
-  const sources: MetricsFileInfo[] = rotated.reverse();
-  if (current)
-    sources.unshift({ name: METRICS_FILE, path: currentPath, index: null, size: currentStat!.size });
+  const { current, sources } = await tailSources(runDir);
   for (const info of sources) {
     if (newestFirst.length >= n) break;
     let handle: fs.promises.FileHandle;
@@ -385,4 +375,45 @@ export async function tailEvents(runDir: string, n: number, options: ReadOptions
   }
   result.events = newestFirst.reverse();
   return result;
+}
+
+/** Attempts at listing the files to tail when the current file was rotated and pruned while they were listed. */
+const TAIL_ATTEMPTS = 5;
+
+/**
+ * The files {@link tailEvents} reads, newest first: the current file (opened before listing, its handle
+ * returned) then the rotated files older than it. A rotated file with the current file's inode is that same
+ * file renamed by a live writer meanwhile, so it and anything newer are left out. If the current file is no
+ * longer linked once the listing is done (renamed and pruned meanwhile, so it is in no listed entry and the
+ * listed files may be newer than it), the whole listing is taken again; a writer that keeps outrunning it
+ * that way leaves the current file alone, still gap-free (as {@link snapshotMetricsFiles} does for readEvents).
+ */
+async function tailSources(
+  runDir: string,
+): Promise<{ current: fs.promises.FileHandle | undefined; sources: MetricsFileInfo[] }> {
+  const currentPath = path.join(path.resolve(runDir), METRICS_FILE);
+  for (let attempt = 1; ; attempt++) {
+    const current = await openOrUndefined(currentPath);
+    let keep = false;
+    try {
+      const currentStat = current ? await current.stat() : undefined;
+      let rotated = (await listWithIds(runDir)).filter((f) => f.index !== null);
+      const renamed = rotated.findIndex(
+        (f) => currentStat && f.ino === currentStat.ino && f.dev === currentStat.dev,
+      );
+      if (renamed >= 0) rotated = rotated.slice(0, renamed);
+      else if (current && (await current.stat()).nlink === 0) {
+        // Rotated and pruned before the listing saw its new name: the listed files may all be newer.
+        if (attempt < TAIL_ATTEMPTS) continue;
+        rotated = [];
+      }
+      const sources: MetricsFileInfo[] = rotated.reverse();
+      if (current)
+        sources.unshift({ name: METRICS_FILE, path: currentPath, index: null, size: currentStat!.size });
+      keep = true;
+      return { current, sources };
+    } finally {
+      if (!keep) await current?.close();
+    }
+  }
 }
