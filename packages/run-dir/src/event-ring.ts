@@ -1,6 +1,7 @@
 // A fixed-size ring of recent stage events with where each was read from; allocates nothing per event.
 import type { StageEventLine } from '@loop/metrics';
 import type { TailEvent } from './history-rows.js';
+import { tailEvent } from './slowest-steps.js';
 
 /** The last `capacity` events pushed, oldest first on read. Keeps the parsed event: do not mutate it. */
 export class EventRing {
@@ -37,17 +38,7 @@ export class EventRing {
       const at = (this.#next - i + capacity) % capacity;
       const event = this.#events[at];
       if (event === undefined) continue;
-      const row: TailEvent = {
-        ts: event.ts,
-        step: event.step,
-        stage: event.stage,
-        outcome: event.outcome,
-        latency_ms: event.latency_ms,
-        file: this.#files[at]!,
-        line: this.#lines[at]!,
-      };
-      if (event.reason !== undefined) row.reason = event.reason;
-      if (event.detail !== undefined) row.detail = event.detail;
+      const row = tailEvent(event, this.#files[at]!, this.#lines[at]!);
       if (event.attrs !== undefined) row.attrs = { ...event.attrs };
       out.push(row);
     }

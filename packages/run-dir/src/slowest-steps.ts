@@ -120,7 +120,8 @@ export class SlowestSteps {
   }
 }
 
-function tailEvent(event: StageEventLine, file: string, line: number): TailEvent {
+/** An event's row as the tail and the slowest steps list it (without its attrs), with where it was read. */
+export function tailEvent(event: StageEventLine, file: string, line: number): TailEvent {
   const row: TailEvent = {
     ts: event.ts,
     step: event.step,
