@@ -64,6 +64,27 @@ function topHelp(): string {
   ].join('\n');
 }
 
+/**
+ * True when `loop run <args>` will write its metrics on the writer thread: `--enable-metrics` with a
+ * `batch` or `interval` flush, given or the simulated clock's default. Read from the raw arguments before
+ * they are parsed: a wrong guess only costs a thread that ends unused, or the usual start. Pure.
+ */
+export function runUsesWriterThread(args: readonly string[]): boolean {
+  if (!args.includes('--enable-metrics') || args.includes('--help') || args.includes('-h')) return false;
+  const value = (flag: string): string | undefined => {
+    let found: string | undefined;
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i]!;
+      if (arg === `--${flag}`) found = args[i + 1];
+      else if (arg.startsWith(`--${flag}=`)) found = arg.slice(flag.length + 3);
+    }
+    return found;
+  };
+  const flush = value('metrics-flush');
+  if (flush !== undefined) return flush === 'batch' || flush === 'interval';
+  return value('clock') !== 'real';
+}
+
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit status. */
 export async function main(
   argv: string[],
@@ -109,6 +130,10 @@ export async function main(
     return 2;
   }
   try {
+    // The metrics writer thread takes 50-100 ms to start: it starts now, while `run` loads its modules.
+    if (command.name === 'run' && runUsesWriterThread(rest)) {
+      (await import('@loop/metrics/writer-thread')).prestartWriterThread();
+    }
     return await (await command.load()).run(rest, io);
   } catch (error) {
     if (isLoopCliError(error)) {

@@ -42,4 +42,31 @@ describe('loop run module graph', () => {
     const supervisor = new Set(urls.flatMap((u) => /\/supervisor\/dist\/(.+)$/.exec(u)?.[1] ?? []));
     expect([...supervisor].sort()).toEqual(['file-names.js', 'state-schema.js', 'state.js']);
   });
+
+  it('starts the metrics writer thread before it loads the run command, when the run will use it', async () => {
+    const runDir = join(tempDir(), 'run');
+    const urls = await modulesLoadedBy(['run', '--run-dir', runDir, '--max-steps', '3', '--enable-metrics']);
+    const thread = urls.findIndex((u) => u.endsWith('/metrics/dist/writer-thread.js'));
+    const command = urls.findIndex((u) => u.endsWith('/cli/dist/commands/run.js'));
+    expect(thread).toBeGreaterThanOrEqual(0);
+    expect(thread).toBeLessThan(command);
+    // A real-clock run flushes each step on the loop's thread: no thread is started ahead.
+    const real = await modulesLoadedBy([
+      'run',
+      '--run-dir',
+      join(tempDir(), 'real'),
+      '--max-steps',
+      '1',
+      '--enable-metrics',
+      '--clock',
+      'real',
+      '--step-interval-ms',
+      '1',
+    ]);
+    const early = real.slice(
+      0,
+      real.findIndex((u) => u.endsWith('/cli/dist/commands/run.js')),
+    );
+    expect(early.some((u) => u.includes('/metrics/dist/'))).toBe(false);
+  });
 });

@@ -33,8 +33,9 @@ import {
   type StageTracer,
 } from './stage-timer.js';
 import { writeSummaryAtomic } from './summary-file.js';
-import { ThreadedNdjsonWriter, writerThreadAvailable } from './threaded-ndjson-writer.js';
+import { ThreadedNdjsonWriter } from './threaded-ndjson-writer.js';
 import { acquireWriterLock, type WriterLock } from './writer-lock.js';
+import { writerThreadAvailable } from './writer-thread-start.js';
 
 /** Rotation limits of `metrics.ndjson`; all off by default (as in the seed). */
 export interface RotationOptions {
@@ -63,7 +64,8 @@ export interface MetricsRecorderOptions {
    * synchronous, so a SIGKILL still loses at most the step in progress); a SIGKILL can then also lose what
    * the thread has not written yet, at most `WRITER_THREAD_LINES` (2,048) lines in the ring and
    * `WRITER_THREAD_BYTES` (64 KiB) in its buffer. Ignored with `fileSystem`, and when run from TypeScript
-   * sources (the thread's entry is the built `.js`). Default false.
+   * sources (the thread's entry is the built `.js`). A thread started by `prestartWriterThread()` (from
+   * `@loop/metrics/writer-thread`) is taken. Default false.
    */
   writerThread?: boolean;
   /**

@@ -1,8 +1,8 @@
 // The NDJSON writer thread's entry: takes stage events and lines out of the shared ring, encodes the events'
 // lines (the loop thread's encoder, the same bytes) and runs a RotatingNdjsonWriter.
-import { type MessagePort, workerData } from 'node:worker_threads';
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { describeError } from './errors.js';
-import { RotatingNdjsonWriter, type RotatingNdjsonWriterOptions } from './rotating-ndjson-writer.js';
+import { RotatingNdjsonWriter } from './rotating-ndjson-writer.js';
 import { formatStageEventLine, type StageEvent } from './stage-event.js';
 import { encodeStageEvent } from './stage-event-encoder.js';
 import {
@@ -18,16 +18,9 @@ import {
   ThreadState,
   WRAP,
   type WriterThreadMessage,
+  type WriterThreadOptionsMessage,
 } from './writer-thread-layout.js';
-
-/** What {@link ThreadedNdjsonWriter} gives the thread. */
-export interface WriterThreadData {
-  control: SharedArrayBuffer;
-  figures: SharedArrayBuffer;
-  ring: SharedArrayBuffer;
-  port: MessagePort;
-  options: Omit<RotatingNdjsonWriterOptions, 'fileSystem' | 'onHealthChange'>;
-}
+import type { WriterThreadData } from './writer-thread-start.js';
 
 /** How long the thread sleeps between retries while the disk fails (the in-thread writer retries on its 100 ms timer). */
 const RETRY_MS = 100;
@@ -180,6 +173,15 @@ function takeEntries(writer: RotatingNdjsonWriter, start: number, end: number): 
   return lines;
 }
 
+/** The file's options, which the loop's thread posted before GO. */
+function receiveOptions(): WriterThreadOptionsMessage['options'] {
+  for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+    const message = m.message as WriterThreadOptionsMessage;
+    if (message.type === 'options') return message.options;
+  }
+  throw new Error('no options before GO');
+}
+
 let linesTaken = 0;
 let lastError: string | null = null;
 let rotatedCount = -1;
@@ -211,20 +213,25 @@ function run(): void {
   // busy machine); it closes its writer, then says GO, and we reopen the file where it left it.
   Atomics.store(control, Slot.STATE, ThreadState.LOADED);
   Atomics.notify(control, Slot.STATE);
+  // Started ahead of its writer (prestartWriterThread): wait so long to be taken, then end.
+  const giveUpAt = data.waitMs > 0 ? Date.now() + data.waitMs : Number.POSITIVE_INFINITY;
   while (Atomics.load(control, Slot.GO) === 0) {
-    if (Atomics.load(control, Slot.CLOSE) === 1) {
+    if (
+      Atomics.load(control, Slot.CLOSE) === 1 ||
+      (Date.now() >= giveUpAt && Atomics.compareExchange(control, Slot.ADOPTED, 0, -1) === 0)
+    ) {
       Atomics.store(control, Slot.CLOSED_CLEAN, 1);
       Atomics.store(control, Slot.STATE, ThreadState.DONE);
       Atomics.notify(control, Slot.STATE);
       return;
     }
-    Atomics.wait(control, Slot.GO, 0, IDLE_MS);
+    Atomics.wait(control, Slot.GO, 0, Math.min(IDLE_MS, Math.max(1, giveUpAt - Date.now())));
   }
   let failing = false;
   let writer: RotatingNdjsonWriter;
   try {
     writer = new RotatingNdjsonWriter({
-      ...data.options,
+      ...receiveOptions(),
       onHealthChange: (change) => {
         failing = change.state === 'failing';
         figures[Figure.FAILING] = failing ? 1 : 0;

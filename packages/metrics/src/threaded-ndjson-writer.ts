@@ -1,11 +1,8 @@
 // The loop thread's side of the NDJSON writer thread: stage events go into a shared ring as their fields
 // (the thread encodes the lines), other lines as bytes; the thread writes and rotates.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
 import { describeError, MetricsError } from './errors.js';
-import type { WriterThreadData } from './ndjson-writer-thread.js';
 import {
   checkRotateOptions,
   type MetricsLineWriter,
@@ -17,7 +14,6 @@ import {
 import { formatStageEventLine, type StageEvent } from './stage-event.js';
 import { encodeStageEvent } from './stage-event-encoder.js';
 import {
-  CONTROL_SLOTS,
   ENTRIES,
   ENTRIES_RECORD_BYTES,
   ENTRIES_RECORD_LINES,
@@ -25,7 +21,6 @@ import {
   EVENT_BYTES,
   EVENT_EXTRA_BYTES,
   EVENT_MAX_ATTRS,
-  FIGURE_SLOTS,
   Figure,
   RECORD_HEADER_BYTES,
   recordBytes,
@@ -36,10 +31,13 @@ import {
   WRITER_RING_BYTES,
   WRITER_THREAD_LINES,
   type WriterThreadMessage,
+  type WriterThreadOptionsMessage,
 } from './writer-thread-layout.js';
-
-/** The thread's entry, built beside this file. */
-const THREAD_ENTRY = new URL('./ndjson-writer-thread.js', import.meta.url);
+import {
+  startWriterThread,
+  takePrestartedWriterThread,
+  type WriterThreadHandle,
+} from './writer-thread-start.js';
 
 /** Longest wait for the thread to open the file, or to write everything at close, before giving up on it. */
 const THREAD_DEADLINE_MS = 60_000;
@@ -63,11 +61,6 @@ const MAX_SHAPES = 256;
 /** Longest string sent by id (the line schema's limit for stages and reasons). */
 const MAX_STRING_LENGTH = 256;
 
-/** True when the writer thread can be started: the built entry exists (not when run from TypeScript sources). */
-export function writerThreadAvailable(): boolean {
-  return THREAD_ENTRY.protocol === 'file:' && fs.existsSync(fileURLToPath(THREAD_ENTRY));
-}
-
 const align8 = (n: number) => (n + 7) & ~7;
 
 /**
@@ -83,7 +76,8 @@ const align8 = (n: number) => (n + 7) & ~7;
  * Until the thread has started (a few hundred ms on a busy machine), the loop's thread writes with a
  * {@link RotatingNdjsonWriter} of its own, so the loop never waits for the thread to start; at the first
  * flush after the thread is loaded (and while writes succeed) it closes that writer and the thread reopens
- * the file where it was left, as a restart does: the files are the same bytes, the figures add up.
+ * the file where it was left, as a restart does: the files are the same bytes, the figures add up. A thread
+ * started ahead by `prestartWriterThread()` is taken instead, and from the first line when it is up.
  */
 export class ThreadedNdjsonWriter implements MetricsLineWriter {
   readonly file: string;
@@ -146,42 +140,9 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
     this.onHealthChange = options.onHealthChange;
     this.direct = new RotatingNdjsonWriter({ ...options, dir });
     this.file = this.direct.file;
-    const control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
-    const figures = new SharedArrayBuffer(FIGURE_SLOTS * 8);
-    const ring = new SharedArrayBuffer(WRITER_RING_BYTES);
-    this.control = new Int32Array(control);
-    this.figures = new Float64Array(figures);
-    this.ring = Buffer.from(ring);
-    this.ints = new Int32Array(ring);
-    this.doubles = new Float64Array(ring);
-    this.chars = new Uint16Array(ring);
-    this.mask = WRITER_RING_BYTES - 1;
-    const channel = new MessageChannel();
-    this.port = channel.port1;
-    const data: WriterThreadData = {
-      control,
-      figures,
-      ring,
-      port: channel.port2,
-      options: {
-        dir,
-        maxLines: options.maxLines,
-        maxBytes: options.maxBytes,
-        keep: options.keep,
-        maxTotalBytes: options.maxTotalBytes,
-        fsync: options.fsync,
-        bufferBytes: options.bufferBytes ?? WRITER_BATCH_BYTES,
-      },
-    };
+    let thread: WriterThreadHandle;
     try {
-      this.worker = new Worker(THREAD_ENTRY, {
-        workerData: data,
-        transferList: [channel.port2],
-        // The thread needs no loaders (it is plain built JavaScript) and must not inherit test runners' flags.
-        execArgv: [],
-        stdout: false,
-        stderr: false,
-      });
+      thread = takePrestartedWriterThread() ?? startWriterThread();
     } catch (error) {
       this.direct.close();
       throw new MetricsError(
@@ -193,9 +154,33 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
         },
       );
     }
+    this.worker = thread.worker;
+    this.port = thread.port;
+    this.control = new Int32Array(thread.control);
+    this.figures = new Float64Array(thread.figures);
+    this.ring = Buffer.from(thread.ring);
+    this.ints = new Int32Array(thread.ring);
+    this.doubles = new Float64Array(thread.ring);
+    this.chars = new Uint16Array(thread.ring);
+    this.mask = WRITER_RING_BYTES - 1;
+    const message: WriterThreadOptionsMessage = {
+      type: 'options',
+      options: {
+        dir,
+        maxLines: options.maxLines,
+        maxBytes: options.maxBytes,
+        keep: options.keep,
+        maxTotalBytes: options.maxTotalBytes,
+        fsync: options.fsync,
+        bufferBytes: options.bufferBytes ?? WRITER_BATCH_BYTES,
+      },
+    };
+    this.port.postMessage(message);
     this.worker.unref();
     this.port.on('message', (message: WriterThreadMessage) => this.onMessage(message));
     this.port.unref();
+    // A prestarted thread is usually up by now: it writes from the first line.
+    if (Atomics.load(this.control, Slot.STATE) === ThreadState.LOADED) this.handToThread(this.direct);
   }
 
   /** True once the thread writes the file (before, the loop's thread does). */

@@ -1,5 +1,5 @@
 // The shared memory between the loop's thread and the NDJSON writer thread: slot numbers and sizes.
-import type { WriterHealthChange } from './rotating-ndjson-writer.js';
+import type { RotatingNdjsonWriterOptions, WriterHealthChange } from './rotating-ndjson-writer.js';
 
 /** Bytes of the ring the loop's thread hands encoded lines over in (a power of two). */
 export const WRITER_RING_BYTES = 256 * 1024;
@@ -91,10 +91,15 @@ export const Slot = {
   GO: 7,
   /** Lines the writer thread has taken out of the ring (mod 2^32): the loop's thread bounds lines in flight. */
   LINES_TAKEN: 8,
+  /**
+   * A thread started ahead of its writer (`prestartWriterThread`): 0 while it waits to be taken, 1 once a
+   * writer took it, -1 once it gave up waiting (it then ends). Set by compare-and-exchange on both sides.
+   */
+  ADOPTED: 9,
 } as const;
 
 /** Number of Int32 slots. */
-export const CONTROL_SLOTS = 9;
+export const CONTROL_SLOTS = 10;
 
 /** Values of the STATE slot. */
 export const ThreadState = {
@@ -121,6 +126,12 @@ export const Figure = {
 
 /** Number of Float64 slots. */
 export const FIGURE_SLOTS = 8;
+
+/** What the loop's thread posts to the writer thread: its file's options, before GO. */
+export interface WriterThreadOptionsMessage {
+  type: 'options';
+  options: Omit<RotatingNdjsonWriterOptions, 'fileSystem' | 'onHealthChange'>;
+}
 
 /** What the writer thread posts on its port (strings and lists; numbers go through the figures). */
 export type WriterThreadMessage =

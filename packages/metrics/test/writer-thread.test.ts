@@ -10,6 +10,7 @@ import { RotatingNdjsonWriter } from '../dist/rotating-ndjson-writer.js';
 import { formatStageEventLine, type StageEvent } from '../dist/stage-event.js';
 import { encodeStageEvent } from '../dist/stage-event-encoder.js';
 import { ThreadedNdjsonWriter } from '../dist/threaded-ndjson-writer.js';
+import { prestartedWriterThreadState, prestartWriterThread } from '../dist/writer-thread-start.js';
 import { readEvents, readSummary } from '../src/index.js';
 import { packageDir } from './numbered-writer-child.js';
 
@@ -237,5 +238,76 @@ describe('recorder with writerThread: true', () => {
       write_errors: 0,
     });
     expect(fs.existsSync(path.join(dir, 'metrics.lock'))).toBe(false);
+  });
+});
+
+describe('prestartWriterThread', () => {
+  afterEach(() => {
+    // A test that left a thread waiting: the next writer takes it (and closes it) so tests stay independent.
+    if (prestartedWriterThreadState() !== 'none') new ThreadedNdjsonWriter({ dir: tempDir() }).close();
+  });
+
+  it('starts one thread that the next writer takes: it writes from the first line, the same bytes', async () => {
+    expect(prestartWriterThread()).toBe(true);
+    // One at a time: a second call while one waits does nothing.
+    expect(prestartWriterThread()).toBe(false);
+    await until(() => prestartedWriterThreadState() === 'waiting');
+    const threaded = tempDir();
+    const writer = new ThreadedNdjsonWriter({ dir: threaded, maxLines: 50 });
+    // Taken at once: the loop's thread never wrote a line itself.
+    expect(writer.onThread).toBe(true);
+    expect(prestartedWriterThreadState()).toBe('none');
+    const inThread = tempDir();
+    const plain = new RotatingNdjsonWriter({ dir: inThread, maxLines: 50 });
+    for (let i = 0; i < 1000; i++) {
+      const event: StageEvent = {
+        ts: 1_700_000_000_000 + i,
+        step: i,
+        stage: 'exec',
+        outcome: 'ok',
+        latency_ms: i / 8,
+      };
+      writer.writeStageEvent(event);
+      plain.writeEncoded(event, encodeStageEvent, formatStageEventLine);
+    }
+    expect(writer.close()).toBe(true);
+    plain.close();
+    expect(filesOf(threaded)).toEqual(filesOf(inThread));
+    expect(writer.getStats()).toMatchObject({ lines_written: 1000, rotations: 19, lines_dropped: 0 });
+  });
+
+  it('a thread nobody takes ends by itself; the next writer then starts its own', async () => {
+    expect(prestartWriterThread({ waitMs: 50 })).toBe(true);
+    await until(() => prestartedWriterThreadState() === 'ended');
+    const dir = tempDir();
+    const writer = new ThreadedNdjsonWriter({ dir });
+    writer.writeLine('{"a":1}\n');
+    await until(() => {
+      writer.flush();
+      return writer.onThread;
+    });
+    writer.writeLine('{"a":2}\n');
+    expect(writer.close()).toBe(true);
+    expect(fs.readFileSync(path.join(dir, 'metrics.ndjson'), 'utf8')).toBe('{"a":1}\n{"a":2}\n');
+  });
+
+  it('refuses a wait that is not a whole number of ms > 0', () => {
+    for (const waitMs of [0, -1, 1.5, Number.NaN]) expect(prestartWriterThread({ waitMs })).toBe(false);
+    expect(prestartedWriterThreadState()).toBe('none');
+  });
+
+  it('never keeps the process alive', () => {
+    const entry = path.join(packageDir, 'dist/writer-thread.js');
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { prestartWriterThread } from ${JSON.stringify(entry)}; console.log(prestartWriterThread());`,
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(result.stdout).toBe('true\n');
+    expect(result.status).toBe(0);
   });
 });
