@@ -11,6 +11,7 @@ import {
   isMetricsError,
   type MetricsRecorder,
   openMetricsRecorder,
+  reusableStageEvent,
   type StageEvent,
   WRITER_THREAD_LINES,
 } from '@loop/metrics';
@@ -315,16 +316,8 @@ class RunMetricsSession implements RunMetrics {
   readonly prometheusUrl: string | undefined;
   readonly eventsWritten: (() => number) | undefined;
   private heldPosition: StageReport | undefined;
-  private readonly event: StageEvent = {
-    ts: 0,
-    step: 0,
-    stage: '',
-    outcome: 'ok',
-    latency_ms: 0,
-    reason: undefined,
-    detail: undefined,
-    attrs: undefined,
-  };
+  /** One event refilled for each stage (the recorder keeps no recent events here). */
+  private readonly event: StageEvent = reusableStageEvent();
   /** The position event's attrs, refilled each step (a kill-switch change gets an object of its own). */
   private readonly bookAttrs = { position: 0, equity: 0, price: 0 };
   private lastFills = 0;

@@ -82,7 +82,7 @@ export {
   type SkippedMetricsFile,
 } from './skipped-metrics-file.js';
 export { DEFAULT_SLOWEST_PER_STAGE } from './slowest-events.js';
-export { formatStageEventLine, type StageEvent } from './stage-event.js';
+export { formatStageEventLine, reusableStageEvent, type StageEvent } from './stage-event.js';
 export { INVALID_EVENT_REASON, type StageEventInput } from './stage-event-input.js';
 export {
   OTHER_REASON,

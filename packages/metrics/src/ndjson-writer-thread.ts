@@ -3,7 +3,7 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { describeError } from './errors.js';
 import { RotatingNdjsonWriter } from './rotating-ndjson-writer.js';
-import { formatStageEventLine, type StageEvent } from './stage-event.js';
+import { formatStageEventLine, reusableStageEvent, type StageEvent } from './stage-event.js';
 import { encodeStageEvent } from './stage-event-encoder.js';
 import {
   ENTRIES,
@@ -89,17 +89,8 @@ interface Shape {
   attrs: Record<string, number>;
 }
 const shapes: Shape[] = [];
-/** One event object, refilled for each EVENT entry; its eight properties keep one order. */
-const event: StageEvent = {
-  ts: 0,
-  step: 0,
-  stage: '',
-  outcome: 'ok',
-  latency_ms: 0,
-  reason: undefined,
-  detail: undefined,
-  attrs: undefined,
-};
+/** One event object, refilled for each EVENT entry. */
+const event: StageEvent = reusableStageEvent();
 
 /** Writes the lines of a record of entries `[start, end)`; returns how many lines it held. */
 function takeEntries(writer: RotatingNdjsonWriter, start: number, end: number): number {

@@ -1,7 +1,7 @@
 // The hand-written NDJSON line must be exactly what the zod schema accepts, including awkward strings.
 import { describe, expect, it } from 'vitest';
 import { stageEventLineSchema } from './schema.js';
-import { formatStageEventLine, type StageEvent } from './stage-event.js';
+import { formatStageEventLine, reusableStageEvent, type StageEvent } from './stage-event.js';
 
 describe('formatStageEventLine', () => {
   it('writes keys in schema order, one line, and parses back to the same event', () => {
@@ -72,5 +72,39 @@ describe('number formatting', () => {
       expect(parsed.ts).toBe(ts);
       expect(parsed.latency_ms).toBe(Math.round(latency * 1000) / 1000);
     }
+  });
+});
+
+describe('reusableStageEvent', () => {
+  it('has all eight properties, in one order, and a refilled one formats as a fresh literal does', () => {
+    const event = reusableStageEvent();
+    expect(Object.keys(event)).toEqual([
+      'ts',
+      'step',
+      'stage',
+      'outcome',
+      'latency_ms',
+      'reason',
+      'detail',
+      'attrs',
+    ]);
+    // Each call is a new object: two loops never share one.
+    expect(reusableStageEvent()).not.toBe(event);
+    event.ts = 1_700_000_000_000.25;
+    event.step = 7;
+    event.stage = 'exec';
+    event.outcome = 'rejected';
+    event.latency_ms = 1.5;
+    event.reason = 'MAX_POSITION';
+    expect(formatStageEventLine(event)).toBe(
+      formatStageEventLine({
+        ts: 1_700_000_000_000.25,
+        step: 7,
+        stage: 'exec',
+        outcome: 'rejected',
+        latency_ms: 1.5,
+        reason: 'MAX_POSITION',
+      }),
+    );
   });
 });
