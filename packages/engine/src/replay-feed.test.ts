@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { FeedFileError } from './errors.js';
 import { loadReplayFeed, parseCandleFile } from './replay-feed.js';
 
@@ -452,6 +452,7 @@ describe('loadReplayFeed', () => {
 
   it('counts gaps as the loop reaches them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'loop-feed-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 'g.csv');
     writeFileSync(path, csv('0,1,1,1,1,0', '60000,1,1,1,1,0', '240000,1,1,1,1,0', '300000,1,1,1,1,0'));
     const feed = await loadReplayFeed(path);

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import {
   compareProcessIdentity,
   formatPidRecord,
@@ -42,6 +42,7 @@ async function waitFor<T>(read: () => T | undefined, timeoutMs = 10_000): Promis
 /** A proc tree with just what the package reads: stat (btime), the boot id, and the given /proc/<pid>/stat lines. */
 function fakeProc(stats: Record<number, string>, bootId = 'fake-boot'): string {
   const root = mkdtempSync(join(tmpdir(), 'loop-fake-proc-'));
+  onTestFinished(() => rmSync(root, { recursive: true, force: true }));
   writeFileSync(join(root, 'stat'), 'cpu 0 0 0 0\nbtime 1700000000\n');
   mkdirSync(join(root, 'sys', 'kernel', 'random'), { recursive: true });
   writeFileSync(join(root, 'sys', 'kernel', 'random', 'boot_id'), `${bootId}\n`);
@@ -155,7 +156,9 @@ describe('identity and pid reuse', () => {
   });
 
   it('without /proc: liveness falls back to signal 0, identity is unknown, records hold the pid alone', () => {
-    const procRoot = join(mkdtempSync(join(tmpdir(), 'loop-no-proc-')), 'proc');
+    const noProc = mkdtempSync(join(tmpdir(), 'loop-no-proc-'));
+    onTestFinished(() => rmSync(noProc, { recursive: true, force: true }));
+    const procRoot = join(noProc, 'proc');
     expect(isProcessAlive(process.pid, { procRoot })).toBe(true);
     expect(processIdentity(process.pid, { procRoot })).toBeUndefined();
     expect(compareProcessIdentity(process.pid, 'some-boot:1', { procRoot })).toBe('unknown');

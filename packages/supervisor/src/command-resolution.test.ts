@@ -1,11 +1,12 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { resolveCommand } from './command-resolution.js';
 
 describe('resolveCommand', () => {
   const dir = mkdtempSync(join(tmpdir(), 'loop-resolve-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const tool = join(dir, 'tool');
   writeFileSync(tool, '#!/bin/sh\n');
   chmodSync(tool, 0o755);

@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processIdentity } from '@loop/process-identity';
 import { afterEach, describe, expect, it } from 'vitest';
+import { testTempDir } from '../test/temp-dir.js';
 import { SUPERVISOR_LOCK_FILE } from './file-names.js';
 import { acquireRunDirLock } from './run-dir-lock.js';
 
@@ -18,7 +18,7 @@ const deadPid = (): number => Number(spawnSync('sh', ['-c', 'echo $$']).stdout.t
 
 describe('acquireRunDirLock', () => {
   it('holds the pid and its identity, refuses a second owner, and is removed on release', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'loop-lock-'));
+    const dir = testTempDir('loop-lock-');
     const lock = acquireRunDirLock(dir);
     expect(readFileSync(join(dir, SUPERVISOR_LOCK_FILE), 'utf8')).toBe(lockText(process.pid));
     const other = spawn('sleep', ['30']);
@@ -39,7 +39,7 @@ describe('acquireRunDirLock', () => {
   });
 
   it('takes over a stale lock whose pid is dead', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'loop-lock-'));
+    const dir = testTempDir('loop-lock-');
     const dead = deadPid();
     writeFileSync(join(dir, SUPERVISOR_LOCK_FILE), `${dead}\n`);
     const lock = acquireRunDirLock(dir);
@@ -49,7 +49,7 @@ describe('acquireRunDirLock', () => {
   });
 
   it('takes over a lock of its own pid from an earlier life (a container whose supervisor is pid 1 each time)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'loop-lock-'));
+    const dir = testTempDir('loop-lock-');
     writeFileSync(join(dir, SUPERVISOR_LOCK_FILE), `${process.pid} 00000000-dead-beef:1\n`);
     const lock = acquireRunDirLock(dir);
     expect(lock.tookOverFrom).toBe(process.pid);
@@ -59,7 +59,7 @@ describe('acquireRunDirLock', () => {
   });
 
   it.skipIf(!linux)('takes over a lock whose pid now belongs to another process (pid reused)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'loop-lock-'));
+    const dir = testTempDir('loop-lock-');
     const other = spawn('sleep', ['30']);
     children.push(other);
     // The same pid, but the process that wrote the lock started at another time (or before a reboot).
@@ -75,7 +75,7 @@ describe('acquireRunDirLock', () => {
   });
 
   it('takes over a lock with garbage in it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'loop-lock-'));
+    const dir = testTempDir('loop-lock-');
     writeFileSync(join(dir, SUPERVISOR_LOCK_FILE), 'not a pid');
     acquireRunDirLock(dir).release();
   });

@@ -1,12 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { testTempDir } from '../test/temp-dir.js';
 import { AtomicJsonFile } from './state.js';
 
 describe('AtomicJsonFile', () => {
   it('ends with the last published value and leaves no temp file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'loop-state-'));
+    const dir = testTempDir('loop-state-');
     const file = new AtomicJsonFile(join(dir, 'state.json'));
     for (let i = 0; i < 50; i += 1) file.publish({ i, pad: 'x'.repeat(i * 100) });
     await file.flush();
@@ -15,7 +15,7 @@ describe('AtomicJsonFile', () => {
   });
 
   it('a reader polling during writes always parses a whole value', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'loop-state-'));
+    const dir = testTempDir('loop-state-');
     const path = join(dir, 'state.json');
     const file = new AtomicJsonFile(path);
     file.publish({ i: -1 });

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { testTempDir } from '../test/temp-dir.js';
 import { formatLogLine, SupervisorLog } from './supervisor-log.js';
 
 describe('supervisor.log lines', () => {
@@ -15,7 +15,7 @@ describe('supervisor.log lines', () => {
   });
 
   it('appends to an existing file and never truncates it', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'loop-log-')), 'supervisor.log');
+    const file = join(testTempDir('loop-log-'), 'supervisor.log');
     const first = new SupervisorLog(file);
     first.append({ type: 'supervisor_start', atMs: 0, fields: {} });
     first.close();

@@ -1,16 +1,16 @@
 // End-to-end: how a URL delivery ends, against a local receiver that never answers. Its own timeout must fire
 // even while the garbage collector runs (Node 20 drops an `AbortSignal.timeout()` held only by
 // `AbortSignal.any()`), and a delivery cut short by close() says so instead of a bare AbortError.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { attachNotifier, SUPERVISOR_LOG_FILE, Supervisor } from '../src/index.js';
+import { testTempDir } from './temp-dir.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -39,7 +39,7 @@ async function hangingReceiver(): Promise<{ url: string; requests: () => number 
 
 /** A supervisor whose child fails at once and is not restarted: one `gave-up` notification. */
 function givingUp() {
-  const runDir = mkdtempSync(join(tmpdir(), 'loop-notifier-'));
+  const runDir = testTempDir('loop-notifier-');
   const supervisor = new Supervisor({
     runDir,
     command: ['sh', '-c', 'exit 1'],

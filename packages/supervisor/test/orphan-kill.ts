@@ -2,12 +2,12 @@
 // one on the same run dir, and counts what escapes: orphans, two children at once, temp-file litter.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { listProcStats, readProcessEnvironment } from '@loop/process-identity';
+import { testTempDir } from './temp-dir.js';
 
 const WORKER = fileURLToPath(new URL('./kill-worker.mjs', import.meta.url));
 const TEMP_LITTER = /\.tmp$|\.stale$/;
@@ -78,7 +78,7 @@ export async function runKillSeries(options: {
   const { phase, kills } = options;
   const windowMs = options.windowMs ?? 200;
   const random = options.random ?? Math.random;
-  const runDir = mkdtempSync(join(tmpdir(), `loop-kill-${phase}-`));
+  const runDir = testTempDir(`loop-kill-${phase}-`);
   const started = Date.now();
   const delaysMs: number[] = [];
   let litterSeen = 0;

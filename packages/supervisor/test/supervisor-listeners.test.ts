@@ -1,6 +1,5 @@
 // End-to-end: listeners that fail do not change supervision; the stats snapshot follows the child.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,8 +12,9 @@ import {
   type SupervisorOptions,
 } from '../src/index.js';
 import { parseSupervisorState } from '../src/state-schema.js';
+import { testTempDir } from './temp-dir.js';
 
-const tempDir = () => mkdtempSync(join(tmpdir(), 'loop-listeners-'));
+const tempDir = () => testTempDir('loop-listeners-');
 
 async function waitFor(check: () => boolean, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;

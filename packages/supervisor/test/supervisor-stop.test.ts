@@ -1,6 +1,5 @@
 // A stop at any moment of the first second: the state file's exit_code is the supervisor's exit status.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +11,7 @@ import {
   supervisorExitStatus,
 } from '../src/index.js';
 import { parseSupervisorState } from '../src/state-schema.js';
+import { testTempDir } from './temp-dir.js';
 
 describe('a stop right after start', () => {
   it('state exit_code, the outcome and the exit status agree at 21 points in the first second', async () => {
@@ -19,7 +19,7 @@ describe('a stop right after start', () => {
     const script = 'sleep 0.3; trap "exit 0" TERM; while :; do sleep 0.05; done';
     const seen = new Set<number>();
     for (let delayMs = 0; delayMs <= 1000; delayMs += 50) {
-      const runDir = mkdtempSync(join(tmpdir(), 'loop-stop-'));
+      const runDir = testTempDir('loop-stop-');
       const supervisor = new Supervisor({
         command: ['sh', '-c', script],
         runDir,
@@ -45,7 +45,7 @@ describe('a stop right after start', () => {
   }, 120_000);
 
   it('a child SIGKILLed at the kill timeout still says so: exit status 137 in the state and the outcome', async () => {
-    const runDir = mkdtempSync(join(tmpdir(), 'loop-stop-'));
+    const runDir = testTempDir('loop-stop-');
     const supervisor = new Supervisor({
       command: ['sh', '-c', 'trap "" TERM; : > ready; while :; do sleep 0.05; done'],
       runDir,

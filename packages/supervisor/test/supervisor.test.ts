@@ -1,6 +1,5 @@
 // End-to-end: a real Supervisor running real child processes (sh -c), observed through its events and files.
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +16,7 @@ import {
   type SupervisorOptions,
 } from '../src/index.js';
 import { parseSupervisorState } from '../src/state-schema.js';
+import { testTempDir } from './temp-dir.js';
 
 const running: Supervisor[] = [];
 const pids: number[] = [];
@@ -33,7 +33,7 @@ afterEach(async () => {
 });
 
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'loop-supervise-'));
+  return testTempDir('loop-supervise-');
 }
 
 interface Supervised {
