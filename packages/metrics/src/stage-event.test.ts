@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { stageEventLineSchema } from './schema.js';
 import { formatStageEventLine, reusableStageEvent, type StageEvent } from './stage-event.js';
 
+/** A stage event's keys in the line's order (after `v`). */
+const EVENT_KEYS = ['ts', 'step', 'stage', 'outcome', 'latency_ms', 'reason', 'detail', 'attrs'];
+
 describe('formatStageEventLine', () => {
   it('writes keys in schema order, one line, and parses back to the same event', () => {
     const event: StageEvent = {
@@ -18,17 +21,7 @@ describe('formatStageEventLine', () => {
     const line = formatStageEventLine(event);
     expect(line.endsWith('\n')).toBe(true);
     expect(line.slice(0, -1)).not.toContain('\n');
-    expect(Object.keys(JSON.parse(line))).toEqual([
-      'v',
-      'ts',
-      'step',
-      'stage',
-      'outcome',
-      'latency_ms',
-      'reason',
-      'detail',
-      'attrs',
-    ]);
+    expect(Object.keys(JSON.parse(line))).toEqual(['v', ...EVENT_KEYS]);
     expect(stageEventLineSchema.parse(JSON.parse(line))).toEqual({ v: 1, ...event });
   });
 
@@ -78,16 +71,7 @@ describe('number formatting', () => {
 describe('reusableStageEvent', () => {
   it('has all eight properties, in one order, and a refilled one formats as a fresh literal does', () => {
     const event = reusableStageEvent();
-    expect(Object.keys(event)).toEqual([
-      'ts',
-      'step',
-      'stage',
-      'outcome',
-      'latency_ms',
-      'reason',
-      'detail',
-      'attrs',
-    ]);
+    expect(Object.keys(event)).toEqual(EVENT_KEYS);
     // Each call is a new object: two loops never share one.
     expect(reusableStageEvent()).not.toBe(event);
     event.ts = 1_700_000_000_000.25;
