@@ -1,6 +1,7 @@
 // Dispatches `loop <command> ...` to its command and turns errors into one line and an exit status.
 import type { Command, CommandIo } from './command.js';
 import { isLoopCliError } from './errors.js';
+import { runUsesWriterThread } from './run-flush-mode.js';
 import { didYouMean } from './suggest.js';
 import { cliVersion } from './version.js';
 
@@ -62,27 +63,6 @@ function topHelp(): string {
     'Run `loop <command> --help` for its flags. `loop --version` prints the version.',
     '',
   ].join('\n');
-}
-
-/**
- * True when `loop run <args>` will write its metrics on the writer thread: `--enable-metrics` with a
- * `batch` or `interval` flush, given or the simulated clock's default. Read from the raw arguments before
- * they are parsed: a wrong guess only costs a thread that ends unused, or the usual start. Pure.
- */
-export function runUsesWriterThread(args: readonly string[]): boolean {
-  if (!args.includes('--enable-metrics') || args.includes('--help') || args.includes('-h')) return false;
-  const value = (flag: string): string | undefined => {
-    let found: string | undefined;
-    for (let i = 0; i < args.length; i++) {
-      const arg = args[i]!;
-      if (arg === `--${flag}`) found = args[i + 1];
-      else if (arg.startsWith(`--${flag}=`)) found = arg.slice(flag.length + 3);
-    }
-    return found;
-  };
-  const flush = value('metrics-flush');
-  if (flush !== undefined) return flush === 'batch' || flush === 'interval';
-  return value('clock') !== 'real';
 }
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit status. */

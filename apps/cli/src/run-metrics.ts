@@ -6,7 +6,6 @@ import {
   FLUSH_BATCH_STEPS,
   FLUSH_INTERVAL_MS,
   FLUSH_MODES,
-  type FlushMode,
   type Gauge,
   isMetricsError,
   type MetricsRecorder,
@@ -21,6 +20,7 @@ import { z } from 'zod';
 import { BAD_HOST_ERRNOS, LoopCliError, usageError } from './errors.js';
 import { botNameFlag, enumFlag, type FlagSpecs, intFlag, numberFlag, stringFlag } from './flags.js';
 import { MetricsHealthLines } from './metrics-health-lines.js';
+import { defaultFlushMode } from './run-flush-mode.js';
 import { RunHealthMetrics, type RunIdentity } from './run-health-metrics.js';
 
 /** A run this long (or with the real clock) is "long": metrics rotation and a size bound are on by default. */
@@ -275,14 +275,6 @@ export function withLongRunDefaults(
       ? undefined
       : `loop run: a long run's metrics default to ${defaulted.join(' ')} (0 turns each off)`;
   return { values: out, notice };
-}
-
-/**
- * The flush mode when `--metrics-flush` is not given: a real-clock loop steps seldom and each step
- * matters (flush each), a simulated replay steps as fast as it can and can be run again (batch).
- */
-export function defaultFlushMode(clock: 'simulated' | 'real'): FlushMode {
-  return clock === 'real' ? 'step' : 'batch';
 }
 
 const MIB = 1024 * 1024;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runUsesWriterThread } from './main.js';
+import { runUsesWriterThread } from './run-flush-mode.js';
 
 describe('runUsesWriterThread', () => {
   it.each([
