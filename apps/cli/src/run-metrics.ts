@@ -12,10 +12,20 @@ import {
   openMetricsRecorder,
   reusableStageEvent,
   type StageEvent,
+  type StageLane,
   WRITER_THREAD_LINES,
 } from '@loop/metrics';
 import { type MetricsServer, PrometheusExporter, startMetricsServer } from '@loop/metrics/prometheus';
-import { EXEC_STAGE, execStepAttrs, TRADING_STATE_ATTR, TRADING_STATE_REASON_ATTR } from '@loop/run-dir';
+import {
+  EQUITY_ATTR,
+  EXEC_STAGE,
+  FILLS_ATTR,
+  ORDERS_ATTR,
+  POSITION_ATTR,
+  PRICE_ATTR,
+  TRADING_STATE_ATTR,
+  TRADING_STATE_REASON_ATTR,
+} from '@loop/run-dir';
 import { z } from 'zod';
 import { BAD_HOST_ERRNOS, LoopCliError, usageError } from './errors.js';
 import { botNameFlag, enumFlag, type FlagSpecs, intFlag, numberFlag, stringFlag } from './flags.js';
@@ -204,6 +214,7 @@ export async function openRunMetrics(
   const totalMb = values['metrics-max-total-mb'];
   const healthLines = new MetricsHealthLines(context.warn ?? ((line) => process.stderr.write(`${line}\n`)));
   let recorder: MetricsRecorder;
+  let sessionRef: RunMetricsSession | undefined;
   try {
     recorder = openMetricsRecorder({
       runDir: files ? context.runDir : undefined,
@@ -225,19 +236,23 @@ export async function openRunMetrics(
       handleProcessExit: true,
       // Nothing here reads recent events; keeping none lets the session reuse one event object.
       recentCapacity: 0,
+      // The session counts steps and keeps the book itself; it hands them over before each summary.
+      beforeSummary: () => sessionRef?.sync(),
     });
   } catch (error) {
     await server?.close();
     throw metricsFailure(error);
   }
   recorderRef = recorder;
+  const session = new RunMetricsSession(recorder, server, health);
+  sessionRef = session;
   if (exporter !== undefined && server !== undefined) {
     recorder.addSink(exporter);
     (context.log ?? ((line) => process.stderr.write(`${line}\n`)))(
       `loop run: serving Prometheus metrics at ${server.url}`,
     );
   }
-  return new RunMetricsSession(recorder, server, health);
+  return session;
 }
 
 /**
@@ -310,8 +325,19 @@ class RunMetricsSession implements RunMetrics {
   private heldPosition: StageReport | undefined;
   /** One event refilled for each stage (the recorder keeps no recent events here). */
   private readonly event: StageEvent = reusableStageEvent();
-  /** The position event's attrs, refilled each step (a kill-switch change gets an object of its own). */
-  private readonly bookAttrs = { position: 0, equity: 0, price: 0 };
+  /** The engine's stages' lanes: each records its events without lookups (the bench's hot path). */
+  private readonly strategyLane: StageLane;
+  private readonly riskLane: StageLane;
+  private readonly execLane: StageLane;
+  private readonly positionLane: StageLane;
+  /** The exec event's orders and fills, and the position event's book, refilled each step. */
+  private readonly execValues = [0, 0];
+  private readonly bookValues = [0, 0, 0];
+  /** Steps ended since the counters were last brought up to date ({@link sync}), and the last one's report. */
+  private stepsUncounted = 0;
+  private lastStep: StepReport | undefined;
+  /** Counters and gauges go to the recorder at each step (for /metrics), not only before a summary. */
+  private readonly live: boolean;
   private lastFills = 0;
   private lastRejections = 0;
   private lastErrors = 0;
@@ -329,7 +355,13 @@ class RunMetricsSession implements RunMetrics {
     private readonly health: RunHealthMetrics | undefined,
   ) {
     this.prometheusUrl = server?.url;
+    this.live = server !== undefined;
     this.gaugeHandles = BOOK_GAUGES.map((name) => recorder.gauge(name));
+    this.strategyLane = recorder.stageLane('strategy');
+    this.riskLane = recorder.stageLane('risk');
+    this.execLane = recorder.stageLane(EXEC_STAGE, [ORDERS_ATTR, FILLS_ATTR]);
+    // A kill-switch change adds its state to these (through record()).
+    this.positionLane = recorder.stageLane('position', [POSITION_ATTR, EQUITY_ATTR, PRICE_ATTR]);
     this.eventsWritten =
       recorder.runDir === undefined ? undefined : () => this.recorder.writerFigures().lines_written;
     this.observer = {
@@ -346,18 +378,48 @@ class RunMetricsSession implements RunMetrics {
     this.heldPosition = undefined;
     // The position stage is held until the step ends so its line can carry position and equity.
     if (report.stage === 'position') this.heldPosition = report;
-    else if (report.stage === EXEC_STAGE) {
-      // Orders sent and fills this step (@loop/run-dir's convention): readers recompute "filled" from them
-      // if the summary is lost.
-      this.recordStage(report, execStepAttrs(report));
-    } else this.recordStage(report);
+    else this.recordStage(report);
   }
 
-  private recordStage(report: StageReport, attrs?: StageEvent['attrs']): void {
+  /** Records a stage's event on its lane (the exec stage with its orders and fills), the position's without the book. */
+  private recordStage(report: StageReport): void {
+    const lane =
+      report.stage === 'strategy'
+        ? this.strategyLane
+        : report.stage === 'risk'
+          ? this.riskLane
+          : report.stage === EXEC_STAGE
+            ? this.execLane
+            : report.stage === 'position'
+              ? this.positionLane
+              : undefined;
+    if (lane === undefined) {
+      this.recordEvent(report);
+      return;
+    }
+    const latency = Math.max(0, report.endMs - report.startMs);
+    if (lane === this.execLane && (report.orders || report.fills)) {
+      // Orders sent and fills this step (@loop/run-dir's convention, as execStepAttrs gives them): readers
+      // recompute "filled" from them if the summary is lost.
+      const values = this.execValues;
+      values[0] = report.orders ?? 0;
+      values[1] = report.fills ?? 0;
+      lane.recordWith(
+        values,
+        report.endMs,
+        report.step,
+        report.outcome,
+        latency,
+        report.reason,
+        report.detail,
+      );
+    } else lane.record(report.endMs, report.step, report.outcome, latency, report.reason, report.detail);
+  }
+
+  /** Records a stage's event through `record()`: a stage without a lane, or attrs beyond a lane's keys. */
+  private recordEvent(report: StageReport, attrs?: StageEvent['attrs']): void {
     // One event object, refilled for each stage: the recorder keeps no recent events here
-    // (recentCapacity 0) and its writer encodes the line at once, so nothing holds on to it, and the loop
-    // allocates nothing per stage. Its eight properties never change order (absent ones are undefined): one
-    // hidden class, so the reads in the collector and the encoder stay monomorphic (see the CLI bench).
+    // (recentCapacity 0) and its writer encodes the line at once, so nothing holds on to it.
     const event = this.event;
     event.ts = report.endMs;
     event.step = report.step;
@@ -371,26 +433,56 @@ class RunMetricsSession implements RunMetrics {
   }
 
   private onStepEnd(step: StepReport): void {
-    if (this.heldPosition) {
+    const held = this.heldPosition;
+    if (held) {
       // Six decimals: the line's numbers then take the encoder's fast path (and a fee's float noise, the
       // 15th digit of an equity, tells a reader nothing).
-      let attrs: NonNullable<StageEvent['attrs']> = this.bookAttrs;
-      this.bookAttrs.position = roundMicro(step.position);
-      this.bookAttrs.equity = roundMicro(step.equity);
-      this.bookAttrs.price = roundMicro(step.price);
+      const book = this.bookValues;
+      book[0] = roundMicro(step.position);
+      book[1] = roundMicro(step.equity);
+      book[2] = roundMicro(step.price);
       if (step.tradingState !== this.tradingState) {
         // The kill switch changed: said once, on this step's position event, so readers know it while it runs.
-        attrs = { ...this.bookAttrs };
+        const attrs: NonNullable<StageEvent['attrs']> = {
+          [POSITION_ATTR]: book[0],
+          [EQUITY_ATTR]: book[1],
+          [PRICE_ATTR]: book[2],
+        };
         attrs[TRADING_STATE_ATTR] = step.tradingState;
         if (step.tradingStateReason !== undefined)
           attrs[TRADING_STATE_REASON_ATTR] = step.tradingStateReason.slice(0, 256);
+        this.recordEvent(held, attrs);
+      } else {
+        this.positionLane.recordWith(
+          book,
+          held.endMs,
+          held.step,
+          held.outcome,
+          Math.max(0, held.endMs - held.startMs),
+          held.reason,
+          held.detail,
+        );
       }
-      this.recordStage(this.heldPosition, attrs);
       this.heldPosition = undefined;
       this.tradingState = step.tradingState;
     }
+    this.stepsUncounted++;
+    this.lastStep = step;
+    // Counters and gauges are brought up to date when a summary is built (beforeSummary), or at each step
+    // for /metrics, whose scrapes do not ask first.
+    if (this.live) this.sync();
+    this.recorder.endStep();
+  }
+
+  /** Adds the steps, fills, rejections and errors since the last sync, and sets the book's gauges from the last step. */
+  sync(): void {
+    const step = this.lastStep;
+    if (step === undefined) return;
+    // Once: the end-of-run book set after the last step (close) must not be set back to that step's.
+    this.lastStep = undefined;
     const recorder = this.recorder;
-    recorder.count('processed');
+    if (this.stepsUncounted > 0) recorder.count('processed', this.stepsUncounted);
+    this.stepsUncounted = 0;
     // Most steps fill, reject and fail nothing: a zero is not counted.
     if (step.fills > this.lastFills) recorder.count('filled', step.fills - this.lastFills);
     if (step.rejections > this.lastRejections)
@@ -400,7 +492,6 @@ class RunMetricsSession implements RunMetrics {
     this.lastRejections = step.rejections;
     this.lastErrors = step.errors;
     this.setBookGauges(step, step.price);
-    recorder.endStep();
   }
 
   /** The book's gauges (the price too when given), from a step report or the end-of-run book. */
@@ -470,6 +561,7 @@ class RunMetricsSession implements RunMetrics {
     try {
       if (this.heldPosition) this.recordStage(this.heldPosition);
       this.heldPosition = undefined;
+      this.sync();
       // The end-of-run settlement may have booked fills and re-marked the book after the last step report.
       if (final !== undefined) {
         this.setBookGauges(final.position);

@@ -84,6 +84,7 @@ export {
 export { DEFAULT_SLOWEST_PER_STAGE } from './slowest-events.js';
 export { formatStageEventLine, reusableStageEvent, type StageEvent } from './stage-event.js';
 export { INVALID_EVENT_REASON, type StageEventInput } from './stage-event-input.js';
+export type { StageLane } from './stage-lane.js';
 export {
   OTHER_REASON,
   type RunCounterName,

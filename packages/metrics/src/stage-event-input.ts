@@ -16,9 +16,9 @@ export type StageEventInput = Omit<StageEvent, 'ts' | 'step' | 'latency_ms'> & {
 };
 
 /** Longest stage / reason (256), detail (4096), attribute key (64) and text value (256): the line schema's limits. */
-const MAX_NAME = 256;
-const MAX_DETAIL = 4096;
-const MAX_ATTR_KEY = 64;
+export const MAX_NAME = 256;
+export const MAX_DETAIL = 4096;
+export const MAX_ATTR_KEY = 64;
 const MAX_ATTR_TEXT = 256;
 
 /** True when every attribute is a finite number or a short string under a short key (checked in place). */

@@ -42,7 +42,8 @@ export interface StageMetricsCollectorOptions {
 /** Bucket for reasons beyond `maxReasonsPerOutcome`. */
 export const OTHER_REASON = '(other)';
 
-interface StageAggregate {
+/** @internal One stage's aggregates; {@link StageMetricsCollector.aggregate} gives it to a stage lane. */
+export interface StageAggregate {
   histogram: LatencyHistogram;
   outcomes: { ok: number; rejected: number; error: number };
   reasons: Partial<Record<StageOutcome, Map<string, number>>>;
@@ -122,8 +123,32 @@ export class StageMetricsCollector {
 
   /** Records one stage event (the seed's `record_stage`). The object is kept in the recent ring: do not mutate it. */
   record(event: StageEvent): void {
-    let aggregate = this.stages.get(event.stage);
-    if (aggregate === undefined) aggregate = this.addStage(event.stage);
+    this.recordIn(this.aggregate(event.stage), event);
+    if (this.ring.length > 0) {
+      this.ring[this.ringNext] = event;
+      this.ringNext = this.ringNext + 1 === this.ring.length ? 0 : this.ringNext + 1;
+    }
+    for (let i = 0; i < this.sinks.length; i++) this.sinks[i]!.onStageEvent(event);
+  }
+
+  /**
+   * @internal True when an event object is kept after {@link record} returns (the recent ring) or handed to
+   * sinks, which may keep it: a caller that reuses one event object must not then.
+   */
+  get keepsEvents(): boolean {
+    return this.ring.length > 0 || this.sinks.length > 0;
+  }
+
+  /** @internal The aggregates of `stage`, made (in the summary's order) on first use. */
+  aggregate(stage: string): StageAggregate {
+    return this.stages.get(stage) ?? this.addStage(stage);
+  }
+
+  /**
+   * @internal {@link record}'s aggregates only (not the recent ring, not the sinks: see {@link keepsEvents}),
+   * into the aggregate of `event.stage`, looked up already: a stage lane's hot path.
+   */
+  recordIn(aggregate: StageAggregate, event: StageEvent): void {
     aggregate.histogram.recordMs(event.latency_ms);
     // Copied only when it is kept (rarely after the first events): the caller may reuse its event object.
     if (aggregate.slowest.accepts(event.latency_ms)) aggregate.slowest.add(slowEventOf(event));
@@ -134,11 +159,6 @@ export class StageMetricsCollector {
     else aggregate.outcomes.error++;
     if (event.reason !== undefined) this.countReason(aggregate, event.outcome, event.reason);
     this.stageEventsCount++;
-    if (this.ring.length > 0) {
-      this.ring[this.ringNext] = event;
-      this.ringNext = this.ringNext + 1 === this.ring.length ? 0 : this.ringNext + 1;
-    }
-    for (let i = 0; i < this.sinks.length; i++) this.sinks[i]!.onStageEvent(event);
   }
 
   /** Adds `by` to a run counter (processed steps, fills, rejections, errors). */

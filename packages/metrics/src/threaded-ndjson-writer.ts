@@ -257,34 +257,16 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
       this.defineThenWrite(event);
       return;
     }
-    if (this.textAt >= 0) this.endText();
-    let at = this.recordEnd;
-    if (
-      this.recordAt < 0 ||
-      this.recordLines >= ENTRIES_RECORD_LINES ||
-      at + MAX_EVENT_BYTES > this.recordLimit
-    ) {
-      if (!this.openRecord()) {
-        this.droppedHere++;
-        return;
-      }
-      at = this.recordEnd;
-    }
-    const i = at >> 2;
-    const d = at >> 3;
-    const doubles = this.doubles;
-    const ints = this.ints;
-    doubles[d + 1] = event.ts;
-    doubles[d + 2] = event.step;
-    doubles[d + 3] = event.latency_ms;
-    const outcome = event.outcome === 'ok' ? 0 : event.outcome === 'rejected' ? 1 : 2;
+    const at = this.eventAt();
+    if (at < 0) return;
     const attrs = event.attrs;
-    let size = EVENT_BYTES;
-    let head = Entry.EVENT | (outcome << 8);
+    let n = 0;
+    let shape = -1;
     if (attrs !== undefined) {
       // The values go straight to their place; the keys are matched against the known key sets after.
       const keys = this.keys;
-      let n = 0;
+      const doubles = this.doubles;
+      const d = at >> 3;
       for (const key in attrs) {
         const value = attrs[key];
         if (typeof value !== 'number' || n === EVENT_MAX_ATTRS) {
@@ -295,20 +277,101 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
         doubles[d + 5 + n] = value;
         n++;
       }
-      const shape = this.shapeOf(keys, n);
+      shape = this.shapeOf(keys, n);
       if (shape < 0) {
         this.defineThenWrite(event);
         return;
       }
+    }
+    this.putEvent(at, event, stage, reason, shape, n);
+  }
+
+  /**
+   * @internal {@link writeStageEvent} for a stage lane's event, when the thread writes and knows the lane's ids
+   * (`ids`: of its stage and of its attribute keys, -1 until known; see {@link learnLaneIds}): only a reason is
+   * looked up, and the attribute values are `values` (the lane's keys, in order) when `event.attrs` is set.
+   * Returns false, writing nothing, for an event it does not take (a detail, an unknown reason or id, the
+   * thread not writing yet): the caller then writes it with {@link writeStageEvent}.
+   */
+  writeLaneEvent(
+    event: StageEvent,
+    ids: { stage: number; shape: number },
+    values: ArrayLike<number> | undefined,
+    n: number,
+  ): boolean {
+    if (ids.stage < 0 || (values !== undefined && ids.shape < 0) || event.detail !== undefined) return false;
+    if (this.direct !== undefined || this.closed) return false;
+    let reason = -1;
+    if (event.reason !== undefined) {
+      const id = this.strings.get(event.reason);
+      if (id === undefined) return false;
+      reason = id;
+    }
+    const at = this.eventAt();
+    if (at < 0) return true;
+    let shape = -1;
+    if (values !== undefined) {
+      const doubles = this.doubles;
+      const d = at >> 3;
+      for (let k = 0; k < n; k++) doubles[d + 5 + k] = values[k]!;
+      shape = ids.shape;
+    } else n = 0;
+    this.putEvent(at, event, ids.stage, reason, shape, n);
+    return true;
+  }
+
+  /** @internal After {@link writeStageEvent} of a lane's event: the ids the thread now knows for it (-1: none). */
+  learnLaneIds(
+    stage: string,
+    keys: readonly string[] | undefined,
+    ids: { stage: number; shape: number },
+  ): void {
+    if (this.direct !== undefined || this.closed) return;
+    ids.stage = this.strings.get(stage) ?? -1;
+    if (keys !== undefined) ids.shape = this.shapeOf(keys, keys.length);
+  }
+
+  /** Where an EVENT entry goes in the open record (opening one if needed); -1 when the line is dropped. */
+  private eventAt(): number {
+    if (this.textAt >= 0) this.endText();
+    const at = this.recordEnd;
+    if (
+      this.recordAt >= 0 &&
+      this.recordLines < ENTRIES_RECORD_LINES &&
+      at + MAX_EVENT_BYTES <= this.recordLimit
+    )
+      return at;
+    if (!this.openRecord()) {
+      this.droppedHere++;
+      return -1;
+    }
+    return this.recordEnd;
+  }
+
+  /** Completes the EVENT entry at `at` (its `n` attribute values are in place already) and counts its line. */
+  private putEvent(
+    at: number,
+    event: StageEvent,
+    stage: number,
+    reason: number,
+    shape: number,
+    n: number,
+  ): void {
+    const i = at >> 2;
+    const d = at >> 3;
+    const doubles = this.doubles;
+    const ints = this.ints;
+    doubles[d + 1] = event.ts;
+    doubles[d + 2] = event.step;
+    doubles[d + 3] = event.latency_ms;
+    const outcome = event.outcome === 'ok' ? 0 : event.outcome === 'rejected' ? 1 : 2;
+    let size = EVENT_BYTES;
+    let head = Entry.EVENT | (outcome << 8);
+    if (shape >= 0 || reason !== -1) {
       ints[i + 8] = reason;
       ints[i + 9] = shape;
       head |= (1 << 10) | (n << 16);
       size = EVENT_BYTES + EVENT_EXTRA_BYTES + 8 * n;
-    } else if (reason !== -1) {
-      ints[i + 8] = reason;
-      ints[i + 9] = -1;
-      head |= 1 << 10;
-      size = EVENT_BYTES + EVENT_EXTRA_BYTES;
     }
     ints[i] = head;
     ints[i + 1] = stage;
@@ -379,7 +442,7 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
   }
 
   /** The id of a known key set equal to `keys[0..n)`, or -1. */
-  private shapeOf(keys: string[], n: number): number {
+  private shapeOf(keys: readonly string[], n: number): number {
     const shapes = this.shapes;
     next: for (let s = 0; s < shapes.length; s++) {
       const known = shapes[s]!;

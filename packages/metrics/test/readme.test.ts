@@ -22,6 +22,7 @@ afterAll(() => sandbox.remove());
 const EXPECTED: Record<string, RegExp> = {
   Example: /metrics\.ndjson 1 strategy[\s\S]*orders_sent: 1/,
   'Timing API': /\{ ok: 0, rejected: 1, error: 0 \}/,
+  "Stage lanes (a loop's hot path)": /\{ ok: 990, rejected: 10, error: 0 \} 1000 100500/,
   OpenTelemetry: /\[ 'exec', 'risk check' \] 2/,
   'Pid lock': /^$/,
 };

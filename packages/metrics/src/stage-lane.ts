@@ -1,0 +1,240 @@
+// A stage's recording handle for a loop's hot path: what record() does for one event of a known stage, with
+// the stage's aggregates and the writer thread's ids looked up once, and one event object refilled.
+import { MetricsError } from './errors.js';
+import type { MetricsLineWriter } from './rotating-ndjson-writer.js';
+import type { StageOutcome } from './schema.js';
+import { formatStageEventLine, reusableStageEvent, type StageEvent } from './stage-event.js';
+import { encodeStageEvent } from './stage-event-encoder.js';
+import {
+  MAX_ATTR_KEY,
+  MAX_DETAIL,
+  MAX_NAME,
+  type StageEventCheck,
+  type StageEventInput,
+} from './stage-event-input.js';
+import type { StageAggregate, StageMetricsCollector } from './stage-metrics-collector.js';
+import type { ThreadedNdjsonWriter } from './threaded-ndjson-writer.js';
+
+/**
+ * Records the events of one stage, each as `recorder.record()` would (the same aggregates, lines and checks),
+ * with the work that is the same for every event done once: a loop's hot path. Made by
+ * {@link MetricsRecorder.stageLane}. Arguments are positional, so no event object is made per call.
+ *
+ * @example
+ * const exec = metrics.stageLane('exec', ['orders', 'fills']);
+ * exec.record(ts, step, 'ok', latencyMs); // no attrs
+ * exec.recordWith([2, 1], ts, step, 'ok', latencyMs); // attrs { orders: 2, fills: 1 }
+ */
+export interface StageLane {
+  /** The stage every event of this lane has. */
+  readonly stage: string;
+  /** The attribute keys {@link recordWith} gives values for, in order. */
+  readonly attrKeys: readonly string[];
+  /** Records one event without attributes: as `record({ ts, step, stage, outcome, latency_ms, reason, detail })`. */
+  record(
+    ts: number,
+    step: number,
+    outcome: StageOutcome,
+    latencyMs: number,
+    reason?: string,
+    detail?: string,
+  ): void;
+  /**
+   * Records one event whose attributes are {@link attrKeys} with `values` (the same order; numbers): as
+   * `record({ ..., attrs: { [attrKeys[0]]: values[0], ... } })`. `values` is read before this returns.
+   */
+  recordWith(
+    values: ArrayLike<number>,
+    ts: number,
+    step: number,
+    outcome: StageOutcome,
+    latencyMs: number,
+    reason?: string,
+    detail?: string,
+  ): void;
+}
+
+/** @internal What a lane uses of its recorder. */
+export interface StageLaneHost {
+  readonly collector: StageMetricsCollector;
+  readonly input: StageEventCheck;
+  /** The writer thread's loop-side half, when lines go through it. */
+  readonly threaded: ThreadedNdjsonWriter | undefined;
+  readonly writer: MetricsLineWriter | undefined;
+  /** `record()`: the path of an event the lane does not take itself (invalid, or kept by the collector). */
+  record(event: StageEventInput): void;
+}
+
+/** @internal The {@link StageLane} of a {@link MetricsRecorder}. */
+export class RecorderStageLane implements StageLane {
+  readonly attrKeys: readonly string[];
+  /** The one event this lane refills (the collector keeps no event while the lane uses it). */
+  private readonly event: StageEvent = reusableStageEvent();
+  /** The attrs object of `event` in {@link recordWith}: the lane's keys, in order. */
+  private readonly attrs: Record<string, number> = {};
+  /** The writer thread's ids of the stage and of the key set (-1: not known yet). */
+  private readonly ids = { stage: -1, shape: -1 };
+  private aggregate: StageAggregate | undefined;
+
+  constructor(
+    private readonly host: StageLaneHost,
+    readonly stage: string,
+    attrKeys: readonly string[],
+  ) {
+    if (typeof stage !== 'string' || stage.length === 0 || stage.length > MAX_NAME) {
+      throw new MetricsError(
+        'LOOP_METRICS_OPTION_INVALID',
+        `stage lane: stage must be a string of 1 to ${MAX_NAME} characters, got ${JSON.stringify(String(stage).slice(0, 64))}`,
+        { context: { option: 'stage' } },
+      );
+    }
+    const keys = [...attrKeys];
+    for (const key of keys) {
+      if (typeof key !== 'string' || key.length > MAX_ATTR_KEY) {
+        throw new MetricsError(
+          'LOOP_METRICS_OPTION_INVALID',
+          `stage lane ${JSON.stringify(stage)}: attribute key ${JSON.stringify(String(key).slice(0, 80))} is not a string of at most ${MAX_ATTR_KEY} characters`,
+          { context: { option: 'attrKeys' } },
+        );
+      }
+      if (Object.hasOwn(this.attrs, key)) {
+        throw new MetricsError(
+          'LOOP_METRICS_OPTION_INVALID',
+          `stage lane ${JSON.stringify(stage)}: attribute key ${JSON.stringify(key)} is given twice`,
+          { context: { option: 'attrKeys' } },
+        );
+      }
+      // defineProperty: a key such as `__proto__` is a property, as in an attrs literal made with it.
+      Object.defineProperty(this.attrs, key, {
+        value: 0,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    }
+    this.attrKeys = Object.freeze(keys);
+    this.event.stage = stage;
+  }
+
+  record(
+    ts: number,
+    step: number,
+    outcome: StageOutcome,
+    latencyMs: number,
+    reason?: string,
+    detail?: string,
+  ): void {
+    this.put(undefined, ts, step, outcome, latencyMs, reason, detail);
+  }
+
+  recordWith(
+    values: ArrayLike<number>,
+    ts: number,
+    step: number,
+    outcome: StageOutcome,
+    latencyMs: number,
+    reason?: string,
+    detail?: string,
+  ): void {
+    this.put(values, ts, step, outcome, latencyMs, reason, detail);
+  }
+
+  private put(
+    values: ArrayLike<number> | undefined,
+    ts: number,
+    step: number,
+    outcome: StageOutcome,
+    latencyMs: number,
+    reason: string | undefined,
+    detail: string | undefined,
+  ): void {
+    const host = this.host;
+    const collector = host.collector;
+    // record()'s checks, inline; anything else (and an event the collector would keep) takes record() itself.
+    if (
+      !(
+        typeof ts === 'number' &&
+        ts - ts === 0 &&
+        Number.isSafeInteger(step) &&
+        step >= 0 &&
+        (outcome === 'ok' || outcome === 'rejected' || outcome === 'error') &&
+        typeof latencyMs === 'number' &&
+        latencyMs >= 0 &&
+        latencyMs !== Number.POSITIVE_INFINITY &&
+        (reason === undefined || (typeof reason === 'string' && reason.length <= MAX_NAME)) &&
+        (detail === undefined || (typeof detail === 'string' && detail.length <= MAX_DETAIL)) &&
+        (values === undefined || this.valid(values))
+      ) ||
+      collector.keepsEvents
+    ) {
+      host.record(this.eventOf(values, ts, step, outcome, latencyMs, reason, detail));
+      return;
+    }
+    const event = this.event;
+    event.ts = ts;
+    event.step = step;
+    event.outcome = outcome;
+    event.latency_ms = latencyMs;
+    event.reason = reason;
+    event.detail = detail;
+    event.attrs = values === undefined ? undefined : this.attrs;
+    host.input.step = step;
+    this.aggregate ??= collector.aggregate(this.stage);
+    collector.recordIn(this.aggregate, event);
+    const threaded = host.threaded;
+    if (threaded?.writeLaneEvent(event, this.ids, values, this.attrKeys.length)) return;
+    // The line is encoded from the event: its attrs object gets the values.
+    if (values !== undefined) this.fill(values);
+    if (threaded !== undefined) {
+      threaded.writeStageEvent(event);
+      threaded.learnLaneIds(this.stage, values === undefined ? undefined : this.attrKeys, this.ids);
+    } else host.writer?.writeEncoded(event, encodeStageEvent, formatStageEventLine);
+  }
+
+  /** True when `values` has a finite number for every key. */
+  private valid(values: ArrayLike<number>): boolean {
+    const n = this.attrKeys.length;
+    if (values === null || typeof values !== 'object' || values.length < n) return false;
+    for (let k = 0; k < n; k++) {
+      const value = values[k];
+      if (typeof value !== 'number' || value - value !== 0) return false;
+    }
+    return true;
+  }
+
+  /** Copies `values` (valid) into the lane's attrs object. */
+  private fill(values: ArrayLike<number>): void {
+    const keys = this.attrKeys;
+    const attrs = this.attrs;
+    for (let k = 0; k < keys.length; k++) attrs[keys[k]!] = values[k]!;
+  }
+
+  /** The event as an object of its own, for record(): nothing of the lane's is kept. */
+  private eventOf(
+    values: ArrayLike<number> | undefined,
+    ts: number,
+    step: number,
+    outcome: StageOutcome,
+    latencyMs: number,
+    reason: string | undefined,
+    detail: string | undefined,
+  ): StageEventInput {
+    const event: StageEventInput = { ts, step, stage: this.stage, outcome, latency_ms: latencyMs };
+    if (reason !== undefined) event.reason = reason;
+    if (detail !== undefined) event.detail = detail;
+    if (values !== undefined) {
+      const attrs: Record<string, unknown> = {};
+      const keys = this.attrKeys;
+      for (let k = 0; k < keys.length; k++) {
+        Object.defineProperty(attrs, keys[k]!, {
+          value: values?.[k],
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      }
+      event.attrs = attrs as StageEvent['attrs'];
+    }
+    return event;
+  }
+}

@@ -1,0 +1,255 @@
+// Stage lanes (built package, so the writer thread runs): the same files, summary and reports as record(),
+// with and without the writer thread, with events that take the fast path and events that cannot.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  isMetricsError,
+  type MetricsRecorder,
+  type MetricsRecorderOptions,
+  type MetricsWarning,
+  openMetricsRecorder,
+  type StageEvent,
+  type StageEventInput,
+  type StageLane,
+} from '../dist/index.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loop-stage-lane-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function filesOf(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    fs
+      .readdirSync(dir)
+      .filter((name) => name !== 'metrics.lock')
+      .sort()
+      .map((name) => {
+        const bytes = fs.readFileSync(path.join(dir, name));
+        return [name, `${bytes.length} ${createHash('sha256').update(bytes).digest('hex')}`];
+      }),
+  );
+}
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const LANE_KEYS: Record<string, string[]> = {
+  strategy: [],
+  risk: [],
+  exec: ['orders', 'fills'],
+  position: ['position', 'equity', 'price'],
+};
+
+/** A loop's events: mostly what a lane takes, and now and then what it must hand to record(). */
+function* events(count: number): Generator<StageEventInput> {
+  const random = seeded(11);
+  for (let i = 0; i < count; i++) {
+    const step = (i >> 2) + 1;
+    const stage = ['strategy', 'risk', 'exec', 'position'][i % 4]!;
+    const event: StageEventInput = {
+      ts: 1_704_067_200_000 + i * 250 + Math.round(random() * 1000) / 1000,
+      step,
+      stage,
+      outcome: 'ok',
+      latency_ms: Math.round(random() * 5000) / 1000,
+    };
+    if (stage === 'risk' && i % 9 === 1) {
+      event.outcome = 'rejected';
+      // Known reasons, and a new one now and then (the thread learns it on the way).
+      event.reason = i % 45 === 1 ? `NEW_${i}` : 'MAX_POSITION';
+      if (i % 27 === 1) event.detail = `position=${i} limit=2 "ü"`;
+    }
+    if (stage === 'exec' && i % 3 === 0) event.attrs = { orders: i % 5, fills: i % 2 };
+    if (stage === 'position') {
+      event.attrs = { position: (i % 7) - 3, equity: 100_000 + random(), price: 100 + (i % 13) / 100 };
+      if (i % 401 === 3) event.attrs = { ...event.attrs, trading_state: 'HALTED' };
+    }
+    if (i % 1001 === 5) event.latency_ms = Number.NaN;
+    if (i % 1003 === 6) event.outcome = 'weird' as StageEvent['outcome'];
+    if (i % 1009 === 7 && event.attrs !== undefined) event.attrs = { ...event.attrs, equity: Number.NaN };
+    if (i % 1013 === 8) event.step = -1;
+    if (i % 1019 === 9) event.reason = 'r'.repeat(300);
+    yield event;
+  }
+}
+
+/** Records `event` on its stage's lane when its attrs are the lane's keys (or absent), else with record(). */
+function recordOnLane(recorder: MetricsRecorder, lanes: Map<string, StageLane>, event: StageEventInput) {
+  let lane = lanes.get(event.stage);
+  if (lane === undefined) {
+    lane = recorder.stageLane(event.stage, LANE_KEYS[event.stage]);
+    lanes.set(event.stage, lane);
+  }
+  const keys = event.attrs === undefined ? [] : Object.keys(event.attrs);
+  const args = [
+    event.ts!,
+    event.step!,
+    event.outcome,
+    event.latency_ms!,
+    event.reason,
+    event.detail,
+  ] as const;
+  if (event.attrs === undefined) lane.record(...args);
+  else if (keys.join() === lane.attrKeys.join())
+    lane.recordWith(
+      keys.map((k) => event.attrs![k] as number),
+      ...args,
+    );
+  else recorder.record(event);
+}
+
+/** Opens a recorder; with the writer thread, waits (deadline 60 s) until the thread writes the file. */
+async function open(options: MetricsRecorderOptions, warnings: MetricsWarning[]): Promise<MetricsRecorder> {
+  const recorder = openMetricsRecorder({
+    ...options,
+    now: () => 1_704_067_200_000,
+    deterministic: true,
+    handleProcessExit: false,
+    onWarning: (warning) => warnings.push(warning),
+  });
+  const deadline = Date.now() + 60_000;
+  while (options.writerThread && !(recorder.writer as { onThread?: boolean }).onThread) {
+    if (Date.now() > deadline) throw new Error('the writer thread did not take over within 60 s');
+    recorder.flush();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return recorder;
+}
+
+async function run(options: MetricsRecorderOptions, way: 'record' | 'lane', count = 40_000) {
+  const warnings: MetricsWarning[] = [];
+  const recorder = await open(options, warnings);
+  const lanes = new Map<string, StageLane>();
+  let n = 0;
+  for (const event of events(count)) {
+    if (way === 'record') recorder.record({ ...event });
+    else recordOnLane(recorder, lanes, event);
+    if (++n % 4 === 0) recorder.endStep();
+  }
+  const recent = recorder.collector.recent(8);
+  recorder.close();
+  return { summary: recorder.summary(), warnings, recent };
+}
+
+describe('stageLane', () => {
+  it.each([
+    ['the writer thread', { flush: 'batch', writerThread: true, recentCapacity: 0 }],
+    ['the loop thread', { flush: 'step', recentCapacity: 0 }],
+    [
+      'rotation, on the thread',
+      { flush: 'interval', writerThread: true, recentCapacity: 0, rotate: { maxLines: 997 } },
+    ],
+  ] as const)(
+    'writes the same files, summary and reports as record() (%s)',
+    async (_name, options) => {
+      const a = tempDir();
+      const b = tempDir();
+      const byRecord = await run({ ...options, runDir: a }, 'record');
+      const byLane = await run({ ...options, runDir: b }, 'lane');
+      expect(filesOf(b)).toEqual(filesOf(a));
+      expect(byLane.summary).toEqual(byRecord.summary);
+      expect(byLane.warnings).toEqual(byRecord.warnings);
+      // The invalid events were reported, not dropped or rewritten silently.
+      expect(byRecord.summary.invalid_input).toBeDefined();
+      expect(byRecord.summary.stage_events_count).toBe(40_000);
+      expect(byRecord.summary.writer).toMatchObject({ lines_written: 40_000, lines_dropped: 0 });
+    },
+    120_000,
+  );
+
+  it('keeps distinct events for recent() when the recorder keeps recent events', async () => {
+    const byRecord = await run({ recentCapacity: 16 }, 'record', 400);
+    const byLane = await run({ recentCapacity: 16 }, 'lane', 400);
+    expect(byLane.summary).toEqual(byRecord.summary);
+    expect(byLane.recent).toEqual(byRecord.recent);
+    expect(new Set(byLane.recent).size).toBe(8);
+  });
+
+  it('counts a lane event in the recorder step and hands it to sinks', () => {
+    const seen: StageEvent[] = [];
+    const recorder = openMetricsRecorder({ handleProcessExit: false, recentCapacity: 0 });
+    recorder.addSink({ onStageEvent: (event) => seen.push({ ...event }) });
+    const exec = recorder.stageLane('exec', ['orders', 'fills']);
+    exec.recordWith([2, 1], 1000, 41, 'ok', 0.5);
+    exec.record(1001, 42, 'error', 0.25, 'STAGE_ERROR', 'boom');
+    expect(recorder.step).toBe(42);
+    expect(seen).toEqual([
+      { ts: 1000, step: 41, stage: 'exec', outcome: 'ok', latency_ms: 0.5, attrs: { orders: 2, fills: 1 } },
+      {
+        ts: 1001,
+        step: 42,
+        stage: 'exec',
+        outcome: 'error',
+        latency_ms: 0.25,
+        reason: 'STAGE_ERROR',
+        detail: 'boom',
+      },
+    ]);
+    expect(recorder.summary().outcomes_by_stage.exec).toEqual({ ok: 1, rejected: 0, error: 1 });
+    recorder.close();
+  });
+
+  it.each([
+    ['an empty stage', '', []],
+    ['a stage over 256 characters', 'x'.repeat(257), []],
+    ['a key over 64 characters', 'exec', ['k'.repeat(65)]],
+    ['a key given twice', 'exec', ['orders', 'orders']],
+  ])('refuses %s with LOOP_METRICS_OPTION_INVALID', (_name, stage, keys) => {
+    const recorder = openMetricsRecorder({ handleProcessExit: false });
+    let error: unknown;
+    try {
+      recorder.stageLane(stage, keys);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isMetricsError(error) && error.code).toBe('LOOP_METRICS_OPTION_INVALID');
+    expect((error as Error).message).toMatch(/^stage lane/);
+    recorder.close();
+  });
+
+  it('throws from a lane in strict mode, as record() does', () => {
+    const recorder = openMetricsRecorder({ handleProcessExit: false, strict: true });
+    expect(() => recorder.stageLane('risk').record(1, 1, 'ok', Number.NaN)).toThrow(/latency_ms NaN/);
+    expect(() => recorder.stageLane('position', ['equity']).recordWith([Number.NaN], 1, 1, 'ok', 0)).toThrow(
+      /attribute "equity"/,
+    );
+    recorder.close();
+  });
+});
+
+describe('beforeSummary', () => {
+  it('runs before every summary, and a throw in it costs nothing', () => {
+    const dir = tempDir();
+    let calls = 0;
+    const recorder = openMetricsRecorder({
+      runDir: dir,
+      handleProcessExit: false,
+      beforeSummary: () => {
+        calls++;
+        recorder.setGauge('equity', 100 + calls);
+        if (calls === 2) throw new Error('the hook failed');
+      },
+    });
+    expect(recorder.summary().gauges).toEqual({ equity: 101 });
+    expect(recorder.writeSummary()).toBe(true);
+    recorder.close();
+    expect(calls).toBe(3);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'metrics_summary.json'), 'utf8')).gauges).toEqual({
+      equity: 103,
+    });
+  });
+});
