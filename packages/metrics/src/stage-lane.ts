@@ -226,12 +226,16 @@ export class RecorderStageLane implements StageLane {
       const attrs: Record<string, unknown> = {};
       const keys = this.attrKeys;
       for (let k = 0; k < keys.length; k++) {
-        Object.defineProperty(attrs, keys[k]!, {
-          value: values?.[k],
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
+        const key = keys[k]!;
+        // `__proto__` as a property of its own, as in an attrs literal made with it.
+        if (key === '__proto__') {
+          Object.defineProperty(attrs, key, {
+            value: values?.[k],
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          });
+        } else attrs[key] = values?.[k];
       }
       event.attrs = attrs as StageEvent['attrs'];
     }

@@ -203,6 +203,33 @@ describe('stageLane', () => {
     recorder.close();
   });
 
+  it('records a `__proto__` key as an attribute of its own, and values that are not numbers as record() does', () => {
+    const lines: string[] = [];
+    const warnings: MetricsWarning[] = [];
+    const recorder = openMetricsRecorder({
+      handleProcessExit: false,
+      recentCapacity: 0,
+      onWarning: (warning) => warnings.push(warning),
+    });
+    recorder.addSink({ onStageEvent: (event) => lines.push(JSON.stringify(event)) });
+    const lane = recorder.stageLane('position', ['__proto__', 'equity']);
+    lane.recordWith([1, 2], 1000, 1, 'ok', 0.5);
+    // A JavaScript caller's mistakes: reported like record()'s, never thrown.
+    lane.recordWith(null as unknown as number[], 1001, 2, 'ok', 0.5);
+    lane.recordWith(['x', 3] as unknown as number[], 1002, 3, 'ok', 0.5);
+    expect(lines[0]).toBe(
+      '{"ts":1000,"step":1,"stage":"position","outcome":"ok","latency_ms":0.5,"attrs":{"__proto__":1,"equity":2}}',
+    );
+    expect(Object.getPrototypeOf(JSON.parse(lines[0]!).attrs)).toBe(Object.prototype);
+    expect(lines).toHaveLength(3);
+    // null: both attributes reported and left out; a text value is a valid attribute for record().
+    expect(lines[1]).toContain('"step":2,"stage":"position","outcome":"ok","latency_ms":0.5,"attrs":{}');
+    expect(lines[2]).toContain('"attrs":{"__proto__":"x","equity":3}');
+    expect(recorder.summary().invalid_input).toMatchObject({ attrs: 2 });
+    expect(warnings).toHaveLength(1);
+    recorder.close();
+  });
+
   it.each([
     ['an empty stage', '', []],
     ['a stage over 256 characters', 'x'.repeat(257), []],
