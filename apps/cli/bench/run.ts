@@ -1,7 +1,8 @@
 // `pnpm --filter @loop/cli bench`: `loop run` with and without --enable-metrics, side by side in one run.
 // Each run is a real `loop run` process (simulated clock, synthetic feed); runs alternate so drift in the
 // machine's load hits both. Prints steps/s both ways, the on/off ratio against the target, events/s and
-// peak RSS, per flush mode. No pass/fail: the figures go in the README's bench table.
+// peak RSS, per flush mode; then the warm loop's own cost a step, in one process (bench/steady.mjs). No
+// pass/fail: the figures go in the README's bench table.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -108,3 +109,26 @@ for (const [name, list] of Object.entries(samples)) {
   );
 }
 fs.rmSync(root, { recursive: true, force: true });
+
+// The loop's thread alone, warm, in one process (bench/steady.mjs): what metrics cost a step once the
+// process has started and its code is hot; the rest of the gap above is start-up, cold code and close.
+const steadyRuns = Number(process.env.BENCH_STEADY_RUNS ?? 3);
+const steady: { offNsPerStep: number; onNsPerStep: number; paired: number }[] = [];
+for (let run = 0; run < steadyRuns; run++) {
+  const child = spawnSync(process.execPath, [path.join(here, 'steady.mjs')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (child.status !== 0) throw new Error(`bench/steady.mjs exited ${child.status}`);
+  steady.push(JSON.parse(child.stdout));
+}
+if (steady.length > 0) {
+  const offNs = median(steady.map((s) => s.offNsPerStep));
+  const onNs = median(steady.map((s) => s.onNsPerStep));
+  console.log(
+    `  steady state, in one process (warm, batch, 2,048-step blocks alternating, ${steadyRuns} runs, median): ` +
+      `off ${fmt(offNs)} ns/step, on ${fmt(onNs)} ns/step (+${fmt(onNs - offNs)} ns/step), ` +
+      `on/off paired by block ${median(steady.map((s) => s.paired)).toFixed(2)} ` +
+      `(runs: ${steady.map((s) => s.paired.toFixed(2)).join(', ')})`,
+  );
+}

@@ -220,7 +220,9 @@ function recordLatency(): {
  * go into the ring, the thread encodes and writes. The thread's entry is built JavaScript, so this uses the
  * built package (`dist/`); undefined when it is not built.
  */
-async function threadedRecordLatency(timerNs: number): Promise<{ p50: number; p99: number } | undefined> {
+async function threadedRecordLatency(
+  timerNs: number,
+): Promise<{ p50: number; p99: number; laneP50: number; laneP99: number } | undefined> {
   const built = new URL('../dist/index.js', import.meta.url);
   if (!fs.existsSync(fileURLToPath(built))) return undefined;
   const { openMetricsRecorder: openBuilt } = (await import(built.href)) as typeof import('../src/index.js');
@@ -246,7 +248,45 @@ async function threadedRecordLatency(timerNs: number): Promise<{ p50: number; p9
     if ((i & 3) === 3) recorder.endStep();
   });
   recorder.close();
-  return { p50: times[samples >> 1]!, p99: times[Math.floor(samples * 0.99)]! };
+  // The same events through stage lanes, on a recorder that keeps no recent events (`recentCapacity: 0`, as
+  // `loop run` records the engine's stages; one that keeps them hands each lane event to record() as an
+  // object of its own): the position's attrs as values, in the lane's key order.
+  const laneRecorder = openBuilt({
+    runDir: dirFor('latency-lanes'),
+    rotate: { maxLines: 250_000 },
+    flush: 'batch',
+    writerThread: true,
+    handleProcessExit: false,
+    flushIntervalMs: 0,
+    summaryIntervalMs: 0,
+    recentCapacity: 0,
+  });
+  while (!(laneRecorder.writer as { onThread?: boolean }).onThread && Date.now() < deadline) {
+    laneRecorder.flush();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const lanes = new Map<string, ReturnType<typeof recorder.stageLane>>();
+  const values = events.map((e) =>
+    e.attrs === undefined ? undefined : (Object.values(e.attrs) as number[]),
+  );
+  for (const e of events) {
+    if (!lanes.has(e.stage)) lanes.set(e.stage, laneRecorder.stageLane(e.stage, Object.keys(e.attrs ?? {})));
+  }
+  const laneOf = events.map((e) => lanes.get(e.stage)!);
+  const laneTimes = perCall(samples, timerNs, (i) => {
+    const e = events[i & mask]!;
+    const v = values[i & mask];
+    if (v === undefined) laneOf[i & mask]!.record(e.ts, e.step, e.outcome, e.latency_ms, e.reason, e.detail);
+    else laneOf[i & mask]!.recordWith(v, e.ts, e.step, e.outcome, e.latency_ms, e.reason, e.detail);
+    if ((i & 3) === 3) laneRecorder.endStep();
+  });
+  laneRecorder.close();
+  return {
+    p50: times[samples >> 1]!,
+    p99: times[Math.floor(samples * 0.99)]!,
+    laneP50: laneTimes[samples >> 1]!,
+    laneP99: laneTimes[Math.floor(samples * 0.99)]!,
+  };
 }
 
 function histogramCosts(n: number): Record<string, number> {
@@ -421,7 +461,8 @@ async function main(): Promise<void> {
   console.log(
     threaded === undefined
       ? '  with the writer thread: not measured (build the package first: the thread runs dist/)'
-      : `  with the writer thread (writerThread: true, as loop run; fields into the ring, the thread encodes): p50 ${fmt(threaded.p50, 0)} ns, p99 ${fmt(threaded.p99, 0)} ns`,
+      : `  with the writer thread (writerThread: true, as loop run; fields into the ring, the thread encodes): p50 ${fmt(threaded.p50, 0)} ns, p99 ${fmt(threaded.p99, 0)} ns\n` +
+          `  the same events through stage lanes (stageLane(stage).record / recordWith, recentCapacity 0, as loop run): p50 ${fmt(threaded.laneP50, 0)} ns, p99 ${fmt(threaded.laneP99, 0)} ns`,
   );
   console.log(
     `  mean over 1M back-to-back calls (endStep every 4): ${fmt(latency.batchMean, 0)} ns wall, ${fmt(latency.batchCpuMean, 0)} ns CPU`,
