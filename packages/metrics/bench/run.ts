@@ -226,22 +226,26 @@ async function threadedRecordLatency(
   const built = new URL('../dist/index.js', import.meta.url);
   if (!fs.existsSync(fileURLToPath(built))) return undefined;
   const { openMetricsRecorder: openBuilt } = (await import(built.href)) as typeof import('../src/index.js');
-  const recorder = openBuilt({
-    runDir: dirFor('latency-thread'),
-    rotate: { maxLines: 250_000 },
-    flush: 'batch',
-    writerThread: true,
-    handleProcessExit: false,
-    flushIntervalMs: 0,
-    summaryIntervalMs: 0,
-  });
-  // Until the thread has started, the loop's thread writes by itself: measure once the thread has taken over.
-  const deadline = Date.now() + 60_000;
-  while (!(recorder.writer as { onThread?: boolean }).onThread && Date.now() < deadline) {
-    recorder.record(events[0]!);
-    recorder.flush();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  /** A recorder with the writer thread, once the thread has taken over (until then the loop's thread writes). */
+  const openThreaded = async (name: string, recentCapacity?: number) => {
+    const opened = openBuilt({
+      runDir: dirFor(name),
+      rotate: { maxLines: 250_000 },
+      flush: 'batch',
+      writerThread: true,
+      handleProcessExit: false,
+      flushIntervalMs: 0,
+      summaryIntervalMs: 0,
+      recentCapacity,
+    });
+    const deadline = Date.now() + 60_000;
+    while (!(opened.writer as { onThread?: boolean }).onThread && Date.now() < deadline) {
+      opened.flush();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return opened;
+  };
+  const recorder = await openThreaded('latency-thread');
   const samples = 200_000;
   const times = perCall(samples, timerNs, (i) => {
     recorder.record(events[i & mask]!);
@@ -251,20 +255,7 @@ async function threadedRecordLatency(
   // The same events through stage lanes, on a recorder that keeps no recent events (`recentCapacity: 0`, as
   // `loop run` records the engine's stages; one that keeps them hands each lane event to record() as an
   // object of its own): the position's attrs as values, in the lane's key order.
-  const laneRecorder = openBuilt({
-    runDir: dirFor('latency-lanes'),
-    rotate: { maxLines: 250_000 },
-    flush: 'batch',
-    writerThread: true,
-    handleProcessExit: false,
-    flushIntervalMs: 0,
-    summaryIntervalMs: 0,
-    recentCapacity: 0,
-  });
-  while (!(laneRecorder.writer as { onThread?: boolean }).onThread && Date.now() < deadline) {
-    laneRecorder.flush();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  const laneRecorder = await openThreaded('latency-lanes', 0);
   const lanes = new Map<string, ReturnType<typeof recorder.stageLane>>();
   const values = events.map((e) =>
     e.attrs === undefined ? undefined : (Object.values(e.attrs) as number[]),

@@ -17,7 +17,7 @@ export type StageEventInput = Omit<StageEvent, 'ts' | 'step' | 'latency_ms'> & {
 
 /** Longest stage / reason (256), detail (4096), attribute key (64) and text value (256): the line schema's limits. */
 export const MAX_NAME = 256;
-export const MAX_DETAIL = 4096;
+const MAX_DETAIL = 4096;
 export const MAX_ATTR_KEY = 64;
 const MAX_ATTR_TEXT = 256;
 
@@ -32,6 +32,27 @@ function attrsValid(attrs: NonNullable<StageEvent['attrs']>): boolean {
     } else if (typeof value !== 'string' || value.length > MAX_ATTR_TEXT) return false;
   }
   return true;
+}
+
+/**
+ * True when an event's ts, step, outcome, latency, reason and detail are as the line schema takes them (its
+ * stage and attrs are checked apart): `record()`'s check, and a stage lane's.
+ */
+export function eventFieldsValid(event: StageEventInput): boolean {
+  const { ts, step, outcome, latency_ms: latency, reason, detail } = event;
+  return (
+    typeof ts === 'number' &&
+    ts - ts === 0 &&
+    typeof step === 'number' &&
+    Number.isSafeInteger(step) &&
+    step >= 0 &&
+    (outcome === 'ok' || outcome === 'rejected' || outcome === 'error') &&
+    typeof latency === 'number' &&
+    latency >= 0 &&
+    latency !== Number.POSITIVE_INFINITY &&
+    (reason === undefined || (typeof reason === 'string' && reason.length <= MAX_NAME)) &&
+    (detail === undefined || (typeof detail === 'string' && detail.length <= MAX_DETAIL))
+  );
 }
 
 /** The reason given to an event whose outcome was not one of the three (it is recorded as an error). */
@@ -63,25 +84,15 @@ export class StageEventCheck {
    * repaired copy, each problem reported. Strict mode throws at the first problem.
    */
   check(event: StageEventInput): StageEvent {
-    const { ts, step, stage, outcome, latency_ms: latency, reason, detail } = event;
+    const stage = event.stage;
     if (
-      typeof ts === 'number' &&
-      ts - ts === 0 &&
-      typeof step === 'number' &&
-      Number.isSafeInteger(step) &&
-      step >= 0 &&
+      eventFieldsValid(event) &&
       typeof stage === 'string' &&
       stage.length > 0 &&
       stage.length <= MAX_NAME &&
-      (outcome === 'ok' || outcome === 'rejected' || outcome === 'error') &&
-      typeof latency === 'number' &&
-      latency >= 0 &&
-      latency !== Number.POSITIVE_INFINITY &&
-      (reason === undefined || (typeof reason === 'string' && reason.length <= MAX_NAME)) &&
-      (detail === undefined || (typeof detail === 'string' && detail.length <= MAX_DETAIL)) &&
       (event.attrs === undefined || attrsValid(event.attrs))
     ) {
-      this.step = step;
+      this.step = event.step as number;
       return event as StageEvent;
     }
     return this.complete(event);

@@ -6,8 +6,8 @@ import type { StageOutcome } from './schema.js';
 import { formatStageEventLine, reusableStageEvent, type StageEvent } from './stage-event.js';
 import { encodeStageEvent } from './stage-event-encoder.js';
 import {
+  eventFieldsValid,
   MAX_ATTR_KEY,
-  MAX_DETAIL,
   MAX_NAME,
   type StageEventCheck,
   type StageEventInput,
@@ -124,7 +124,7 @@ export class RecorderStageLane implements StageLane {
     reason?: string,
     detail?: string,
   ): void {
-    this.put(undefined, ts, step, outcome, latencyMs, reason, detail);
+    this.fillAndPut(undefined, ts, step, outcome, latencyMs, reason, detail);
   }
 
   recordWith(
@@ -136,10 +136,11 @@ export class RecorderStageLane implements StageLane {
     reason?: string,
     detail?: string,
   ): void {
-    this.put(values, ts, step, outcome, latencyMs, reason, detail);
+    this.fillAndPut(values, ts, step, outcome, latencyMs, reason, detail);
   }
 
-  private put(
+  /** Fills the lane's event (attrs: the lane's object when `values` are given) and records it. */
+  private fillAndPut(
     values: ArrayLike<number> | undefined,
     ts: number,
     step: number,
@@ -148,28 +149,6 @@ export class RecorderStageLane implements StageLane {
     reason: string | undefined,
     detail: string | undefined,
   ): void {
-    const host = this.host;
-    const collector = host.collector;
-    // record()'s checks, inline; anything else (and an event the collector would keep) takes record() itself.
-    if (
-      !(
-        typeof ts === 'number' &&
-        ts - ts === 0 &&
-        Number.isSafeInteger(step) &&
-        step >= 0 &&
-        (outcome === 'ok' || outcome === 'rejected' || outcome === 'error') &&
-        typeof latencyMs === 'number' &&
-        latencyMs >= 0 &&
-        latencyMs !== Number.POSITIVE_INFINITY &&
-        (reason === undefined || (typeof reason === 'string' && reason.length <= MAX_NAME)) &&
-        (detail === undefined || (typeof detail === 'string' && detail.length <= MAX_DETAIL)) &&
-        (values === undefined || this.valid(values))
-      ) ||
-      collector.keepsEvents
-    ) {
-      host.record(this.eventOf(values, ts, step, outcome, latencyMs, reason, detail));
-      return;
-    }
     const event = this.event;
     event.ts = ts;
     event.step = step;
@@ -178,7 +157,21 @@ export class RecorderStageLane implements StageLane {
     event.reason = reason;
     event.detail = detail;
     event.attrs = values === undefined ? undefined : this.attrs;
-    host.input.step = step;
+    this.put(values);
+  }
+
+  /** Records the lane's event as record() or recordWith() filled it (attrs: `values`). */
+  private put(values: ArrayLike<number> | undefined): void {
+    const host = this.host;
+    const collector = host.collector;
+    const event = this.event;
+    // record()'s checks (the stage and keys were checked once); anything else, and an event the collector
+    // would keep, takes record() itself.
+    if (!(eventFieldsValid(event) && (values === undefined || this.valid(values))) || collector.keepsEvents) {
+      host.record(this.eventOf(values));
+      return;
+    }
+    host.input.step = event.step;
     this.aggregate ??= collector.aggregate(this.stage);
     collector.recordIn(this.aggregate, event);
     const threaded = host.threaded;
@@ -209,17 +202,10 @@ export class RecorderStageLane implements StageLane {
     for (let k = 0; k < keys.length; k++) attrs[keys[k]!] = values[k]!;
   }
 
-  /** The event as an object of its own, for record(): nothing of the lane's is kept. */
-  private eventOf(
-    values: ArrayLike<number> | undefined,
-    ts: number,
-    step: number,
-    outcome: StageOutcome,
-    latencyMs: number,
-    reason: string | undefined,
-    detail: string | undefined,
-  ): StageEventInput {
-    const event: StageEventInput = { ts, step, stage: this.stage, outcome, latency_ms: latencyMs };
+  /** The lane's event as an object of its own (attrs: `values`), for record(): nothing of the lane's is kept. */
+  private eventOf(values: ArrayLike<number> | undefined): StageEventInput {
+    const { ts, step, outcome, latency_ms, reason, detail } = this.event;
+    const event: StageEventInput = { ts, step, stage: this.stage, outcome, latency_ms };
     if (reason !== undefined) event.reason = reason;
     if (detail !== undefined) event.detail = detail;
     if (values !== undefined) {
