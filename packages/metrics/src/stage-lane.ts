@@ -65,6 +65,9 @@ export interface StageLaneHost {
   record(event: StageEventInput): void;
 }
 
+/** The values of a `recordWith()` given none: too short for any key, so each is reported. */
+const MISSING_VALUES: ArrayLike<number> = Object.freeze([]);
+
 /** @internal The {@link StageLane} of a {@link MetricsRecorder}. */
 export class RecorderStageLane implements StageLane {
   readonly attrKeys: readonly string[];
@@ -136,7 +139,8 @@ export class RecorderStageLane implements StageLane {
     reason?: string,
     detail?: string,
   ): void {
-    this.fillAndPut(values, ts, step, outcome, latencyMs, reason, detail);
+    // No list at all (a JavaScript caller) is reported as a value missing for each key, as record() would.
+    this.fillAndPut(values ?? MISSING_VALUES, ts, step, outcome, latencyMs, reason, detail);
   }
 
   /** Fills the lane's event (attrs: the lane's object when `values` are given) and records it. */

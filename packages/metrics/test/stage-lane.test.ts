@@ -52,6 +52,7 @@ const LANE_KEYS: Record<string, string[]> = {
   risk: [],
   exec: ['orders', 'fills'],
   position: ['position', 'equity', 'price'],
+  book: ['__proto__', 'equity'],
 };
 
 /** A loop's events: mostly what a lane takes, and now and then what it must hand to record(). */
@@ -84,6 +85,17 @@ function* events(count: number): Generator<StageEventInput> {
     if (i % 1013 === 8) event.step = -1;
     if (i % 1019 === 9) event.reason = 'r'.repeat(300);
     yield event;
+    // A lane whose first key is `__proto__` (an attribute of its own, never the prototype).
+    if (i % 50 === 0) {
+      yield {
+        ts: event.ts,
+        step,
+        stage: 'book',
+        outcome: 'ok',
+        latency_ms: 0.25,
+        attrs: JSON.parse(`{"__proto__":${i % 3},"equity":${i / 7}}`),
+      };
+    }
   }
 }
 
@@ -112,7 +124,7 @@ function recordOnLane(recorder: MetricsRecorder, lanes: Map<string, StageLane>, 
   else recorder.record(event);
 }
 
-/** Opens a recorder; with the writer thread, waits (deadline 60 s) until the thread writes the file. */
+/** Opens a recorder. */
 async function open(options: MetricsRecorderOptions, warnings: MetricsWarning[]): Promise<MetricsRecorder> {
   const recorder = openMetricsRecorder({
     ...options,
@@ -121,13 +133,17 @@ async function open(options: MetricsRecorderOptions, warnings: MetricsWarning[])
     handleProcessExit: false,
     onWarning: (warning) => warnings.push(warning),
   });
+  return recorder;
+}
+
+/** With the writer thread, waits (deadline 60 s) until the thread writes the file. */
+async function onThread(recorder: MetricsRecorder): Promise<void> {
   const deadline = Date.now() + 60_000;
-  while (options.writerThread && !(recorder.writer as { onThread?: boolean }).onThread) {
+  while (!(recorder.writer as { onThread?: boolean }).onThread) {
     if (Date.now() > deadline) throw new Error('the writer thread did not take over within 60 s');
     recorder.flush();
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  return recorder;
 }
 
 async function run(options: MetricsRecorderOptions, way: 'record' | 'lane', count = 40_000) {
@@ -136,6 +152,9 @@ async function run(options: MetricsRecorderOptions, way: 'record' | 'lane', coun
   const lanes = new Map<string, StageLane>();
   let n = 0;
   for (const event of events(count)) {
+    // With the writer thread: the first events while the loop's thread still writes by itself (the thread
+    // is not started ahead here), then the rest once the thread has taken over.
+    if (n === 2000 && options.writerThread) await onThread(recorder);
     if (way === 'record') recorder.record({ ...event });
     else recordOnLane(recorder, lanes, event);
     if (++n % 4 === 0) recorder.endStep();
@@ -165,8 +184,14 @@ describe('stageLane', () => {
       expect(byLane.warnings).toEqual(byRecord.warnings);
       // The invalid events were reported, not dropped or rewritten silently.
       expect(byRecord.summary.invalid_input).toBeDefined();
-      expect(byRecord.summary.stage_events_count).toBe(40_000);
-      expect(byRecord.summary.writer).toMatchObject({ lines_written: 40_000, lines_dropped: 0 });
+      expect(byRecord.summary.stage_events_count).toBe(40_800);
+      expect(byRecord.summary.writer).toMatchObject({ lines_written: 40_800, lines_dropped: 0 });
+      // The `__proto__` lane's lines, through the lane's own attrs (and the thread's id of the key).
+      const lines = fs.readdirSync(b).filter((name) => name.startsWith('metrics.ndjson'));
+      const text = lines.map((name) => fs.readFileSync(path.join(b, name), 'utf8')).join('');
+      expect(
+        text.match(/"stage":"book","outcome":"ok","latency_ms":0\.25,"attrs":\{"__proto__":\d,"equity":/g),
+      ).toHaveLength(800);
     },
     120_000,
   );
@@ -177,6 +202,24 @@ describe('stageLane', () => {
     expect(byLane.summary).toEqual(byRecord.summary);
     expect(byLane.recent).toEqual(byRecord.recent);
     expect(new Set(byLane.recent).size).toBe(8);
+  });
+
+  it('sets the recorder step from a lane event, and reports a recordWith() without values', () => {
+    const warnings: MetricsWarning[] = [];
+    const recorder = openMetricsRecorder({
+      handleProcessExit: false,
+      recentCapacity: 0,
+      onWarning: (warning) => warnings.push(warning),
+    });
+    recorder.stageLane('exec').record(1000, 41, 'ok', 0.5);
+    expect(recorder.step).toBe(41);
+    recorder
+      .stageLane('position', ['equity'])
+      .recordWith(undefined as unknown as number[], 1001, 42, 'ok', 0.5);
+    expect(recorder.step).toBe(42);
+    expect(recorder.summary().invalid_input).toMatchObject({ attrs: 1 });
+    expect(warnings).toHaveLength(1);
+    recorder.close();
   });
 
   it('counts a lane event in the recorder step and hands it to sinks', () => {
