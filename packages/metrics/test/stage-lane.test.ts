@@ -1,10 +1,8 @@
 // Stage lanes (built package, so the writer thread runs): the same files, summary and reports as record(),
 // with and without the writer thread, with events that take the fast path and events that cannot.
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   isMetricsError,
   type MetricsRecorder,
@@ -15,37 +13,9 @@ import {
   type StageEventInput,
   type StageLane,
 } from '../dist/index.js';
+import { filesOf, seeded, tempDirs, until } from './writer-thread-kit.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loop-stage-lane-'));
-  dirs.push(dir);
-  return dir;
-}
-
-function filesOf(dir: string): Record<string, string> {
-  return Object.fromEntries(
-    fs
-      .readdirSync(dir)
-      .filter((name) => name !== 'metrics.lock')
-      .sort()
-      .map((name) => {
-        const bytes = fs.readFileSync(path.join(dir, name));
-        return [name, `${bytes.length} ${createHash('sha256').update(bytes).digest('hex')}`];
-      }),
-  );
-}
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+const tempDir = tempDirs('loop-stage-lane-');
 
 const LANE_KEYS: Record<string, string[]> = {
   strategy: [],
@@ -124,37 +94,28 @@ function recordOnLane(recorder: MetricsRecorder, lanes: Map<string, StageLane>, 
   else recorder.record(event);
 }
 
-/** Opens a recorder. */
-async function open(options: MetricsRecorderOptions, warnings: MetricsWarning[]): Promise<MetricsRecorder> {
-  const recorder = openMetricsRecorder({
+/** Opens a recorder (deterministic, warnings kept). */
+function open(options: MetricsRecorderOptions, warnings: MetricsWarning[]): MetricsRecorder {
+  return openMetricsRecorder({
     ...options,
     now: () => 1_704_067_200_000,
     deterministic: true,
     handleProcessExit: false,
     onWarning: (warning) => warnings.push(warning),
   });
-  return recorder;
-}
-
-/** With the writer thread, waits (deadline 60 s) until the thread writes the file. */
-async function onThread(recorder: MetricsRecorder): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!(recorder.writer as { onThread?: boolean }).onThread) {
-    if (Date.now() > deadline) throw new Error('the writer thread did not take over within 60 s');
-    recorder.flush();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 async function run(options: MetricsRecorderOptions, way: 'record' | 'lane', count = 40_000) {
   const warnings: MetricsWarning[] = [];
-  const recorder = await open(options, warnings);
+  const recorder = open(options, warnings);
   const lanes = new Map<string, StageLane>();
   let n = 0;
   for (const event of events(count)) {
     // With the writer thread: the first events while the loop's thread still writes by itself (the thread
     // is not started ahead here), then the rest once the thread has taken over.
-    if (n === 2000 && options.writerThread) await onThread(recorder);
+    if (n === 2000 && options.writerThread) {
+      await until(() => recorder.flush() && (recorder.writer as { onThread?: boolean }).onThread === true);
+    }
     if (way === 'record') recorder.record({ ...event });
     else recordOnLane(recorder, lanes, event);
     if (++n % 4 === 0) recorder.endStep();

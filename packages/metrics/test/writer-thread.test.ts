@@ -1,9 +1,7 @@
 // The NDJSON writer thread (built package): the same files and figures as the in-thread writer, whatever the
 // limits and line sizes; a refused run dir throws at once; exit, signals and exceptions still write everything.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RotatingNdjsonWriter } from '../dist/rotating-ndjson-writer.js';
@@ -13,26 +11,9 @@ import { ThreadedNdjsonWriter } from '../dist/threaded-ndjson-writer.js';
 import { prestartedWriterThreadState, prestartWriterThread } from '../dist/writer-thread-start.js';
 import { readEvents, readSummary } from '../src/index.js';
 import { packageDir } from './numbered-writer-child.js';
+import { filesOf, seeded, tempDirs, until } from './writer-thread-kit.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loop-writer-thread-'));
-  dirs.push(dir);
-  return dir;
-}
-
-/** Each file's size and SHA-256 (a deep compare of megabytes of bytes is far too slow in vitest). */
-function filesOf(dir: string): Record<string, string> {
-  return Object.fromEntries(
-    fs.readdirSync(dir).map((name) => {
-      const bytes = fs.readFileSync(path.join(dir, name));
-      return [name, `${bytes.length} ${createHash('sha256').update(bytes).digest('hex')}`];
-    }),
-  );
-}
+const tempDir = tempDirs('loop-writer-thread-');
 
 /** A seeded line of 20 bytes to ~600 KiB (larger than the batch buffer and than the ring, now and then). */
 function lineOf(i: number, random: () => number): string {
@@ -40,23 +21,6 @@ function lineOf(i: number, random: () => number): string {
   const pad =
     r < 0.001 ? 600_000 : r < 0.01 ? 70_000 + Math.floor(random() * 5000) : Math.floor(random() * 300);
   return `{"n":${i},"p":"${'é'.repeat(pad % 7)}${'x'.repeat(pad)}"}\n`;
-}
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-/** Polls `condition` every 10 ms until it holds (deadline 60 s: a thread starts slowly on a loaded machine). */
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('the writer thread did not take over within 60 s');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('ThreadedNdjsonWriter', () => {
