@@ -16,11 +16,14 @@ import { freePort, loop, readRunDir, startLoop, tempDir } from './harness.js';
 const SIM = ['--clock', 'simulated', '--seed', '7'];
 const STAGES = ['strategy', 'risk', 'exec', 'position'];
 
-async function eventsOf(dir: string): Promise<{ events: StageEventLine[]; skipped: number }> {
+async function eventsOf(
+  dir: string,
+): Promise<{ events: StageEventLine[]; skipped: { file: string; reason: string }[] }> {
   const stream = readEvents(dir);
   const events: StageEventLine[] = [];
   for await (const { event } of stream) events.push(event);
-  return { events, skipped: stream.stats.skippedCount };
+  expect(stream.stats.skipped).toHaveLength(stream.stats.skippedCount);
+  return { events, skipped: stream.stats.skipped };
 }
 
 /** `loop_steps_total` from a /metrics page, or undefined while it cannot be read. */
@@ -124,7 +127,12 @@ describe('loop run --metrics-flush', () => {
       live.child.kill('SIGKILL');
       await live.done;
       const { events, skipped } = await eventsOf(dir);
-      expect(skipped).toBe(0);
+      // Every line whole, but for one: Linux stops a write(2) short when a fatal signal arrives, so a SIGKILL
+      // during the writer's write can cut the current file's last line (readers skip it as `torn`, the next
+      // writer ends it with a newline first). No other line may be skipped, and no rotated file's.
+      const torn =
+        skipped.length === 1 && skipped[0]!.file === 'metrics.ndjson' && skipped[0]!.reason === 'torn';
+      if (!torn) expect(skipped).toEqual([]);
       // Whole steps' stages in order from step 1, the last step possibly cut between stages.
       events.forEach((event, i) => {
         if (`${event.step}:${event.stage}` !== `${Math.floor(i / 4) + 1}:${STAGES[i % 4]}`) {
@@ -139,7 +147,7 @@ describe('loop run --metrics-flush', () => {
         ? Math.ceil(WRITER_THREAD_LINES / 4) + Math.ceil(WRITER_THREAD_BYTES / (bytesOnDisk / stepsOnDisk))
         : 0;
       expect(stepsOnDisk).toBeGreaterThanOrEqual(stepsDone - lostSteps - threadSteps);
-      expect(readFileSync(join(dir, 'metrics.ndjson')).at(-1) ?? 0x0a).toBe(0x0a);
+      if (!torn) expect(readFileSync(join(dir, 'metrics.ndjson')).at(-1) ?? 0x0a).toBe(0x0a);
     },
     180_000,
   );
