@@ -222,7 +222,9 @@ function recordLatency(): {
  */
 async function threadedRecordLatency(
   timerNs: number,
-): Promise<{ p50: number; p99: number; laneP50: number; laneP99: number } | undefined> {
+): Promise<
+  { p50: number; p99: number; laneP50: number; laneP99: number; stepP50: number; stepP99: number } | undefined
+> {
   const built = new URL('../dist/index.js', import.meta.url);
   if (!fs.existsSync(fileURLToPath(built))) return undefined;
   const { openMetricsRecorder: openBuilt } = (await import(built.href)) as typeof import('../src/index.js');
@@ -272,11 +274,42 @@ async function threadedRecordLatency(
     if ((i & 3) === 3) laneRecorder.endStep();
   });
   laneRecorder.close();
+  // A loop step of four plain `ok` stages through stepLanes (as loop run records a step whose stages all end
+  // ok): the arrays filled from the same events, then one recordOk() a step. Timed per step, filling included.
+  const stepRecorder = await openThreaded('latency-steps', 0);
+  const steps = stepRecorder.stepLanes([
+    stepRecorder.stageLane('strategy'),
+    stepRecorder.stageLane('risk'),
+    stepRecorder.stageLane('exec', ['orders', 'fills']),
+    stepRecorder.stageLane('position', ['position', 'equity', 'price']),
+  ]);
+  const stepSamples = samples / 4;
+  const stepTimes = perCall(stepSamples, timerNs, (i) => {
+    for (let k = 0; k < 4; k++) {
+      const e = events[(4 * i + k) & mask]!;
+      steps.ts[k] = e.ts;
+      steps.latencyMs[k] = e.latency_ms;
+    }
+    const exec = steps.values[2]!;
+    exec[0] = i & 1;
+    exec[1] = 0;
+    steps.withValues[2] = i & 1;
+    const book = steps.values[3]!;
+    book[0] = (i % 7) - 3;
+    book[1] = 100_000 + (i % 1000) / 100;
+    book[2] = 100 + (i % 13) / 100;
+    steps.withValues[3] = 1;
+    steps.recordOk(i + 1);
+    stepRecorder.endStep();
+  });
+  stepRecorder.close();
   return {
     p50: times[samples >> 1]!,
     p99: times[Math.floor(samples * 0.99)]!,
     laneP50: laneTimes[samples >> 1]!,
     laneP99: laneTimes[Math.floor(samples * 0.99)]!,
+    stepP50: stepTimes[stepSamples >> 1]!,
+    stepP99: stepTimes[Math.floor(stepSamples * 0.99)]!,
   };
 }
 
@@ -453,7 +486,8 @@ async function main(): Promise<void> {
     threaded === undefined
       ? '  with the writer thread: not measured (build the package first: the thread runs dist/)'
       : `  with the writer thread (writerThread: true, as loop run; fields into the ring, the thread encodes): p50 ${fmt(threaded.p50, 0)} ns, p99 ${fmt(threaded.p99, 0)} ns\n` +
-          `  the same events through stage lanes (stageLane(stage).record / recordWith, recentCapacity 0, as loop run): p50 ${fmt(threaded.laneP50, 0)} ns, p99 ${fmt(threaded.laneP99, 0)} ns`,
+          `  the same events through stage lanes (stageLane(stage).record / recordWith, recentCapacity 0): p50 ${fmt(threaded.laneP50, 0)} ns, p99 ${fmt(threaded.laneP99, 0)} ns\n` +
+          `  a step of four ok stages through stepLanes (arrays filled, then recordOk; as loop run): p50 ${fmt(threaded.stepP50, 0)} ns a step (${fmt(threaded.stepP50 / 4, 0)} ns an event), p99 ${fmt(threaded.stepP99, 0)} ns`,
   );
   console.log(
     `  mean over 1M back-to-back calls (endStep every 4): ${fmt(latency.batchMean, 0)} ns wall, ${fmt(latency.batchCpuMean, 0)} ns CPU`,

@@ -103,6 +103,7 @@ export {
   type StageTimer,
   type StageTracer,
 } from './stage-timer.js';
+export { MAX_STEP_LANES, type StepLanes } from './step-lanes.js';
 export { readSummary, SUMMARY_FILE } from './summary-file.js';
 export { WRITER_LOCK_FILE } from './writer-lock.js';
 export { WRITER_THREAD_BYTES, WRITER_THREAD_LINES } from './writer-thread-layout.js';

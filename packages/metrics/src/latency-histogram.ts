@@ -68,6 +68,9 @@ function bitLength(value: number): number {
   return value < TWO_POW_32 ? 32 - Math.clz32(value) : 64 - Math.clz32(Math.floor(value / TWO_POW_32));
 }
 
+/** Counts of the next histogram made by {@link LatencyHistogram.over} (module-private hand-over to the constructor). */
+let overCounts: Float64Array | undefined;
+
 /**
  * Fixed-size latency histogram of one stage, with the HdrHistogram layout (buckets doubling in width, each
  * split into 2,048 linear sub-buckets) written for this one job: integer microseconds, no resizing, a
@@ -96,8 +99,52 @@ export class LatencyHistogram {
     this.halfMagnitude = half;
     this.highestUs = range.highestUs;
     this.unitMagnitude = bitLength(range.lowestUs) - 1;
-    const buckets = Math.max(1, bitLength(range.highestUs) - this.unitMagnitude - half);
-    this.counts = new Float64Array((buckets + 1) * (1 << half));
+    const length = LatencyHistogram.countsLength(range, half);
+    const counts = overCounts;
+    overCounts = undefined;
+    if (counts !== undefined && counts.length !== length) {
+      throw new MetricsError(
+        'LOOP_METRICS_OPTION_INVALID',
+        `histogram counts must have ${length} slots for this range and precision, got ${counts.length}`,
+      );
+    }
+    this.counts = counts ?? new Float64Array(length);
+  }
+
+  /** @internal Slots of the counts of a histogram of `range` and `precisionBits` (its memory / 8). */
+  static countsLength(range: LatencyRange, precisionBits = DEFAULT_LATENCY_PRECISION_BITS): number {
+    const unit = bitLength(range.lowestUs) - 1;
+    const buckets = Math.max(1, bitLength(range.highestUs) - unit - precisionBits);
+    return (buckets + 1) * (1 << precisionBits);
+  }
+
+  /**
+   * @internal A histogram (default precision) whose counts are `counts`, e.g. shared memory that another thread
+   * records into: its totals then come with {@link saveTotals} and {@link loadTotals}.
+   */
+  static over(range: LatencyRange, counts: Float64Array): LatencyHistogram {
+    overCounts = counts;
+    try {
+      return new LatencyHistogram(range);
+    } finally {
+      overCounts = undefined;
+    }
+  }
+
+  /** @internal Writes count, clamped, sum and max (µs) to `into[at..at + 4)`. */
+  saveTotals(into: Float64Array, at: number): void {
+    into[at] = this.count;
+    into[at + 1] = this.clamped;
+    into[at + 2] = this.sumUs;
+    into[at + 3] = this.maxUs;
+  }
+
+  /** @internal Sets count, clamped, sum and max from `from[at..at + 4)`, as {@link saveTotals} wrote them. */
+  loadTotals(from: Float64Array, at: number): void {
+    this.count = from[at]!;
+    this.clamped = from[at + 1]!;
+    this.sumUs = from[at + 2]!;
+    this.maxUs = from[at + 3]!;
   }
 
   /** Largest relative error of a reported percentile for this histogram's precision: 2^-precisionBits. */
@@ -137,7 +184,9 @@ export class LatencyHistogram {
     if (other.count === 0) return;
     const into = this.counts;
     const from = other.counts;
-    for (let i = 0; i < from.length; i++) into[i]! += from[i]!;
+    // Nothing above the max was recorded: the counts past its slot are 0.
+    const end = other.indexOf(other.maxUs) + 1;
+    for (let i = 0; i < end; i++) into[i]! += from[i]!;
     this.count += other.count;
     this.clamped += other.clamped;
     this.sumUs += other.sumUs;

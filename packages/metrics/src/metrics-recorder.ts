@@ -4,7 +4,7 @@ import { type Counter, type CounterSink, CustomMetrics, type Gauge } from './cus
 import { describeError, MetricsError } from './errors.js';
 import { type FlushMode, StepFlushPolicy } from './flush-policy.js';
 import { InputReporter, type InvalidInputSink, type MetricsWarning } from './input-report.js';
-import type { LatencyRange } from './latency-histogram.js';
+import { DEFAULT_LATENCY_RANGE, type LatencyRange } from './latency-histogram.js';
 import { makeDirectory } from './make-directory.js';
 import {
   checkRotateOptions,
@@ -33,6 +33,7 @@ import {
   type StageTimingHost,
   type StageTracer,
 } from './stage-timer.js';
+import { type MAX_STEP_LANES, RecorderStepLanes, type StepLanes } from './step-lanes.js';
 import { writeSummaryAtomic } from './summary-file.js';
 import { ThreadedNdjsonWriter } from './threaded-ndjson-writer.js';
 import { acquireWriterLock, type WriterLock } from './writer-lock.js';
@@ -205,13 +206,18 @@ export class MetricsRecorder {
         options.fileSystem === undefined &&
         writerThreadAvailable();
       try {
-        this.threaded = threaded ? new ThreadedNdjsonWriter(writerOptions) : undefined;
+        // The collector's histogram range: the thread can then aggregate stage lanes' events.
+        this.threaded = threaded
+          ? new ThreadedNdjsonWriter(writerOptions, options.histogram ?? DEFAULT_LATENCY_RANGE)
+          : undefined;
         this.writer = this.threaded ?? new RotatingNdjsonWriter(writerOptions);
       } catch (error) {
         this.lock.release();
         throw error;
       }
     }
+    const threadedWriter = this.threaded;
+    if (threadedWriter !== undefined) this.collector.syncThread = () => threadedWriter.syncAggregates();
     this.laneHost = {
       collector: this.collector,
       input: this.input,
@@ -268,6 +274,21 @@ export class MetricsRecorder {
    */
   stageLane(stage: string, attrKeys: readonly string[] = []): StageLane {
     return new RecorderStageLane(this.laneHost, stage, attrKeys);
+  }
+
+  /**
+   * Lanes recorded together, one `ok` event each, from typed arrays the caller fills: a loop step whose
+   * stages all went well, in one call (see {@link StepLanes}). Each event is recorded as its lane would
+   * record it. Throws `LOOP_METRICS_OPTION_INVALID` for no lanes, more than {@link MAX_STEP_LANES}, or a lane
+   * of another recorder.
+   *
+   * @example
+   * const step = metrics.stepLanes([metrics.stageLane('strategy'), metrics.stageLane('exec')]);
+   * step.ts[0] = t1; step.latencyMs[0] = 0.2; step.ts[1] = t2; step.latencyMs[1] = 0.5;
+   * step.recordOk(stepNumber);
+   */
+  stepLanes(lanes: readonly StageLane[]): StepLanes {
+    return new RecorderStepLanes(this.laneHost, lanes);
   }
 
   /** Starts timing stage `name` by hand; `timer.end({ outcome, reason })` records it (once). */

@@ -2,10 +2,13 @@
 // lines (the loop thread's encoder, the same bytes) and runs a RotatingNdjsonWriter.
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { describeError } from './errors.js';
+import { LatencyHistogram } from './latency-histogram.js';
 import { RotatingNdjsonWriter } from './rotating-ndjson-writer.js';
 import { formatStageEventLine, reusableStageEvent, type StageEvent } from './stage-event.js';
 import { encodeStageEvent } from './stage-event-encoder.js';
 import {
+  AGGREGATE_SLOTS,
+  AggregateTotal,
   ENTRIES,
   Entry,
   EVENT_BYTES,
@@ -92,6 +95,41 @@ const shapes: Shape[] = [];
 /** One event object, refilled for each EVENT entry. */
 const event: StageEvent = reusableStageEvent();
 
+/** The stages' histograms the loop's thread has us aggregate events into (over shared memory), by slot. */
+const histograms: LatencyHistogram[] = [];
+/** Each slot's totals and outcome counts, then its histogram's counts, in shared memory. */
+let aggregates: Float64Array | undefined;
+let aggregateStride = 0;
+/** Bit per slot: aggregated into since its totals were last published. */
+let aggregatesDirty = 0;
+
+function openAggregates(shared: NonNullable<WriterThreadOptionsMessage['aggregates']>): void {
+  const range = { lowestUs: shared.lowestUs, highestUs: shared.highestUs };
+  const length = LatencyHistogram.countsLength(range);
+  aggregateStride = AggregateTotal.SIZE + length;
+  aggregates = new Float64Array(shared.memory);
+  for (let slot = 0; slot < AGGREGATE_SLOTS; slot++) {
+    const at = slot * aggregateStride + AggregateTotal.SIZE;
+    histograms.push(LatencyHistogram.over(range, aggregates.subarray(at, at + length)));
+  }
+}
+
+/** Adds an event to slot's histogram and outcome counts (the loop's thread left it out of its own). */
+function aggregate(slot: number, outcome: number, latencyMs: number): void {
+  histograms[slot]!.recordMs(latencyMs);
+  aggregates![slot * aggregateStride + AggregateTotal.OK + outcome]!++;
+  aggregatesDirty |= 1 << slot;
+}
+
+/** Publishes the totals of the slots aggregated into, before the loop's thread may see the record taken. */
+function publishAggregates(): void {
+  for (let slot = 0; aggregatesDirty !== 0; slot++, aggregatesDirty >>>= 1) {
+    if ((aggregatesDirty & 1) !== 0) {
+      histograms[slot]!.saveTotals(aggregates!, slot * aggregateStride + AggregateTotal.HISTOGRAM);
+    }
+  }
+}
+
 /** Writes the lines of a record of entries `[start, end)`; returns how many lines it held. */
 function takeEntries(writer: RotatingNdjsonWriter, start: number, end: number): number {
   let lines = 0;
@@ -102,11 +140,14 @@ function takeEntries(writer: RotatingNdjsonWriter, start: number, end: number): 
     switch (head & 0xff) {
       case Entry.EVENT: {
         const d = at >> 3;
+        const outcome = (head >> 8) & 3;
         event.stage = strings[headers[i + 1]!]!;
-        event.outcome = OUTCOME_CODES[(head >> 8) & 3]!;
+        event.outcome = OUTCOME_CODES[outcome]!;
         event.ts = doubles[d + 1]!;
         event.step = doubles[d + 2]!;
         event.latency_ms = doubles[d + 3]!;
+        const slot = (head >>> 24) & 0xf;
+        if (slot !== 0) aggregate(slot - 1, outcome, event.latency_ms);
         at += EVENT_BYTES;
         if ((head & (1 << 10)) === 0) {
           event.reason = undefined;
@@ -115,7 +156,7 @@ function takeEntries(writer: RotatingNdjsonWriter, start: number, end: number): 
           const reason = headers[i + 8]!;
           const shape = headers[i + 9]!;
           event.reason = reason < 0 ? undefined : strings[reason];
-          const n = head >>> 16;
+          const n = (head >>> 16) & 0xff;
           if (shape < 0) event.attrs = undefined;
           else {
             const { keys, attrs } = shapes[shape]!;
@@ -173,11 +214,14 @@ function takeEntries(writer: RotatingNdjsonWriter, start: number, end: number): 
   return lines;
 }
 
-/** The file's options, which the loop's thread posted before GO. */
+/** The file's options, which the loop's thread posted before GO (and the aggregates' memory, if any). */
 function receiveOptions(): WriterThreadOptionsMessage['options'] {
   for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
     const message = m.message as WriterThreadOptionsMessage;
-    if (message.type === 'options') return message.options;
+    if (message.type === 'options') {
+      if (message.aggregates !== undefined) openAggregates(message.aggregates);
+      return message.options;
+    }
   }
   throw new Error('no options before GO');
 }
@@ -258,8 +302,10 @@ function run(): void {
       else {
         const lines = headers[(at >> 2) + 1]!;
         const start = at + RECORD_HEADER_BYTES;
-        if (lines === ENTRIES) linesTaken = (linesTaken + takeEntries(writer, start, start + bytes)) | 0;
-        else {
+        if (lines === ENTRIES) {
+          linesTaken = (linesTaken + takeEntries(writer, start, start + bytes)) | 0;
+          if (aggregatesDirty !== 0) publishAggregates();
+        } else {
           take(writer, start, start + bytes, lines);
           linesTaken = (linesTaken + lines) | 0;
         }

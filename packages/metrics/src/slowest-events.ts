@@ -14,6 +14,16 @@ export class SlowestEvents<T extends { readonly latency_ms: number }> {
 
   constructor(readonly capacity: number) {}
 
+  /**
+   * The latency an event must exceed to be kept now: -Infinity until full, +Infinity with no room at all. It
+   * only rises, so a caller may keep it and check against it later (a stale value sends an event to
+   * {@link accepts} for nothing, never past it).
+   */
+  threshold(): number {
+    if (this.kept.length < this.capacity) return Number.NEGATIVE_INFINITY;
+    return this.capacity > 0 ? this.kept[0]!.latency_ms : Number.POSITIVE_INFINITY;
+  }
+
   /** True when an event of this latency would be kept: one comparison once full (the common case). */
   accepts(latencyMs: number): boolean {
     const kept = this.kept;

@@ -13,7 +13,7 @@ import {
   type StageEventInput,
 } from './stage-event-input.js';
 import type { StageAggregate, StageMetricsCollector } from './stage-metrics-collector.js';
-import type { ThreadedNdjsonWriter } from './threaded-ndjson-writer.js';
+import { LaneWrite, type ThreadedNdjsonWriter } from './threaded-ndjson-writer.js';
 
 /**
  * Records the events of one stage, each as `recorder.record()` would (the same aggregates, lines and checks),
@@ -72,15 +72,17 @@ const MISSING_VALUES: ArrayLike<number> = Object.freeze([]);
 export class RecorderStageLane implements StageLane {
   readonly attrKeys: readonly string[];
   /** The one event this lane refills (the collector keeps no event while the lane uses it). */
-  private readonly event: StageEvent = reusableStageEvent();
+  readonly event: StageEvent = reusableStageEvent();
   /** The attrs object of `event` in {@link recordWith}: the lane's keys, in order. */
   private readonly attrs: Record<string, number> = {};
   /** The writer thread's ids of the stage and of the key set (-1: not known yet). */
-  private readonly ids = { stage: -1, shape: -1 };
-  private aggregate: StageAggregate | undefined;
+  readonly ids = { stage: -1, shape: -1 };
+  aggregate: StageAggregate | undefined;
+  /** The writer thread's aggregate slot for this stage (-1: none; undefined: not asked yet). */
+  threadSlot: number | undefined;
 
   constructor(
-    private readonly host: StageLaneHost,
+    readonly host: StageLaneHost,
     readonly stage: string,
     attrKeys: readonly string[],
   ) {
@@ -177,15 +179,40 @@ export class RecorderStageLane implements StageLane {
     }
     host.input.step = event.step;
     this.aggregate ??= collector.aggregate(this.stage);
-    collector.recordIn(this.aggregate, event);
+    const aggregate = this.aggregate;
     const threaded = host.threaded;
-    if (threaded?.writeLaneEvent(event, this.ids, values, this.attrKeys.length)) return;
+    if (threaded !== undefined) {
+      // The thread aggregates the latency and outcome of an event without a reason that is not among the
+      // slowest so far; the rest (reasons, the slowest) are kept here, in the order they come.
+      const slot =
+        event.reason === undefined && !aggregate.slowest.accepts(event.latency_ms)
+          ? (this.threadSlot ?? this.askThreadSlot(threaded, aggregate))
+          : -1;
+      const written = threaded.writeLaneEvent(event, this.ids, values, this.attrKeys.length, slot);
+      if (written === LaneWrite.AGGREGATED) {
+        collector.stageEventsCount++;
+        return;
+      }
+      if (written === LaneWrite.TAKEN) {
+        collector.recordIn(aggregate, event);
+        return;
+      }
+    }
+    collector.recordIn(aggregate, event);
     // The line is encoded from the event: its attrs object gets the values.
     if (values !== undefined) this.fill(values);
     if (threaded !== undefined) {
       threaded.writeStageEvent(event);
       threaded.learnLaneIds(this.stage, values === undefined ? undefined : this.attrKeys, this.ids);
     } else host.writer?.writeEncoded(event, encodeStageEvent, formatStageEventLine);
+  }
+
+  /** This stage's slot in the writer thread's aggregates (-1: none), joined to the stage's aggregate. */
+  askThreadSlot(threaded: ThreadedNdjsonWriter, aggregate: StageAggregate): number {
+    // Another lane of the same stage may have joined it already.
+    aggregate.thread ??= threaded.aggregateOf(this.stage);
+    this.threadSlot = aggregate.thread?.slot ?? -1;
+    return this.threadSlot;
   }
 
   /** True when `values` has a finite number for every key. */

@@ -16,6 +16,7 @@ import {
 } from './schema.js';
 import { DEFAULT_SLOWEST_PER_STAGE, SlowestEvents } from './slowest-events.js';
 import type { StageEvent } from './stage-event.js';
+import type { ThreadAggregate } from './threaded-ndjson-writer.js';
 
 /** The run counters of the summary. */
 export type RunCounterName = keyof MetricsSummary['counters'];
@@ -48,6 +49,11 @@ export interface StageAggregate {
   outcomes: { ok: number; rejected: number; error: number };
   reasons: Partial<Record<StageOutcome, Map<string, number>>>;
   slowest: SlowestEvents<SlowEvent>;
+  /**
+   * The part of the stage's histogram and outcomes the writer thread keeps (events a lane gave it to
+   * aggregate; `slowest` and `reasons` stay here): added to this part whenever stats are read.
+   */
+  thread?: ThreadAggregate;
 }
 
 /**
@@ -94,6 +100,11 @@ export class StageMetricsCollector {
   private readonly maxReasons: number;
   private readonly slowestPerStage: number;
   private readonly sinks: StageEventSink[] = [];
+  /**
+   * @internal Called before the aggregates are read (stats, summary): waits until the writer thread has
+   * aggregated every event given to it.
+   */
+  syncThread: (() => void) | undefined;
 
   constructor(options: StageMetricsCollectorOptions = {}) {
     this.range = validateLatencyRange(options.histogram ?? { ...DEFAULT_LATENCY_RANGE });
@@ -218,7 +229,17 @@ export class StageMetricsCollector {
   /** Latency statistics of one stage, or undefined if it never ran. */
   stageStats(stage: string): StageStats | undefined {
     const aggregate = this.stages.get(stage);
-    return aggregate && statsOf(aggregate.histogram);
+    if (aggregate === undefined) return undefined;
+    this.syncThreadAggregates();
+    return statsOf(histogramOf(aggregate, this.range));
+  }
+
+  private syncThreadAggregates(): void {
+    try {
+      this.syncThread?.();
+    } catch {
+      // the writer's wait never throws; the stats are then what the thread had published
+    }
   }
 
   /** The current counters. */
@@ -233,9 +254,11 @@ export class StageMetricsCollector {
     const reasonsByStage: MetricsSummary['reasons_by_stage'] = {};
     const slowestByStage: NonNullable<MetricsSummary['slowest_by_stage']> = {};
     let clamped = 0;
+    this.syncThreadAggregates();
     for (const [stage, aggregate] of this.stages) {
-      stagesByName[stage] = statsOf(aggregate.histogram);
-      outcomesByStage[stage] = { ...aggregate.outcomes };
+      const histogram = histogramOf(aggregate, this.range);
+      stagesByName[stage] = statsOf(histogram);
+      outcomesByStage[stage] = outcomesOf(aggregate);
       const reasons: MetricsSummary['reasons_by_stage'][string] = {};
       for (const outcome of ['ok', 'rejected', 'error'] as const) {
         const map = aggregate.reasons[outcome];
@@ -243,7 +266,7 @@ export class StageMetricsCollector {
       }
       reasonsByStage[stage] = reasons;
       if (aggregate.slowest.size > 0) slowestByStage[stage] = aggregate.slowest.slowestFirst();
-      clamped += aggregate.histogram.clamped;
+      clamped += histogram.clamped;
     }
     return {
       v: METRICS_SCHEMA_VERSION,
@@ -296,6 +319,26 @@ function slowEventOf(event: StageEvent): SlowEvent {
   };
   if (event.reason !== undefined) slow.reason = event.reason;
   return slow;
+}
+
+/** The stage's histogram with the writer thread's part added (a copy then), as if all were recorded here. */
+function histogramOf(aggregate: StageAggregate, range: LatencyRange): LatencyHistogram {
+  const thread = aggregate.thread;
+  if (thread === undefined) return aggregate.histogram;
+  thread.load();
+  if (thread.histogram.count === 0) return aggregate.histogram;
+  const merged = new LatencyHistogram(range);
+  merged.add(aggregate.histogram);
+  merged.add(thread.histogram);
+  return merged;
+}
+
+/** The stage's outcome counts with the writer thread's added. */
+function outcomesOf(aggregate: StageAggregate): StageAggregate['outcomes'] {
+  const { ok, rejected, error } = aggregate.outcomes;
+  const thread = aggregate.thread?.outcomes;
+  if (thread === undefined) return { ok, rejected, error };
+  return { ok: ok + thread[0]!, rejected: rejected + thread[1]!, error: error + thread[2]! };
 }
 
 function statsOf(histogram: LatencyHistogram): StageStats {

@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
 import { describeError, MetricsError } from './errors.js';
+import { LatencyHistogram, type LatencyRange } from './latency-histogram.js';
 import {
   checkRotateOptions,
   type MetricsLineWriter,
@@ -14,6 +15,8 @@ import {
 import { formatStageEventLine, type StageEvent } from './stage-event.js';
 import { encodeStageEvent } from './stage-event-encoder.js';
 import {
+  AGGREGATE_SLOTS,
+  AggregateTotal,
   ENTRIES,
   ENTRIES_RECORD_BYTES,
   ENTRIES_RECORD_LINES,
@@ -62,6 +65,31 @@ const MAX_SHAPES = 256;
 const MAX_STRING_LENGTH = 256;
 
 const align8 = (n: number) => (n + 7) & ~7;
+
+/** {@link ThreadedNdjsonWriter.writeLaneEvent}'s answers. @internal */
+export const LaneWrite = {
+  /** Not written: the caller writes it another way. */
+  NOT_TAKEN: 0,
+  /** Written (or counted as dropped); the caller aggregates it. */
+  TAKEN: 1,
+  /** Written, and the writer thread aggregates it into the slot given. */
+  AGGREGATED: 2,
+} as const;
+
+/**
+ * A stage's aggregates kept by the writer thread (events it was given with {@link ThreadedNdjsonWriter.writeLaneEvent}'s
+ * slot), read after {@link ThreadedNdjsonWriter.syncAggregates}. @internal
+ */
+export interface ThreadAggregate {
+  /** The slot to give writeLaneEvent. */
+  readonly slot: number;
+  /** The histogram the thread records into (its counts are the shared memory); call {@link load} first. */
+  readonly histogram: LatencyHistogram;
+  /** Outcome counts: [ok, rejected, error]. */
+  readonly outcomes: Float64Array;
+  /** Brings {@link histogram}'s totals up to what the thread last published. */
+  load(): void;
+}
 
 /**
  * A {@link MetricsLineWriter} whose file work (write(2), rotation, pruning, fsync, disk-full handling) runs
@@ -120,6 +148,16 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
   private closedClean = true;
   /** The loop thread's own writer, until the thread takes over. */
   private direct: RotatingNdjsonWriter | undefined;
+  /** The aggregates' shared memory (see {@link aggregateOf}), their histograms' range and a slot's length. */
+  private readonly aggregateMemory: Float64Array | undefined;
+  private readonly aggregateRange: LatencyRange | undefined;
+  private readonly aggregateStride: number = 0;
+  /** Stages given a slot, in order. */
+  private readonly aggregateStages: string[] = [];
+  /** True while the thread is up and takes events to aggregate (checked as each record opens). */
+  private aggregating = false;
+  /** True once an event went to the thread to aggregate: {@link syncAggregates} has something to wait for. */
+  private aggregatedAny = false;
   /** The direct writer's final figures, added to the thread's. */
   private base: WriterStats | undefined;
 
@@ -127,7 +165,11 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
    * Opens the file on the loop's thread (so an unusable run dir throws here, as {@link RotatingNdjsonWriter}'s
    * constructor does) and starts the thread. `fileSystem` is not supported (it cannot cross threads).
    */
-  constructor(options: RotatingNdjsonWriterOptions) {
+  /**
+   * @param aggregateRange the collector's histogram range: given, stage lanes' events may be aggregated by the
+   * thread ({@link aggregateOf}).
+   */
+  constructor(options: RotatingNdjsonWriterOptions, aggregateRange?: LatencyRange) {
     if (options.fileSystem !== undefined) {
       throw new MetricsError(
         'LOOP_METRICS_OPTION_INVALID',
@@ -175,6 +217,13 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
         bufferBytes: options.bufferBytes ?? WRITER_BATCH_BYTES,
       },
     };
+    if (aggregateRange !== undefined) {
+      this.aggregateRange = aggregateRange;
+      this.aggregateStride = AggregateTotal.SIZE + LatencyHistogram.countsLength(aggregateRange);
+      const memory = new SharedArrayBuffer(AGGREGATE_SLOTS * this.aggregateStride * 8);
+      this.aggregateMemory = new Float64Array(memory);
+      message.aggregates = { memory, lowestUs: aggregateRange.lowestUs, highestUs: aggregateRange.highestUs };
+    }
     this.port.postMessage(message);
     this.worker.unref();
     this.port.on('message', (message: WriterThreadMessage) => this.onMessage(message));
@@ -290,25 +339,29 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
    * @internal {@link writeStageEvent} for a stage lane's event, when the thread writes and knows the lane's ids
    * (`ids`: of its stage and of its attribute keys, -1 until known; see {@link learnLaneIds}): only a reason is
    * looked up, and the attribute values are `values` (the lane's keys, in order) when `event.attrs` is set.
-   * Returns false, writing nothing, for an event it does not take (a detail, an unknown reason or id, the
-   * thread not writing yet): the caller then writes it with {@link writeStageEvent}.
+   * With `slot` (an {@link aggregateOf} slot; -1: none) the thread aggregates the event if it can.
+   * Returns {@link LaneWrite}: NOT_TAKEN, writing nothing, for an event it does not take (a detail, an unknown
+   * reason or id, the thread not writing yet): the caller then writes it with {@link writeStageEvent}.
    */
   writeLaneEvent(
     event: StageEvent,
     ids: { stage: number; shape: number },
     values: ArrayLike<number> | undefined,
     n: number,
-  ): boolean {
-    if (ids.stage < 0 || (values !== undefined && ids.shape < 0) || event.detail !== undefined) return false;
-    if (this.direct !== undefined || this.closed) return false;
+    slot = -1,
+  ): number {
+    if (ids.stage < 0 || (values !== undefined && ids.shape < 0) || event.detail !== undefined) {
+      return LaneWrite.NOT_TAKEN;
+    }
+    if (this.direct !== undefined || this.closed) return LaneWrite.NOT_TAKEN;
     let reason = -1;
     if (event.reason !== undefined) {
       const id = this.strings.get(event.reason);
-      if (id === undefined) return false;
+      if (id === undefined) return LaneWrite.NOT_TAKEN;
       reason = id;
     }
     const at = this.eventAt();
-    if (at < 0) return true;
+    if (at < 0) return LaneWrite.TAKEN;
     let shape = -1;
     if (values !== undefined) {
       const doubles = this.doubles;
@@ -317,7 +370,132 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
       shape = ids.shape;
     } else n = 0;
     this.putEvent(at, event, ids.stage, reason, shape, n);
-    return true;
+    if (slot < 0 || !this.aggregating) return LaneWrite.TAKEN;
+    this.ints[at >> 2]! |= (slot + 1) << 24;
+    this.aggregatedAny = true;
+    return LaneWrite.AGGREGATED;
+  }
+
+  /**
+   * @internal Writes `count` `ok` events of `step` without reason or detail, event i of stage id `stages[i]`
+   * at `ts[i]` taking `latencyMs[i]`, with the values `values[i]` of key set `shapes[i]` when `withValues[i]`
+   * (ids known to the thread; numbers checked by the caller), in one room check. Event i is given to the
+   * thread to aggregate into slot `slots[i]` (-1: none) if the thread aggregates now. Returns -1, writing
+   * nothing, when it cannot take them all (the loop's thread writes, the writer is closed, or the thread is
+   * gone): the caller then records them one by one. Else a bit per event the thread aggregates.
+   */
+  writeOkEvents(
+    count: number,
+    step: number,
+    stages: Int32Array,
+    shapes: Int32Array,
+    slots: Int32Array,
+    ts: Float64Array,
+    latencyMs: Float64Array,
+    values: readonly Float64Array[],
+    withValues: Uint8Array,
+  ): number {
+    if (this.direct !== undefined || this.closed) return -1;
+    if (this.textAt >= 0) this.endText();
+    if (
+      !(
+        this.recordAt >= 0 &&
+        this.recordLines + count <= ENTRIES_RECORD_LINES &&
+        this.recordEnd + count * MAX_EVENT_BYTES <= this.recordLimit
+      ) &&
+      !this.openRecord()
+    ) {
+      return -1;
+    }
+    const ints = this.ints;
+    const doubles = this.doubles;
+    const aggregating = this.aggregating;
+    let at = this.recordEnd;
+    let aggregated = 0;
+    for (let e = 0; e < count; e++) {
+      const i = at >> 2;
+      const d = at >> 3;
+      let head: number = Entry.EVENT;
+      const slot = slots[e]!;
+      if (aggregating && slot >= 0) {
+        head |= (slot + 1) << 24;
+        aggregated |= 1 << e;
+      }
+      ints[i + 1] = stages[e]!;
+      doubles[d + 1] = ts[e]!;
+      doubles[d + 2] = step;
+      doubles[d + 3] = latencyMs[e]!;
+      if (withValues[e] !== 0) {
+        const from = values[e]!;
+        const n = from.length;
+        ints[i + 8] = -1;
+        ints[i + 9] = shapes[e]!;
+        for (let k = 0; k < n; k++) doubles[d + 5 + k] = from[k]!;
+        ints[i] = head | (1 << 10) | (n << 16);
+        at += EVENT_BYTES + EVENT_EXTRA_BYTES + 8 * n;
+      } else {
+        ints[i] = head;
+        at += EVENT_BYTES;
+      }
+    }
+    this.recordEnd = at;
+    this.recordLines += count;
+    if (aggregated !== 0) this.aggregatedAny = true;
+    return aggregated;
+  }
+
+  /**
+   * @internal The thread's aggregates of `stage`, given a slot on first use; undefined when the writer was made
+   * without an aggregate range or every slot is taken (the caller then aggregates the stage itself).
+   */
+  aggregateOf(stage: string): ThreadAggregate | undefined {
+    const memory = this.aggregateMemory;
+    if (memory === undefined) return undefined;
+    let slot = this.aggregateStages.indexOf(stage);
+    if (slot < 0) {
+      if (this.aggregateStages.length === AGGREGATE_SLOTS) return undefined;
+      slot = this.aggregateStages.push(stage) - 1;
+    }
+    const base = slot * this.aggregateStride;
+    const histogram = LatencyHistogram.over(
+      this.aggregateRange!,
+      memory.subarray(base + AggregateTotal.SIZE, base + this.aggregateStride),
+    );
+    return {
+      slot,
+      histogram,
+      outcomes: memory.subarray(base + AggregateTotal.OK, base + AggregateTotal.OK + 3),
+      load: () => histogram.loadTotals(memory, base + AggregateTotal.HISTOGRAM),
+    };
+  }
+
+  /**
+   * @internal Hands the open record over and waits until the thread has taken everything in the ring, so that
+   * its aggregates ({@link aggregateOf}) count every event given to it. Returns at once if none was; gives up
+   * when the thread is gone or after the deadline. Never throws.
+   */
+  syncAggregates(): void {
+    if (!this.aggregatedAny || this.direct !== undefined) return;
+    if (!this.closed) {
+      this.handOver();
+      this.wake();
+    }
+    const control = this.control;
+    if (Atomics.load(control, Slot.READ) === this.written) return;
+    const deadline = Date.now() + THREAD_DEADLINE_MS;
+    Atomics.store(control, Slot.LOOP_WAITING, 1);
+    try {
+      for (;;) {
+        const read = Atomics.load(control, Slot.READ);
+        if (read === this.written) return;
+        const state = Atomics.load(control, Slot.STATE);
+        if (state === ThreadState.FAILED || state === ThreadState.DONE || Date.now() > deadline) return;
+        Atomics.notify(control, Slot.WRITE);
+        Atomics.wait(control, Slot.READ, read, 1000);
+      }
+    } finally {
+      Atomics.store(control, Slot.LOOP_WAITING, 0);
+    }
   }
 
   /** @internal After {@link writeStageEvent} of a lane's event: the ids the thread now knows for it (-1: none). */
@@ -594,6 +772,8 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
     }
     this.recordSkip = skip;
     this.recordAt = at;
+    this.aggregating =
+      this.aggregateMemory !== undefined && Atomics.load(this.control, Slot.STATE) === ThreadState.READY;
     this.recordEnd = at + RECORD_HEADER_BYTES;
     this.recordLimit = this.recordEnd + ENTRIES_RECORD_BYTES;
     this.recordLines = 0;

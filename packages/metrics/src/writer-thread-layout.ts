@@ -42,8 +42,10 @@ export const ENTRIES_RECORD_LINES = 256;
 /**
  * Entries of a record, each 8-byte aligned, starting with an Int32 whose low byte is the {@link Entry}:
  * - EVENT: a stage event's fields; the writer thread encodes its line (`encodeStageEvent`, the same bytes).
- *   Int32 `[type | outcome << 8 | extra << 10 | attrs << 16, stageId]`, Float64 ts, step, latency_ms; with
- *   `extra`: Int32 `[reasonId (-1: none), shapeId (-1: none)]` and one Float64 per attribute value.
+ *   Int32 `[type | outcome << 8 | extra << 10 | attrs << 16 | aggregate << 24, stageId]`, Float64 ts, step,
+ *   latency_ms; with `extra`: Int32 `[reasonId (-1: none), shapeId (-1: none)]` and one Float64 per attribute
+ *   value. `aggregate` (0: none) is 1 + the {@link AGGREGATE_SLOTS} slot whose latency histogram and outcome
+ *   counts the thread adds the event to (the loop's thread then leaves it out of its own).
  * - TEXT: Int32 `[type, bytes, lines, 0]`, then `lines` whole lines (padded to 8).
  * - STRING: Int32 `[type, id, length, 0]`, then the string's UTF-16 code units (exact for any string).
  * - SHAPE: Int32 `[type, id, keys, 0]`, then `keys` Int32 string ids: an attrs object's keys in order.
@@ -62,6 +64,23 @@ export const EVENT_EXTRA_BYTES = 8;
 
 /** Most attributes an EVENT entry carries (an event with more goes as TEXT). */
 export const EVENT_MAX_ATTRS = 8;
+
+/**
+ * Stages whose events the writer thread can aggregate (a latency histogram and outcome counts each, in
+ * shared memory: {@link AggregateTotal} then the histogram's counts).
+ */
+export const AGGREGATE_SLOTS = 8;
+
+/** Float64 slots before a stage's histogram counts in the aggregates' shared memory. */
+export const AggregateTotal = {
+  /** count, clamped, sum and max: `LatencyHistogram.saveTotals`. */
+  HISTOGRAM: 0,
+  OK: 4,
+  REJECTED: 5,
+  ERROR: 6,
+  /** Number of slots. */
+  SIZE: 8,
+} as const;
 
 /** Outcome codes of an EVENT entry. */
 export const OUTCOME_CODES = ['ok', 'rejected', 'error'] as const;
@@ -131,6 +150,8 @@ export const FIGURE_SLOTS = 8;
 export interface WriterThreadOptionsMessage {
   type: 'options';
   options: Omit<RotatingNdjsonWriterOptions, 'fileSystem' | 'onHealthChange'>;
+  /** Shared memory the thread aggregates events into ({@link AGGREGATE_SLOTS} stages), and the histograms' range. */
+  aggregates?: { memory: SharedArrayBuffer; lowestUs: number; highestUs: number };
 }
 
 /** What the writer thread posts on its port (strings and lists; numbers go through the figures). */

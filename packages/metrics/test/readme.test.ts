@@ -23,6 +23,7 @@ const EXPECTED: Record<string, RegExp> = {
   Example: /metrics\.ndjson 1 strategy[\s\S]*orders_sent: 1/,
   'Timing API': /\{ ok: 0, rejected: 1, error: 0 \}/,
   "Stage lanes (a loop's hot path)": /\{ ok: 990, rejected: 10, error: 0 \} 1000 100500/,
+  'Step lanes (a whole step in one call)': /\{ ok: 996, rejected: 4, error: 0 \} 1000/,
   OpenTelemetry: /\[ 'exec', 'risk check' \] 2/,
   'Pid lock': /^$/,
 };

@@ -12,6 +12,7 @@ import {
   type StageEvent,
   type StageEventInput,
   type StageLane,
+  type StepLanes,
 } from '../dist/index.js';
 import { filesOf, seeded, tempDirs, until } from './writer-thread-kit.js';
 
@@ -94,6 +95,54 @@ function recordOnLane(recorder: MetricsRecorder, lanes: Map<string, StageLane>, 
   else recorder.record(event);
 }
 
+const STEP_STAGES = ['strategy', 'risk', 'exec', 'position'];
+
+/**
+ * Records a step's events (in order) with stepLanes when they are the four stages, in order, each a plain `ok`
+ * with its lane's keys (exec: or none), else one by one as {@link recordOnLane} does.
+ */
+function recordStep(
+  recorder: MetricsRecorder,
+  lanes: Map<string, StageLane>,
+  group: { lanes?: StepLanes },
+  events: StageEventInput[],
+) {
+  const plain =
+    events.length === 4 &&
+    events.every((event, i) => {
+      const keys = event.attrs === undefined ? undefined : Object.keys(event.attrs).join();
+      return (
+        event.stage === STEP_STAGES[i] &&
+        event.outcome === 'ok' &&
+        event.reason === undefined &&
+        event.detail === undefined &&
+        event.step === events[0]!.step &&
+        (keys === undefined ? i !== 3 : keys === LANE_KEYS[event.stage]!.join())
+      );
+    });
+  if (!plain) {
+    for (const event of events) recordOnLane(recorder, lanes, event);
+    return;
+  }
+  if (group.lanes === undefined) {
+    for (const stage of STEP_STAGES)
+      if (!lanes.has(stage)) lanes.set(stage, recorder.stageLane(stage, LANE_KEYS[stage]));
+    group.lanes = recorder.stepLanes(STEP_STAGES.map((stage) => lanes.get(stage)!));
+  }
+  const step = group.lanes;
+  events.forEach((event, i) => {
+    step.ts[i] = event.ts!;
+    step.latencyMs[i] = event.latency_ms!;
+    step.withValues[i] = event.attrs === undefined ? 0 : 1;
+    if (event.attrs !== undefined) {
+      LANE_KEYS[event.stage]!.forEach((k, j) => {
+        step.values[i]![j] = event.attrs![k] as number;
+      });
+    }
+  });
+  step.recordOk(events[0]!.step!);
+}
+
 /** Opens a recorder (deterministic, warnings kept). */
 function open(options: MetricsRecorderOptions, warnings: MetricsWarning[]): MetricsRecorder {
   return openMetricsRecorder({
@@ -105,24 +154,46 @@ function open(options: MetricsRecorderOptions, warnings: MetricsWarning[]): Metr
   });
 }
 
-async function run(options: MetricsRecorderOptions, way: 'record' | 'lane', count = 40_000) {
+async function run(options: MetricsRecorderOptions, way: 'record' | 'lane' | 'step', count = 40_000) {
   const warnings: MetricsWarning[] = [];
   const recorder = open(options, warnings);
   const lanes = new Map<string, StageLane>();
+  const group: { lanes?: StepLanes } = {};
+  const held: StageEventInput[] = [];
+  let mid: ReturnType<MetricsRecorder['summary']> | undefined;
   let n = 0;
   for (const event of events(count)) {
     // With the writer thread: the first events while the loop's thread still writes by itself (the thread
     // is not started ahead here), then the rest once the thread has taken over.
-    if (n === 2000 && options.writerThread) {
+    if (n === 20_000) mid = recorder.summary();
+    if (n++ === 2000 && options.writerThread) {
       await until(() => recorder.flush() && (recorder.writer as { onThread?: boolean }).onThread === true);
     }
+    // A step starts with its strategy event: the previous one ends (its events recorded first, when held).
+    if (event.stage === 'strategy' && n > 1) {
+      if (way === 'step') recordStep(recorder, lanes, group, held.splice(0));
+      recorder.endStep();
+    }
     if (way === 'record') recorder.record({ ...event });
-    else recordOnLane(recorder, lanes, event);
-    if (++n % 4 === 0) recorder.endStep();
+    else if (way === 'lane') recordOnLane(recorder, lanes, event);
+    else held.push(event);
   }
+  if (held.length > 0) recordStep(recorder, lanes, group, held);
   const recent = recorder.collector.recent(8);
+  // How many events the writer thread aggregated itself (the summary adds them to the loop's thread's).
+  const stages = (
+    recorder.collector as unknown as {
+      stages: Map<string, { thread?: { load(): void; histogram: { count: number } } }>;
+    }
+  ).stages;
+  recorder.collector.stageStats('strategy');
+  let onThread = 0;
+  for (const aggregate of stages.values()) {
+    aggregate.thread?.load();
+    onThread += aggregate.thread?.histogram.count ?? 0;
+  }
   recorder.close();
-  return { summary: recorder.summary(), warnings, recent };
+  return { summary: recorder.summary(), mid, warnings, recent, onThread };
 }
 
 describe('stageLane', () => {
@@ -138,11 +209,26 @@ describe('stageLane', () => {
     async (_name, options) => {
       const a = tempDir();
       const b = tempDir();
+      const c = tempDir();
       const byRecord = await run({ ...options, runDir: a }, 'record');
       const byLane = await run({ ...options, runDir: b }, 'lane');
+      const byStep = await run({ ...options, runDir: c }, 'step');
       expect(filesOf(b)).toEqual(filesOf(a));
+      expect(filesOf(c)).toEqual(filesOf(a));
       expect(byLane.summary).toEqual(byRecord.summary);
+      expect(byStep.summary).toEqual(byRecord.summary);
+      // A summary read while the thread holds events waits for it: the same as record()'s then too.
+      // (The writer's figures then depend on how far the thread has written.)
+      expect({ ...byLane.mid, writer: undefined }).toEqual({ ...byRecord.mid, writer: undefined });
+      expect(byRecord.mid?.stage_events_count).toBe(20_000);
       expect(byLane.warnings).toEqual(byRecord.warnings);
+      expect(byStep.warnings).toEqual(byRecord.warnings);
+      // With the thread, most lane events were aggregated there (record()'s never are), and it added up.
+      expect(byRecord.onThread).toBe(0);
+      if ((options as MetricsRecorderOptions).writerThread) {
+        expect(byLane.onThread).toBeGreaterThan(30_000);
+        expect(byStep.onThread).toBeGreaterThan(30_000);
+      }
       // The invalid events were reported, not dropped or rewritten silently.
       expect(byRecord.summary.invalid_input).toBeDefined();
       expect(byRecord.summary.stage_events_count).toBe(40_800);
@@ -258,6 +344,50 @@ describe('stageLane', () => {
     expect(() => recorder.stageLane('position', ['equity']).recordWith([Number.NaN], 1, 1, 'ok', 0)).toThrow(
       /attribute "equity"/,
     );
+    recorder.close();
+  });
+});
+
+describe('stepLanes', () => {
+  it('refuses no lanes, a lane of another recorder and a count out of range with LOOP_METRICS_OPTION_INVALID', () => {
+    const recorder = openMetricsRecorder({ handleProcessExit: false });
+    const other = openMetricsRecorder({ handleProcessExit: false });
+    const code = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (error) {
+        return isMetricsError(error) ? error.code : String(error);
+      }
+      return 'no throw';
+    };
+    expect(code(() => recorder.stepLanes([]))).toBe('LOOP_METRICS_OPTION_INVALID');
+    expect(code(() => recorder.stepLanes([other.stageLane('risk')]))).toBe('LOOP_METRICS_OPTION_INVALID');
+    expect(code(() => recorder.stepLanes([{ stage: 'x', attrKeys: [] } as unknown as StageLane]))).toBe(
+      'LOOP_METRICS_OPTION_INVALID',
+    );
+    const step = recorder.stepLanes([recorder.stageLane('a'), recorder.stageLane('b')]);
+    expect(code(() => step.recordOk(1, 3))).toBe('LOOP_METRICS_OPTION_INVALID');
+    expect(code(() => step.recordOk(1, -1))).toBe('LOOP_METRICS_OPTION_INVALID');
+    step.recordOk(1, 0);
+    expect(recorder.summary().stage_events_count).toBe(0);
+    step.recordOk(1, 1);
+    expect(Object.keys(recorder.summary().stages_by_name)).toEqual(['a']);
+    recorder.close();
+    other.close();
+  });
+
+  it('throws in strict mode, as the lane would, at the first bad number', () => {
+    const recorder = openMetricsRecorder({ handleProcessExit: false, strict: true });
+    const step = recorder.stepLanes([recorder.stageLane('risk'), recorder.stageLane('position', ['equity'])]);
+    step.ts.set([1, 2]);
+    step.latencyMs.set([0.5, Number.NaN]);
+    expect(() => step.recordOk(1)).toThrow(/latency_ms NaN/);
+    // The first lane's event was recorded before the second one threw, as two lane calls would.
+    expect(recorder.summary().stages_by_name.risk?.count).toBe(1);
+    step.latencyMs[1] = 1;
+    step.values[1]![0] = Number.POSITIVE_INFINITY;
+    step.withValues[1] = 1;
+    expect(() => step.recordOk(2)).toThrow(/attribute "equity"/);
     recorder.close();
   });
 });
