@@ -13,6 +13,7 @@ import {
   reusableStageEvent,
   type StageEvent,
   type StageLane,
+  type StepLanes,
   WRITER_THREAD_LINES,
 } from '@loop/metrics';
 import { type MetricsServer, PrometheusExporter, startMetricsServer } from '@loop/metrics/prometheus';
@@ -294,11 +295,34 @@ export function withLongRunDefaults(
 
 const MIB = 1024 * 1024;
 
+/** The engine's stages, in the order they run: a step whose stages all end `ok` is recorded in one go. */
+const STEP_STAGES = ['strategy', 'risk', EXEC_STAGE, 'position'] as const;
+/** Index of the exec and position stages in {@link STEP_STAGES}. */
+const EXEC_INDEX = 2;
+const POSITION_INDEX = 3;
+
 /** The book's gauges, in the order of RunMetricsSession's slots. */
 const BOOK_GAUGES = ['position', 'equity', 'price', 'realized_pnl', 'unrealized_pnl', 'fees_paid'] as const;
 
 function roundMicro(value: number): number {
   return Math.round(value * 1e6) / 1e6;
+}
+
+/**
+ * The position event's attributes when the kill switch changed: the book (six decimals: the line's numbers then
+ * take the encoder's fast path, and a fee's float noise tells a reader nothing) and the new state, said once so
+ * that readers know it while it runs.
+ */
+function bookAttrs(step: StepReport): NonNullable<StageEvent['attrs']> {
+  const attrs: NonNullable<StageEvent['attrs']> = {
+    [POSITION_ATTR]: roundMicro(step.position),
+    [EQUITY_ATTR]: roundMicro(step.equity),
+    [PRICE_ATTR]: roundMicro(step.price),
+  };
+  attrs[TRADING_STATE_ATTR] = step.tradingState;
+  if (step.tradingStateReason !== undefined)
+    attrs[TRADING_STATE_REASON_ATTR] = step.tradingStateReason.slice(0, 256);
+  return attrs;
 }
 
 function metricsFailure(error: unknown): LoopCliError {
@@ -330,6 +354,17 @@ class RunMetricsSession implements RunMetrics {
   private readonly riskLane: StageLane;
   private readonly execLane: StageLane;
   private readonly positionLane: StageLane;
+  /**
+   * The four lanes together: a step whose stages all end `ok`, without reason or detail, in the engine's order,
+   * fills their times, latencies and attributes in as they come and is recorded at its end in one call.
+   */
+  private readonly stepLanes: StepLanes;
+  /** Stages of the current step held in {@link stepLanes} so far (its first ones, all plain `ok`). */
+  private stagesHeld = 0;
+  /** The current step's step number, while stages are held. */
+  private heldStep = 0;
+  /** The current step went another way (a stage not plain `ok`): its other stages are recorded one by one. */
+  private offPath = false;
   /** The exec event's orders and fills, and the position event's book, refilled each step. */
   private readonly execValues = [0, 0];
   private readonly bookValues = [0, 0, 0];
@@ -362,6 +397,7 @@ class RunMetricsSession implements RunMetrics {
     this.execLane = recorder.stageLane(EXEC_STAGE, [ORDERS_ATTR, FILLS_ATTR]);
     // A kill-switch change adds its state to these (through record()).
     this.positionLane = recorder.stageLane('position', [POSITION_ATTR, EQUITY_ATTR, PRICE_ATTR]);
+    this.stepLanes = recorder.stepLanes([this.strategyLane, this.riskLane, this.execLane, this.positionLane]);
     this.eventsWritten =
       recorder.runDir === undefined ? undefined : () => this.recorder.writerFigures().lines_written;
     this.observer = {
@@ -374,11 +410,49 @@ class RunMetricsSession implements RunMetrics {
   }
 
   private onStage(report: StageReport): void {
+    const held = this.stagesHeld;
+    if (
+      !this.offPath &&
+      report.stage === STEP_STAGES[held] &&
+      report.outcome === 'ok' &&
+      report.reason === undefined &&
+      report.detail === undefined
+    ) {
+      // A plain `ok` stage in the engine's order: its numbers wait in the step's lanes until the step ends.
+      const lanes = this.stepLanes;
+      lanes.ts[held] = report.endMs;
+      lanes.latencyMs[held] = Math.max(0, report.endMs - report.startMs);
+      if (held === EXEC_INDEX) {
+        // Orders sent and fills this step (@loop/run-dir's convention, as execStepAttrs gives them): readers
+        // recompute "filled" from them if the summary is lost.
+        const orders = report.orders ?? 0;
+        const fills = report.fills ?? 0;
+        const values = lanes.values[EXEC_INDEX]!;
+        values[0] = orders;
+        values[1] = fills;
+        lanes.withValues[EXEC_INDEX] = orders !== 0 || fills !== 0 ? 1 : 0;
+      } else if (held === POSITION_INDEX) {
+        // The book comes with the step's end; until then (or if it never comes) the event has none.
+        lanes.withValues[POSITION_INDEX] = 0;
+      } else if (held === 0) this.heldStep = report.step;
+      this.stagesHeld = held + 1;
+      return;
+    }
+    this.leaveStepLanes();
     if (this.heldPosition) this.recordStage(this.heldPosition);
     this.heldPosition = undefined;
     // The position stage is held until the step ends so its line can carry position and equity.
     if (report.stage === 'position') this.heldPosition = report;
     else this.recordStage(report);
+  }
+
+  /** Records the stages held in the step's lanes (in order) and records the rest of the step one by one. */
+  private leaveStepLanes(): void {
+    this.offPath = true;
+    const held = this.stagesHeld;
+    if (held === 0) return;
+    this.stagesHeld = 0;
+    this.stepLanes.recordOk(this.heldStep, held);
   }
 
   /** Records a stage's event on its lane (the exec stage with its orders and fills), the position's without the book. */
@@ -433,45 +507,74 @@ class RunMetricsSession implements RunMetrics {
   }
 
   private onStepEnd(step: StepReport): void {
-    const held = this.heldPosition;
-    if (held) {
+    if (this.stagesHeld === STEP_STAGES.length && step.tradingState === this.tradingState) {
+      // The usual step: four plain `ok` stages, the position's with the book.
+      const lanes = this.stepLanes;
+      const book = lanes.values[POSITION_INDEX]!;
       // Six decimals: the line's numbers then take the encoder's fast path (and a fee's float noise, the
       // 15th digit of an equity, tells a reader nothing).
-      const book = this.bookValues;
       book[0] = roundMicro(step.position);
       book[1] = roundMicro(step.equity);
       book[2] = roundMicro(step.price);
-      if (step.tradingState !== this.tradingState) {
-        // The kill switch changed: said once, on this step's position event, so readers know it while it runs.
-        const attrs: NonNullable<StageEvent['attrs']> = {
-          [POSITION_ATTR]: book[0],
-          [EQUITY_ATTR]: book[1],
-          [PRICE_ATTR]: book[2],
-        };
-        attrs[TRADING_STATE_ATTR] = step.tradingState;
-        if (step.tradingStateReason !== undefined)
-          attrs[TRADING_STATE_REASON_ATTR] = step.tradingStateReason.slice(0, 256);
-        this.recordEvent(held, attrs);
-      } else {
-        this.positionLane.recordWith(
-          book,
-          held.endMs,
-          held.step,
-          held.outcome,
-          Math.max(0, held.endMs - held.startMs),
-          held.reason,
-          held.detail,
-        );
-      }
-      this.heldPosition = undefined;
-      this.tradingState = step.tradingState;
+      lanes.withValues[POSITION_INDEX] = 1;
+      this.stagesHeld = 0;
+      lanes.recordOk(this.heldStep);
+    } else {
+      if (this.stagesHeld === STEP_STAGES.length) {
+        // The kill switch changed: the position's event says so (through record()), after the other three.
+        this.stagesHeld = 0;
+        this.stepLanes.recordOk(this.heldStep, POSITION_INDEX);
+        this.recordPosition(step);
+      } else this.leaveStepLanes();
+      this.recordHeldPosition(step);
     }
+    this.offPath = false;
     this.stepsUncounted++;
     this.lastStep = step;
     // Counters and gauges are brought up to date when a summary is built (beforeSummary), or at each step
     // for /metrics, whose scrapes do not ask first.
     if (this.live) this.sync();
     this.recorder.endStep();
+  }
+
+  /** The position's event held in the step's lanes, with the book and the kill switch's new state (through record()). */
+  private recordPosition(step: StepReport): void {
+    const lanes = this.stepLanes;
+    const event = this.event;
+    event.ts = lanes.ts[POSITION_INDEX]!;
+    event.step = this.heldStep;
+    event.stage = 'position';
+    event.outcome = 'ok';
+    event.latency_ms = lanes.latencyMs[POSITION_INDEX]!;
+    event.reason = undefined;
+    event.detail = undefined;
+    event.attrs = bookAttrs(step);
+    this.recorder.record(event);
+    this.tradingState = step.tradingState;
+  }
+
+  /** The held position stage's event (a step recorded one by one), with the book. */
+  private recordHeldPosition(step: StepReport): void {
+    const held = this.heldPosition;
+    if (held === undefined) return;
+    this.heldPosition = undefined;
+    if (step.tradingState !== this.tradingState) this.recordEvent(held, bookAttrs(step));
+    else {
+      const book = this.bookValues;
+      book[0] = roundMicro(step.position);
+      book[1] = roundMicro(step.equity);
+      book[2] = roundMicro(step.price);
+      this.positionLane.recordWith(
+        book,
+        held.endMs,
+        held.step,
+        held.outcome,
+        Math.max(0, held.endMs - held.startMs),
+        held.reason,
+        held.detail,
+      );
+    }
+    this.tradingState = step.tradingState;
   }
 
   /** Adds the steps, fills, rejections and errors since the last sync, and sets the book's gauges from the last step. */
@@ -559,6 +662,8 @@ class RunMetricsSession implements RunMetrics {
     if (this.closed) return;
     this.closed = true;
     try {
+      // A step cut short (its end never reported): its stages so far, the position without the book.
+      this.leaveStepLanes();
       if (this.heldPosition) this.recordStage(this.heldPosition);
       this.heldPosition = undefined;
       this.sync();
