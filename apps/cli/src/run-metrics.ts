@@ -416,7 +416,8 @@ class RunMetricsSession implements RunMetrics {
       report.stage === STEP_STAGES[held] &&
       report.outcome === 'ok' &&
       report.reason === undefined &&
-      report.detail === undefined
+      report.detail === undefined &&
+      (held === 0 || report.step === this.heldStep)
     ) {
       // A plain `ok` stage in the engine's order: its numbers wait in the step's lanes until the step ends.
       const lanes = this.stepLanes;
@@ -425,12 +426,10 @@ class RunMetricsSession implements RunMetrics {
       if (held === EXEC_INDEX) {
         // Orders sent and fills this step (@loop/run-dir's convention, as execStepAttrs gives them): readers
         // recompute "filled" from them if the summary is lost.
-        const orders = report.orders ?? 0;
-        const fills = report.fills ?? 0;
         const values = lanes.values[EXEC_INDEX]!;
-        values[0] = orders;
-        values[1] = fills;
-        lanes.withValues[EXEC_INDEX] = orders !== 0 || fills !== 0 ? 1 : 0;
+        values[0] = report.orders ?? 0;
+        values[1] = report.fills ?? 0;
+        lanes.withValues[EXEC_INDEX] = report.orders || report.fills ? 1 : 0;
       } else if (held === POSITION_INDEX) {
         // The book comes with the step's end; until then (or if it never comes) the event has none.
         lanes.withValues[POSITION_INDEX] = 0;

@@ -97,10 +97,10 @@ export class RecorderStepLanes implements StepLanes {
   }
 
   recordOk(step: number, count = this.lanes.length): void {
-    if (!(count >= 0 && count <= this.lanes.length)) {
+    if (!(Number.isInteger(count) && count >= 0 && count <= this.lanes.length)) {
       throw new MetricsError(
         'LOOP_METRICS_OPTION_INVALID',
-        `step lanes: count must be 0 to ${this.lanes.length}, got ${count}`,
+        `step lanes: count must be a whole number from 0 to ${this.lanes.length}, got ${count}`,
         { context: { option: 'count' } },
       );
     }

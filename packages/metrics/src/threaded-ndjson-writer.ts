@@ -45,6 +45,9 @@ import {
 /** Longest wait for the thread to open the file, or to write everything at close, before giving up on it. */
 const THREAD_DEADLINE_MS = 60_000;
 
+/** Longest wait of {@link ThreadedNdjsonWriter.syncAggregates} for the thread to take what it was handed. */
+export const AGGREGATE_SYNC_MS = 1000;
+
 /**
  * Lines waiting in the ring before a record handed over as it fills wakes a sleeping writer thread (a flush
  * always does): each wake-up is a system call on both threads, so the thread is woken for a few records at
@@ -471,27 +474,28 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
 
   /**
    * @internal Hands the open record over and waits until the thread has taken everything in the ring, so that
-   * its aggregates ({@link aggregateOf}) count every event given to it. Returns at once if none was; gives up
-   * when the thread is gone or after the deadline. Never throws.
+   * its aggregates ({@link aggregateOf}) count every event given to it. Returns at once if none was, once the
+   * writer is closed (the thread has taken all it ever will), or when the thread is gone; waits at most
+   * {@link AGGREGATE_SYNC_MS} (a thread stuck in a slow write(2) or fsync must not stall the loop: the stats
+   * then lag by what it has not taken). Never throws.
    */
   syncAggregates(): void {
-    if (!this.aggregatedAny || this.direct !== undefined) return;
-    if (!this.closed) {
-      this.handOver();
-      this.wake();
-    }
+    if (!this.aggregatedAny || this.direct !== undefined || this.closed) return;
+    this.handOver();
+    this.wake();
     const control = this.control;
     if (Atomics.load(control, Slot.READ) === this.written) return;
-    const deadline = Date.now() + THREAD_DEADLINE_MS;
+    const deadline = performance.now() + AGGREGATE_SYNC_MS;
     Atomics.store(control, Slot.LOOP_WAITING, 1);
     try {
       for (;;) {
         const read = Atomics.load(control, Slot.READ);
         if (read === this.written) return;
         const state = Atomics.load(control, Slot.STATE);
-        if (state === ThreadState.FAILED || state === ThreadState.DONE || Date.now() > deadline) return;
+        const left = deadline - performance.now();
+        if (state === ThreadState.FAILED || state === ThreadState.DONE || left <= 0) return;
         Atomics.notify(control, Slot.WRITE);
-        Atomics.wait(control, Slot.READ, read, 1000);
+        Atomics.wait(control, Slot.READ, read, Math.min(left, 100));
       }
     } finally {
       Atomics.store(control, Slot.LOOP_WAITING, 0);

@@ -368,6 +368,7 @@ describe('stepLanes', () => {
     const step = recorder.stepLanes([recorder.stageLane('a'), recorder.stageLane('b')]);
     expect(code(() => step.recordOk(1, 3))).toBe('LOOP_METRICS_OPTION_INVALID');
     expect(code(() => step.recordOk(1, -1))).toBe('LOOP_METRICS_OPTION_INVALID');
+    expect(code(() => step.recordOk(1, 1.5))).toBe('LOOP_METRICS_OPTION_INVALID');
     step.recordOk(1, 0);
     expect(recorder.summary().stage_events_count).toBe(0);
     step.recordOk(1, 1);
@@ -375,6 +376,60 @@ describe('stepLanes', () => {
     recorder.close();
     other.close();
   });
+
+  it('writes, with the writer thread, what the lanes one by one write, bad numbers included', async () => {
+    const record = async (way: 'lanes' | 'step', runDir: string) => {
+      const warnings: MetricsWarning[] = [];
+      const recorder = open({ runDir, flush: 'batch', writerThread: true, recentCapacity: 0 }, warnings);
+      await until(() => recorder.flush() && (recorder.writer as { onThread?: boolean }).onThread === true);
+      const lanes = [
+        recorder.stageLane('a'),
+        recorder.stageLane('b', ['x', 'y']),
+        recorder.stageLane('c', ['z']),
+      ];
+      const group = recorder.stepLanes(lanes);
+      const random = seeded(5);
+      const bad = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -1, -0];
+      for (let n = 1; n <= 3000; n++) {
+        // Most steps valid; now and then a bad ts, latency, value, step or a withValues other than 0 and 1.
+        let step: number = n;
+        if (n % 97 === 0) step = [-1, 1.5, 2 ** 53][n % 3]!;
+        for (let i = 0; i < 3; i++) {
+          group.ts[i] = 1_704_067_200_000 + n * 1000 + i + Math.round(random() * 1000) / 1000;
+          group.latencyMs[i] = Math.round(random() * 3000) / 1000;
+          group.withValues[i] = i === 0 ? 0 : n % 5 === 0 ? 0 : n % 11 === 0 ? 7 : 1;
+          for (let k = 0; k < group.values[i]!.length; k++) group.values[i]![k] = (n * (k + 1)) % 17;
+        }
+        if (n % 41 === 0) group.latencyMs[n % 3] = bad[n % 5]!;
+        if (n % 43 === 0) group.ts[n % 3] = bad[(n >> 1) % 3]!;
+        if (n % 47 === 0) group.values[1 + (n % 2)]![0] = bad[n % 3]!;
+        const count = n % 13 === 0 ? n % 3 : 3;
+        if (way === 'step') group.recordOk(step, count);
+        else {
+          for (let i = 0; i < count; i++) {
+            if (group.withValues[i] !== 0) {
+              lanes[i]!.recordWith(group.values[i]!, group.ts[i]!, step, 'ok', group.latencyMs[i]!);
+            } else lanes[i]!.record(group.ts[i]!, step, 'ok', group.latencyMs[i]!);
+          }
+        }
+        recorder.endStep();
+      }
+      recorder.close();
+      return { summary: recorder.summary(), warnings };
+    };
+    const a = tempDir();
+    const b = tempDir();
+    const byLanes = await record('lanes', a);
+    const byStep = await record('step', b);
+    expect(filesOf(b)).toEqual(filesOf(a));
+    expect(byStep.summary).toEqual(byLanes.summary);
+    expect(byStep.warnings).toEqual(byLanes.warnings);
+    // The bad numbers were reported (warnings are said once per kind; the summary counts each).
+    const reported = Object.values(byLanes.summary.invalid_input ?? {}).reduce((sum, n) => sum + n, 0);
+    expect(reported).toBeGreaterThan(150);
+    expect(byLanes.warnings.length).toBeGreaterThan(0);
+    expect(byLanes.summary.stage_events_count).toBeGreaterThan(8000);
+  }, 120_000);
 
   it('throws in strict mode, as the lane would, at the first bad number', () => {
     const recorder = openMetricsRecorder({ handleProcessExit: false, strict: true });
