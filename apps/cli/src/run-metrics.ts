@@ -309,9 +309,19 @@ function roundMicro(value: number): number {
 }
 
 /**
- * The position event's attributes when the kill switch changed: the book (six decimals: the line's numbers then
- * take the encoder's fast path, and a fee's float noise tells a reader nothing) and the new state, said once so
- * that readers know it while it runs.
+ * The book (position, equity, price: the position lane's keys) into `into`, to six decimals: the line's numbers
+ * then take the encoder's fast path (and a fee's float noise, the 15th digit of an equity, tells a reader
+ * nothing).
+ */
+function fillBook(into: { [index: number]: number }, step: StepReport): void {
+  into[0] = roundMicro(step.position);
+  into[1] = roundMicro(step.equity);
+  into[2] = roundMicro(step.price);
+}
+
+/**
+ * The position event's attributes when the kill switch changed: the book, to six decimals as {@link fillBook}
+ * gives it, and the new state, said once so that readers know it while it runs.
  */
 function bookAttrs(step: StepReport): NonNullable<StageEvent['attrs']> {
   const attrs: NonNullable<StageEvent['attrs']> = {
@@ -491,16 +501,39 @@ class RunMetricsSession implements RunMetrics {
 
   /** Records a stage's event through `record()`: a stage without a lane, or attrs beyond a lane's keys. */
   private recordEvent(report: StageReport, attrs?: StageEvent['attrs']): void {
+    this.recordFields(
+      report.endMs,
+      report.step,
+      report.stage,
+      report.outcome,
+      Math.max(0, report.endMs - report.startMs),
+      report.reason,
+      report.detail,
+      attrs,
+    );
+  }
+
+  /** Records one event through `record()`, its fields given. */
+  private recordFields(
+    ts: number,
+    step: number,
+    stage: string,
+    outcome: StageEvent['outcome'],
+    latencyMs: number,
+    reason: string | undefined,
+    detail: string | undefined,
+    attrs: StageEvent['attrs'],
+  ): void {
     // One event object, refilled for each stage: the recorder keeps no recent events here
     // (recentCapacity 0) and its writer encodes the line at once, so nothing holds on to it.
     const event = this.event;
-    event.ts = report.endMs;
-    event.step = report.step;
-    event.stage = report.stage;
-    event.outcome = report.outcome;
-    event.latency_ms = Math.max(0, report.endMs - report.startMs);
-    event.reason = report.reason;
-    event.detail = report.detail;
+    event.ts = ts;
+    event.step = step;
+    event.stage = stage;
+    event.outcome = outcome;
+    event.latency_ms = latencyMs;
+    event.reason = reason;
+    event.detail = detail;
     event.attrs = attrs;
     this.recorder.record(event);
   }
@@ -509,12 +542,7 @@ class RunMetricsSession implements RunMetrics {
     if (this.stagesHeld === STEP_STAGES.length && step.tradingState === this.tradingState) {
       // The usual step: four plain `ok` stages, the position's with the book.
       const lanes = this.stepLanes;
-      const book = lanes.values[POSITION_INDEX]!;
-      // Six decimals: the line's numbers then take the encoder's fast path (and a fee's float noise, the
-      // 15th digit of an equity, tells a reader nothing).
-      book[0] = roundMicro(step.position);
-      book[1] = roundMicro(step.equity);
-      book[2] = roundMicro(step.price);
+      fillBook(lanes.values[POSITION_INDEX]!, step);
       lanes.withValues[POSITION_INDEX] = 1;
       this.stagesHeld = 0;
       lanes.recordOk(this.heldStep);
@@ -539,16 +567,16 @@ class RunMetricsSession implements RunMetrics {
   /** The position's event held in the step's lanes, with the book and the kill switch's new state (through record()). */
   private recordPosition(step: StepReport): void {
     const lanes = this.stepLanes;
-    const event = this.event;
-    event.ts = lanes.ts[POSITION_INDEX]!;
-    event.step = this.heldStep;
-    event.stage = 'position';
-    event.outcome = 'ok';
-    event.latency_ms = lanes.latencyMs[POSITION_INDEX]!;
-    event.reason = undefined;
-    event.detail = undefined;
-    event.attrs = bookAttrs(step);
-    this.recorder.record(event);
+    this.recordFields(
+      lanes.ts[POSITION_INDEX]!,
+      this.heldStep,
+      'position',
+      'ok',
+      lanes.latencyMs[POSITION_INDEX]!,
+      undefined,
+      undefined,
+      bookAttrs(step),
+    );
     this.tradingState = step.tradingState;
   }
 
@@ -559,12 +587,9 @@ class RunMetricsSession implements RunMetrics {
     this.heldPosition = undefined;
     if (step.tradingState !== this.tradingState) this.recordEvent(held, bookAttrs(step));
     else {
-      const book = this.bookValues;
-      book[0] = roundMicro(step.position);
-      book[1] = roundMicro(step.equity);
-      book[2] = roundMicro(step.price);
+      fillBook(this.bookValues, step);
       this.positionLane.recordWith(
-        book,
+        this.bookValues,
         held.endMs,
         held.step,
         held.outcome,

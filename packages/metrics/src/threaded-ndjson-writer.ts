@@ -372,9 +372,9 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
       for (let k = 0; k < n; k++) doubles[d + 5 + k] = values[k]!;
       shape = ids.shape;
     } else n = 0;
-    this.putEvent(at, event, ids.stage, reason, shape, n);
-    if (slot < 0 || !this.aggregating) return LaneWrite.TAKEN;
-    this.ints[at >> 2]! |= (slot + 1) << 24;
+    const aggregate = slot >= 0 && this.aggregating ? slot + 1 : 0;
+    this.putEvent(at, event, ids.stage, reason, shape, n, aggregate);
+    if (aggregate === 0) return LaneWrite.TAKEN;
     this.aggregatedAny = true;
     return LaneWrite.AGGREGATED;
   }
@@ -399,47 +399,28 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
     withValues: Uint8Array,
   ): number {
     if (this.direct !== undefined || this.closed) return -1;
-    if (this.textAt >= 0) this.endText();
-    if (
-      !(
-        this.recordAt >= 0 &&
-        this.recordLines + count <= ENTRIES_RECORD_LINES &&
-        this.recordEnd + count * MAX_EVENT_BYTES <= this.recordLimit
-      ) &&
-      !this.openRecord()
-    ) {
-      return -1;
-    }
-    const ints = this.ints;
+    let at = this.eventsAt(count);
+    if (at < 0) return -1;
     const doubles = this.doubles;
     const aggregating = this.aggregating;
-    let at = this.recordEnd;
     let aggregated = 0;
     for (let e = 0; e < count; e++) {
-      const i = at >> 2;
-      const d = at >> 3;
-      let head: number = Entry.EVENT;
+      let aggregate = 0;
       const slot = slots[e]!;
       if (aggregating && slot >= 0) {
-        head |= (slot + 1) << 24;
+        aggregate = slot + 1;
         aggregated |= 1 << e;
       }
-      ints[i + 1] = stages[e]!;
-      doubles[d + 1] = ts[e]!;
-      doubles[d + 2] = step;
-      doubles[d + 3] = latencyMs[e]!;
+      let n = 0;
+      let shape = -1;
       if (withValues[e] !== 0) {
         const from = values[e]!;
-        const n = from.length;
-        ints[i + 8] = -1;
-        ints[i + 9] = shapes[e]!;
+        const d = at >> 3;
+        n = from.length;
         for (let k = 0; k < n; k++) doubles[d + 5 + k] = from[k]!;
-        ints[i] = head | (1 << 10) | (n << 16);
-        at += EVENT_BYTES + EVENT_EXTRA_BYTES + 8 * n;
-      } else {
-        ints[i] = head;
-        at += EVENT_BYTES;
+        shape = shapes[e]!;
       }
+      at = this.eventEntry(at, stages[e]!, 0, ts[e]!, step, latencyMs[e]!, -1, shape, n, aggregate);
     }
     this.recordEnd = at;
     this.recordLines += count;
@@ -483,23 +464,7 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
     if (!this.aggregatedAny || this.direct !== undefined || this.closed) return;
     this.handOver();
     this.wake();
-    const control = this.control;
-    if (Atomics.load(control, Slot.READ) === this.written) return;
-    const deadline = performance.now() + AGGREGATE_SYNC_MS;
-    Atomics.store(control, Slot.LOOP_WAITING, 1);
-    try {
-      for (;;) {
-        const read = Atomics.load(control, Slot.READ);
-        if (read === this.written) return;
-        const state = Atomics.load(control, Slot.STATE);
-        const left = deadline - performance.now();
-        if (state === ThreadState.FAILED || state === ThreadState.DONE || left <= 0) return;
-        Atomics.notify(control, Slot.WRITE);
-        Atomics.wait(control, Slot.READ, read, Math.min(left, 100));
-      }
-    } finally {
-      Atomics.store(control, Slot.LOOP_WAITING, 0);
-    }
+    this.waitForThread((read) => read === this.written, AGGREGATE_SYNC_MS);
   }
 
   /** @internal After {@link writeStageEvent} of a lane's event: the ids the thread now knows for it (-1: none). */
@@ -515,22 +480,27 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
 
   /** Where an EVENT entry goes in the open record (opening one if needed); -1 when the line is dropped. */
   private eventAt(): number {
-    if (this.textAt >= 0) this.endText();
-    const at = this.recordEnd;
-    if (
-      this.recordAt >= 0 &&
-      this.recordLines < ENTRIES_RECORD_LINES &&
-      at + MAX_EVENT_BYTES <= this.recordLimit
-    )
-      return at;
-    if (!this.openRecord()) {
-      this.droppedHere++;
-      return -1;
-    }
-    return this.recordEnd;
+    const at = this.eventsAt(1);
+    if (at < 0) this.droppedHere++;
+    return at;
   }
 
-  /** Completes the EVENT entry at `at` (its `n` attribute values are in place already) and counts its line. */
+  /** Where `count` EVENT entries go in the open record (opening one if needed); -1 when there is no room. */
+  private eventsAt(count: number): number {
+    if (this.textAt >= 0) this.endText();
+    if (
+      this.recordAt >= 0 &&
+      this.recordLines + count <= ENTRIES_RECORD_LINES &&
+      this.recordEnd + count * MAX_EVENT_BYTES <= this.recordLimit
+    )
+      return this.recordEnd;
+    return this.openRecord() ? this.recordEnd : -1;
+  }
+
+  /**
+   * Completes the EVENT entry of `event` at `at` (its `n` attribute values are in place already) and counts its
+   * line; `aggregate`: 0, or 1 + the thread's aggregate slot.
+   */
   private putEvent(
     at: number,
     event: StageEvent,
@@ -538,17 +508,49 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
     reason: number,
     shape: number,
     n: number,
+    aggregate = 0,
   ): void {
+    const outcome = event.outcome === 'ok' ? 0 : event.outcome === 'rejected' ? 1 : 2;
+    this.recordEnd = this.eventEntry(
+      at,
+      stage,
+      outcome,
+      event.ts,
+      event.step,
+      event.latency_ms,
+      reason,
+      shape,
+      n,
+      aggregate,
+    );
+    this.recordLines++;
+  }
+
+  /**
+   * Writes an EVENT entry at `at` (its `n` attribute values are in place already; layout: {@link Entry});
+   * returns where the next entry goes. Does not count the line.
+   */
+  private eventEntry(
+    at: number,
+    stage: number,
+    outcome: number,
+    ts: number,
+    step: number,
+    latencyMs: number,
+    reason: number,
+    shape: number,
+    n: number,
+    aggregate: number,
+  ): number {
     const i = at >> 2;
     const d = at >> 3;
     const doubles = this.doubles;
     const ints = this.ints;
-    doubles[d + 1] = event.ts;
-    doubles[d + 2] = event.step;
-    doubles[d + 3] = event.latency_ms;
-    const outcome = event.outcome === 'ok' ? 0 : event.outcome === 'rejected' ? 1 : 2;
+    doubles[d + 1] = ts;
+    doubles[d + 2] = step;
+    doubles[d + 3] = latencyMs;
     let size = EVENT_BYTES;
-    let head = Entry.EVENT | (outcome << 8);
+    let head = Entry.EVENT | (outcome << 8) | (aggregate << 24);
     if (shape >= 0 || reason !== -1) {
       ints[i + 8] = reason;
       ints[i + 9] = shape;
@@ -557,8 +559,7 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
     }
     ints[i] = head;
     ints[i + 1] = stage;
-    this.recordEnd = at + size;
-    this.recordLines++;
+    return at + size;
   }
 
   /**
@@ -883,17 +884,27 @@ export class ThreadedNdjsonWriter implements MetricsLineWriter {
     const fits = (read: number) =>
       capacity - ((this.written - read) >>> 0) >= bytes &&
       ((this.linesPut - Atomics.load(control, Slot.LINES_TAKEN)) >>> 0) + lines <= WRITER_THREAD_LINES;
-    if (fits(Atomics.load(control, Slot.READ))) return true;
-    const deadline = Date.now() + THREAD_DEADLINE_MS;
+    return this.waitForThread(fits, THREAD_DEADLINE_MS);
+  }
+
+  /**
+   * Waits until `ready` holds for the thread's READ position, waking the thread meanwhile; false when the
+   * thread is gone (failed or done) or after `ms`.
+   */
+  private waitForThread(ready: (read: number) => boolean, ms: number): boolean {
+    const control = this.control;
+    if (ready(Atomics.load(control, Slot.READ))) return true;
+    const deadline = performance.now() + ms;
     Atomics.store(control, Slot.LOOP_WAITING, 1);
     try {
       for (;;) {
         const read = Atomics.load(control, Slot.READ);
-        if (fits(read)) return true;
+        if (ready(read)) return true;
         const state = Atomics.load(control, Slot.STATE);
-        if (state === ThreadState.FAILED || state === ThreadState.DONE || Date.now() > deadline) return false;
+        const left = deadline - performance.now();
+        if (state === ThreadState.FAILED || state === ThreadState.DONE || left <= 0) return false;
         Atomics.notify(control, Slot.WRITE);
-        Atomics.wait(control, Slot.READ, read, 1000);
+        Atomics.wait(control, Slot.READ, read, Math.min(left, 1000));
       }
     } finally {
       Atomics.store(control, Slot.LOOP_WAITING, 0);
